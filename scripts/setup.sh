@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every build, test and runtime dependency of maiev from Debian's packages.
+# Idempotent: packages already present are skipped by apt-get. Run as root on Debian 12.
+set -euo pipefail
+
+packages=(
+  # toolchain and checks
+  build-essential cmake ninja-build pkg-config git clang-format clang-tidy
+  # libraries
+  nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libcpp-httplib-dev libspdlog-dev
+  libfmt-dev libcli11-dev libsqlite3-dev librabbitmq-dev libgtest-dev libgmock-dev
+  libbenchmark-dev
+  # the real components used by integration and end-to-end tests
+  docker.io rabbitmq-server docker-registry
+  # tools the scripts use
+  curl procps python3 iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,22 @@
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"maiev: autoscales Docker Swarm services from RabbitMQ queue latency"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("maiev ") + MAIEV_VERSION);
+
+  int exit_code = maiev::cli::kExitOk;
+  maiev::cli::RegisterRulesCommands(app, exit_code);
+  maiev::cli::RegisterSolveCommand(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? maiev::cli::kExitOk : maiev::cli::kExitBadInput;
+  }
+  return exit_code;
+}

@@ -1,0 +1,91 @@
+// A service's scaling rules (SPEC §3, §4): resources, named rules in declaration order, and the
+// scale_up / scale_down triggers, compiled together so every name is checked at load time.
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "rules/expression.hpp"
+#include "rules/value.hpp"
+
+namespace maiev::rules {
+
+// Metric names a queue resource offers (SPEC §2), in this order everywhere.
+inline constexpr std::array<std::string_view, 9> kMetricNames = {
+    "exists", "waiting", "latency", "call_rate", "exec_rate", "rate", "consumers", "unacked", "age"};
+
+struct ResourceDecl {
+  std::string name;        // how rules refer to it, e.g. "rmq"
+  std::string monitorer;   // e.g. "monitorer_rabbitmq"
+  std::string identifier;  // e.g. the queue name
+};
+
+struct RuleDecl {
+  std::string name;
+  std::string expression;
+};
+
+// Metrics of one resource: metric name → value; a metric absent from the map is null.
+using ResourceMetrics = std::map<std::string, Value, std::less<>>;
+// Resource name → metrics. A resource absent from the map has no sample: its bare name is false
+// and all its metrics are null.
+using MetricsSnapshot = std::map<std::string, ResourceMetrics, std::less<>>;
+
+// What is remembered of a rule between evaluations (and stored across restarts).
+struct RuleState {
+  bool value = false;
+  TimePoint since;  // when the rule took `value`
+  friend bool operator==(const RuleState&, const RuleState&) = default;
+};
+using RuleHistory = std::map<std::string, RuleState, std::less<>>;
+
+// Which declaration of the rule set an error is about, as a field path relative to the `scale`
+// object of a scale config: "rules[2].expression", "rules[0].name", "scale_up", "resources[1]".
+struct RuleSetError {
+  std::string field;
+  Diagnostic diagnostic;  // column 0 when the error is not inside an expression
+  std::string ToString() const;  // "rules[2].expression: col 12: unknown rule `latency_fial`"
+};
+
+struct Evaluation {
+  std::vector<std::pair<std::string, RuleState>> rules;  // declaration order, states after this pass
+  bool scale_up = false;
+  bool scale_down = false;
+};
+
+// Immutable after Compile; Evaluate is const and thread-safe.
+class RuleSet {
+ public:
+  // Checks names (resources unique, rule names unique identifiers, not reserved), compiles every
+  // expression against the declared resources, kMetricNames and the declared rules. Empty
+  // scale_up / scale_down expressions mean "never".
+  static Result<RuleSet, RuleSetError> Compile(std::vector<ResourceDecl> resources,
+                                               std::vector<RuleDecl> rules, std::string scale_up,
+                                               std::string scale_down);
+
+  RuleSet(RuleSet&&) noexcept;
+  RuleSet& operator=(RuleSet&&) noexcept;
+  ~RuleSet();
+
+  // One pass in declaration order (see rule-language.md): `rules:X` is X's value from this pass
+  // when X was already evaluated in it, else its value in `history` (false when absent);
+  // `rules:X:since` is now − since. A rule whose value changes in this pass gets since = now.
+  Evaluation Evaluate(const MetricsSnapshot& metrics, const RuleHistory& history,
+                      TimePoint now) const;
+
+  const std::vector<ResourceDecl>& resources() const;
+  const std::vector<RuleDecl>& rules() const;
+
+ private:
+  struct Impl;
+  explicit RuleSet(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace maiev::rules
