@@ -15,5 +15,7 @@ inline constexpr int kExitNoSolution = 3;
 
 void RegisterRulesCommands(CLI::App& app, int& exit_code);  // maiev rules check|eval
 void RegisterSolveCommand(CLI::App& app, int& exit_code);   // maiev solve
+void RegisterServeCommand(CLI::App& app, int& exit_code);   // maiev serve
+void RegisterStatusCommand(CLI::App& app, int& exit_code);  // maiev status
 
 }  // namespace maiev::cli

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   int exit_code = maiev::cli::kExitOk;
   maiev::cli::RegisterRulesCommands(app, exit_code);
   maiev::cli::RegisterSolveCommand(app, exit_code);
+  maiev::cli::RegisterServeCommand(app, exit_code);
+  maiev::cli::RegisterStatusCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,7 +1,307 @@
+// `maiev rules check CONFIG` and `maiev rules eval CONFIG --metrics M [--history H] [--now T]`:
+// validate a scale config and evaluate its rules offline (docs/SCALE_CONFIG.md).
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
 #include "cli/commands.hpp"
+#include "common/clock.hpp"
+#include "config/json_text.hpp"
+#include "config/scale_config.hpp"
+#include "rules/expression.hpp"
+#include "rules/ruleset.hpp"
 
 namespace maiev::cli {
+namespace {
 
-void RegisterRulesCommands(CLI::App& /*app*/, int& /*exit_code*/) {}
+using nlohmann::json;
+
+struct RulesOptions {
+  std::string config_path;
+  std::string metrics_path;
+  std::string history_path;
+  std::string now;  // ISO 8601; empty: the system clock
+};
+
+// A problem with one input file, printed as "FILE: field: message".
+struct InputError {
+  std::string file;
+  config::ConfigError error;
+};
+
+void Print(const InputError& e) { std::cerr << e.file << ": " << e.error.ToString() << "\n"; }
+
+Result<std::string, InputError> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Unexpected{InputError{path, {"", std::string("cannot read: ") + std::strerror(errno)}}};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Unexpected{InputError{path, {"", "cannot read: I/O error"}}};
+  return text.str();
+}
+
+Result<json, InputError> ReadJsonFile(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return Unexpected{text.error()};
+  auto doc = config::ParseJsonText(*text);
+  if (!doc.ok()) return Unexpected{InputError{path, doc.error()}};
+  return std::move(doc).value();
+}
+
+// Loads and validates a scale config; prints every problem on failure.
+std::optional<config::ScaleConfig> LoadConfig(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) {
+    Print(text.error());
+    return std::nullopt;
+  }
+  auto parsed = config::ParseScaleConfig(std::string_view(*text));
+  if (!parsed.ok()) {
+    for (const auto& e : parsed.error()) Print(InputError{path, e});
+    return std::nullopt;
+  }
+  return std::move(parsed).value();
+}
+
+std::string Names(const auto& decls) {
+  std::string out;
+  for (const auto& d : decls) out += (out.empty() ? "`" : ", `") + d.name + "`";
+  return out.empty() ? "none" : out;
+}
+
+// METRICS: {"rmq": {"waiting": 12, "latency": 0.15, ...}}; a metric left out is null.
+Result<rules::MetricsSnapshot, config::ConfigError> ToMetrics(const json& doc,
+                                                              const config::ScaleRules& scale) {
+  if (!doc.is_object()) {
+    return Unexpected{config::ConfigError{
+        "", "expected an object of resources, e.g. {\"rmq\": {\"waiting\": 12}}, got " +
+                std::string(doc.type_name())}};
+  }
+  rules::MetricsSnapshot snapshot;
+  for (const auto& [resource, metrics] : doc.items()) {
+    bool declared = false;
+    for (const auto& r : scale.resources) declared = declared || r.name == resource;
+    if (!declared) {
+      return Unexpected{config::ConfigError{
+          resource, "unknown resource (declared: " + Names(scale.resources) + ")"}};
+    }
+    if (!metrics.is_object()) {
+      return Unexpected{config::ConfigError{
+          resource, "expected an object of metrics, got " + std::string(metrics.type_name())}};
+    }
+    auto& sample = snapshot[resource];
+    for (const auto& [name, value] : metrics.items()) {
+      const std::string field = resource + "." + name;
+      bool known = false;
+      std::string accepted;
+      for (std::string_view m : rules::kMetricNames) {
+        known = known || m == name;
+        accepted += (accepted.empty() ? "" : ", ") + std::string(m);
+      }
+      if (!known) {
+        return Unexpected{
+            config::ConfigError{field, "unknown metric (accepted: " + accepted + ")"}};
+      }
+      if (!value.is_number() && !value.is_boolean() && !value.is_null()) {
+        return Unexpected{
+            config::ConfigError{field, "expected a number, boolean or null, got " + value.dump()}};
+      }
+      sample.emplace(name, rules::Value::FromJson(value));
+    }
+  }
+  return snapshot;
+}
+
+// HISTORY: {"latency_ok": {"value": true, "for": "45s"}}; `for` is how long the value has held.
+Result<rules::RuleHistory, config::ConfigError> ToHistory(const json& doc,
+                                                          const config::ScaleRules& scale,
+                                                          TimePoint now) {
+  if (!doc.is_object()) {
+    return Unexpected{config::ConfigError{
+        "",
+        "expected an object of rules, e.g. {\"latency_ok\": {\"value\": true, \"for\": "
+        "\"45s\"}}, got " +
+            std::string(doc.type_name())}};
+  }
+  rules::RuleHistory history;
+  for (const auto& [rule, state] : doc.items()) {
+    bool declared = false;
+    for (const auto& r : scale.rules) declared = declared || r.name == rule;
+    if (!declared) {
+      return Unexpected{
+          config::ConfigError{rule, "unknown rule (declared: " + Names(scale.rules) + ")"}};
+    }
+    if (!state.is_object()) {
+      return Unexpected{config::ConfigError{
+          rule, "expected {\"value\": true|false, \"for\": DURATION}, got " + state.dump()}};
+    }
+    for (const auto& [key, ignored] : state.items()) {
+      if (key != "value" && key != "for") {
+        return Unexpected{
+            config::ConfigError{rule + "." + key, "unknown key (accepted: value, for)"}};
+      }
+    }
+    const auto value = state.find("value");
+    if (value == state.end() || !value->is_boolean()) {
+      return Unexpected{config::ConfigError{
+          rule + ".value", "expected true or false, got " +
+                               (value == state.end() ? std::string("nothing") : value->dump())}};
+    }
+    const auto held = state.find("for");
+    double seconds = -1;
+    if (held != state.end() && held->is_number()) seconds = held->get<double>();
+    if (held != state.end() && held->is_string()) {
+      auto parsed = rules::ParseDuration(held->get<std::string>());
+      if (parsed.ok()) seconds = *parsed;
+    }
+    if (!std::isfinite(seconds) || seconds < 0) {
+      return Unexpected{config::ConfigError{
+          rule + ".for",
+          "expected how long the value has held: a duration such as \"45s\" or \"1h30m\", or "
+          "seconds, got " +
+              (held == state.end() ? std::string("nothing") : held->dump())}};
+    }
+    const auto since = now - std::chrono::duration_cast<WallClock::duration>(Duration{seconds});
+    history.emplace(rule, rules::RuleState{value->get<bool>(), since});
+  }
+  return history;
+}
+
+// "2024-05-01T12:00:00Z", "2024-05-01T12:00:00.5+02:00".
+Result<TimePoint, std::string> ParseIso8601(const std::string& text) {
+  constexpr std::string_view kAccepted = "accepted: YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)";
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, consumed = 0;
+  double second = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%n", &year, &month, &day, &hour, &minute,
+                  &second, &consumed) != 6) {
+    return Unexpected{"invalid time \"" + text + "\"; " + std::string(kAccepted)};
+  }
+  const std::string zone = text.substr(static_cast<size_t>(consumed));
+  int offset_minutes = 0;
+  if (zone != "Z") {
+    int zh = 0, zm = 0, zone_consumed = 0;
+    const bool parsed = zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
+                        std::sscanf(zone.c_str() + 1, "%2d:%2d%n", &zh, &zm, &zone_consumed) == 2 &&
+                        zone_consumed == 5;
+    if (!parsed) return Unexpected{"invalid time \"" + text + "\"; " + std::string(kAccepted)};
+    offset_minutes = (zone[0] == '-' ? -1 : 1) * (zh * 60 + zm);
+  }
+  const std::chrono::year_month_day date{std::chrono::year{year},
+                                         std::chrono::month{static_cast<unsigned>(month)},
+                                         std::chrono::day{static_cast<unsigned>(day)}};
+  if (!date.ok() || hour > 23 || minute > 59 || second < 0 || second >= 61) {
+    return Unexpected{"invalid time \"" + text + "\"; " + std::string(kAccepted)};
+  }
+  const auto local = std::chrono::sys_days{date} + std::chrono::hours{hour} +
+                     std::chrono::minutes{minute} - std::chrono::minutes{offset_minutes};
+  return TimePoint{std::chrono::duration_cast<WallClock::duration>(local.time_since_epoch())} +
+         std::chrono::duration_cast<WallClock::duration>(Duration{second});
+}
+
+int RunCheck(const RulesOptions& options) {
+  if (!LoadConfig(options.config_path)) return kExitBadInput;
+  std::cout << "OK\n";
+  return kExitOk;
+}
+
+int RunEval(const RulesOptions& options, const Clock& clock) {
+  auto config = LoadConfig(options.config_path);
+  if (!config) return kExitBadInput;
+  TimePoint now = clock.Now();
+  if (!options.now.empty()) {
+    auto parsed = ParseIso8601(options.now);
+    if (!parsed.ok()) {
+      std::cerr << "--now: " << parsed.error() << "\n";
+      return kExitBadInput;
+    }
+    now = *parsed;
+  }
+  auto metrics_doc = ReadJsonFile(options.metrics_path);
+  if (!metrics_doc.ok()) {
+    Print(metrics_doc.error());
+    return kExitBadInput;
+  }
+  std::optional<json> history_doc;
+  if (!options.history_path.empty()) {
+    auto doc = ReadJsonFile(options.history_path);
+    if (!doc.ok()) {
+      Print(doc.error());
+      return kExitBadInput;
+    }
+    history_doc = std::move(doc).value();
+  }
+
+  nlohmann::ordered_json out;
+  out["rules"] = nlohmann::ordered_json::object();
+  if (!config->scale) {
+    // Valid, but nothing to evaluate: the service is never scaled by rules.
+    std::cerr << options.config_path << ": no `scale` section: never scaled by rules\n";
+    out["scale_up"] = false;
+    out["scale_down"] = false;
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  const config::ScaleRules& scale = *config->scale;
+  auto metrics = ToMetrics(*metrics_doc, scale);
+  if (!metrics.ok()) {
+    Print(InputError{options.metrics_path, metrics.error()});
+    return kExitBadInput;
+  }
+  rules::RuleHistory history;
+  if (history_doc) {
+    auto parsed = ToHistory(*history_doc, scale, now);
+    if (!parsed.ok()) {
+      Print(InputError{options.history_path, parsed.error()});
+      return kExitBadInput;
+    }
+    history = std::move(parsed).value();
+  }
+
+  const rules::Evaluation evaluation = scale.ruleset.Evaluate(*metrics, history, now);
+  for (const auto& [name, state] : evaluation.rules) {
+    out["rules"][name] = {{"value", state.value}, {"since", SecondsBetween(state.since, now)}};
+  }
+  out["scale_up"] = evaluation.scale_up;
+  out["scale_down"] = evaluation.scale_down;
+  std::cout << out.dump(2) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterRulesCommands(CLI::App& app, int& exit_code) {
+  // Shared by the callbacks, which CLI11 keeps for the life of `app`: shared_ptr ties the
+  // options' lifetime to theirs.
+  auto options = std::make_shared<RulesOptions>();
+  CLI::App* rules = app.add_subcommand("rules", "Check and evaluate scale-config rules offline");
+  rules->require_subcommand(1);
+
+  CLI::App* check = rules->add_subcommand("check", "Validate a scale config: prints OK or errors");
+  check->add_option("config", options->config_path, "scale config JSON file")->required();
+  check->callback([options, &exit_code] { exit_code = RunCheck(*options); });
+
+  CLI::App* eval = rules->add_subcommand(
+      "eval", "Evaluate a scale config's rules against given metrics; prints JSON");
+  eval->add_option("config", options->config_path, "scale config JSON file")->required();
+  eval->add_option("--metrics", options->metrics_path,
+                   "JSON file: {\"RESOURCE\": {\"METRIC\": value, ...}}")
+      ->required();
+  eval->add_option("--history", options->history_path,
+                   "JSON file: {\"RULE\": {\"value\": true, \"for\": \"45s\"}}");
+  eval->add_option("--now", options->now, "evaluation time, ISO 8601 (default: now)");
+  eval->callback([options, &exit_code] {
+    const SystemClock clock;
+    exit_code = RunEval(*options, clock);
+  });
+}
 
 }  // namespace maiev::cli

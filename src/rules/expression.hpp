@@ -5,8 +5,12 @@
 //   and     := not ("and" not)*
 //   not     := "not" not | cmp
 //   cmp     := operand (("=="|"!="|"<"|">"|"<="|">="|"in") operand)?   -- comparisons do not chain
-//   operand := NUMBER | "-" NUMBER | STRING | "{" [operand ("," operand)*] "}" | NAME | "(" expr ")"
-//   NAME    := IDENT (":" IDENT)*          e.g. rmq, rmq:latency, rules:panic:since, a:rpc:echo:args
+//   operand := NUMBER | "-" NUMBER | STRING | "true" | "false" | set | NAME | "(" expr ")"
+//   set     := "{" [operand ("," operand)*] "}"              -- only right of `in`
+//   NAME    := IDENT (":" SEGMENT)*   e.g. rmq, rmq:latency, rules:panic:since, a:rpc:echo:args
+//   IDENT   := [A-Za-z_][A-Za-z0-9_]*, not a keyword; SEGMENT may also start with a digit
+//   NUMBER  := digits ["." digits] [("e"|"E") ["+"|"-"] digits]
+//   STRING  := '"' chars '"', with \" and \\ as the only escapes
 //
 // Names are resolved when an expression is compiled, through a Binder supplied by the caller
 // (a scale config binds resources, metrics and rules; a catalog binds capabilities), so an
@@ -64,10 +68,18 @@ class Binder {
 };
 
 // Parses a duration literal: "25s", "5m", "1h30m", "1.5s", "40 seconds", "2 minutes".
-// Returns seconds, or nothing when `text` is not a duration.
+// Units ms, s, m, h, d, w and their long names (sec, seconds, min, minutes, hour, days, ...);
+// spaces allowed between parts. Returns seconds, or why `text` is not a duration.
 Result<double, std::string> ParseDuration(std::string_view text);
 
 // A compiled expression. Immutable after Compile; safe to evaluate from several threads.
+//
+// Semantics (rule-language.md): a bare operand is its Value::Truthy(). A comparison with null
+// holds only for `!=` (the negation of `==`); numbers and booleans compare numerically (true is
+// 1), strings by bytes, lists for `==`/`!=` only; other mixed kinds are unequal. `a in b` is list
+// membership when b is a list or a set literal, substring when both are strings, else false. A
+// string literal compared with a kDuration slot is a duration (ParseDuration), converted to
+// seconds at compile time; an invalid one is a compile error at the string's column.
 class Expression {
  public:
   // Parses and binds `text`. Errors carry the column of the offending token.

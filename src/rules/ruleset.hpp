@@ -5,6 +5,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,8 @@ namespace maiev::rules {
 
 // Metric names a queue resource offers (SPEC §2), in this order everywhere.
 inline constexpr std::array<std::string_view, 9> kMetricNames = {
-    "exists", "waiting", "latency", "call_rate", "exec_rate", "rate", "consumers", "unacked", "age"};
+    "exists", "waiting",   "latency", "call_rate", "exec_rate",
+    "rate",   "consumers", "unacked", "age"};
 
 struct ResourceDecl {
   std::string name;        // how rules refer to it, e.g. "rmq"
@@ -49,12 +51,13 @@ using RuleHistory = std::map<std::string, RuleState, std::less<>>;
 // object of a scale config: "rules[2].expression", "rules[0].name", "scale_up", "resources[1]".
 struct RuleSetError {
   std::string field;
-  Diagnostic diagnostic;  // column 0 when the error is not inside an expression
+  Diagnostic diagnostic;         // column 0 when the error is not inside an expression
   std::string ToString() const;  // "rules[2].expression: col 12: unknown rule `latency_fial`"
 };
 
 struct Evaluation {
-  std::vector<std::pair<std::string, RuleState>> rules;  // declaration order, states after this pass
+  std::vector<std::pair<std::string, RuleState>>
+      rules;  // declaration order, states after this pass
   bool scale_up = false;
   bool scale_down = false;
 };
@@ -64,7 +67,9 @@ class RuleSet {
  public:
   // Checks names (resources unique, rule names unique identifiers, not reserved), compiles every
   // expression against the declared resources, kMetricNames and the declared rules. Empty
-  // scale_up / scale_down expressions mean "never".
+  // scale_up / scale_down expressions mean "never". Resource and rule names are identifiers
+  // ([A-Za-z_][A-Za-z0-9_]*); `rules` and the keywords (and, or, not, in, true, false) are
+  // reserved. A rule may share a resource's name: `rules:NAME` and `NAME` cannot be confused.
   static Result<RuleSet, RuleSetError> Compile(std::vector<ResourceDecl> resources,
                                                std::vector<RuleDecl> rules, std::string scale_up,
                                                std::string scale_down);
@@ -79,8 +84,26 @@ class RuleSet {
   Evaluation Evaluate(const MetricsSnapshot& metrics, const RuleHistory& history,
                       TimePoint now) const;
 
+  // The same pass without map lookups or allocation, for callers that evaluate one rule set
+  // repeatedly. The slot layout is fixed at Compile: before each pass, set PresenceSlot(r) to
+  // Bool(the resource has a sample) and MetricSlot(r, m) to metric kMetricNames[m] (null when
+  // missing), for every resource r; the rule slots are written by the pass itself.
+  // `states` holds one RuleState per rule in declaration order: the stored history on entry
+  // (use {false, now} for a rule without history), the states after this pass on return.
+  // REQUIRES: slots.size() == slot_count(), states.size() == rules().size().
+  struct Triggers {
+    bool scale_up = false;
+    bool scale_down = false;
+  };
+  Triggers EvaluateSlots(std::span<Value> slots, std::span<RuleState> states, TimePoint now) const;
+  size_t slot_count() const;
+  uint32_t PresenceSlot(size_t resource) const;
+  uint32_t MetricSlot(size_t resource, size_t metric) const;
+
   const std::vector<ResourceDecl>& resources() const;
   const std::vector<RuleDecl>& rules() const;
+  const std::string& scale_up() const;  // as given to Compile; empty: never
+  const std::string& scale_down() const;
 
  private:
   struct Impl;

@@ -1,11 +1,10 @@
 // Runtime values of the rule language (SPEC §3): null, boolean, number, string, list.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace maiev::rules {
 

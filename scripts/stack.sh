@@ -1,0 +1,460 @@
+#!/usr/bin/env bash
+# The local stack of real components maiev is tested against, on loopback only:
+# dockerd in swarm mode, RabbitMQ with the management plugin and the Docker registry.
+# State of every component lives under ${MAIEV_STACK_DIR:-/tmp/maiev-stack}. See docs/STACK.md.
+set -euo pipefail
+
+SELF=$(readlink -f "$0")
+STACK_DIR=${MAIEV_STACK_DIR:-/tmp/maiev-stack}
+DOCKER_DIR=$STACK_DIR/docker
+DOCKER_SOCK=$STACK_DIR/docker.sock
+DOCKER_PID=$DOCKER_DIR/dockerd.pid
+DOCKER_LOG=$DOCKER_DIR/dockerd.log
+RMQ_DIR=$STACK_DIR/rabbitmq
+RMQ_PID=$RMQ_DIR/rabbitmq.pid
+RMQ_LAUNCHER_PID=$RMQ_DIR/launcher.pid
+RMQ_LOG=$RMQ_DIR/startup.log
+REG_DIR=$STACK_DIR/registry
+REG_PID=$REG_DIR/registry.pid
+REG_LOG=$REG_DIR/registry.log
+
+LOOPBACK=127.0.0.1
+AMQP_PORT=5672
+MGMT_PORT=15672
+DIST_PORT=25672
+REGISTRY_ADDR=$LOOPBACK:5000
+SWARM_ADDR=$LOOPBACK:2377
+RMQ_USER=guest
+RMQ_PASSWORD=guest
+WEBHOOK_URL=${MAIEV_WEBHOOK_URL:-http://127.0.0.1:8080/api/v1/webhooks/registry}
+WEBHOOK_TOKEN=${MAIEV_WEBHOOK_TOKEN:-maiev-dev-webhook}
+
+# Deadlines, in seconds, for a component to answer after it was launched or signalled.
+DOCKER_START_DEADLINE=60
+RMQ_START_DEADLINE=120
+REGISTRY_START_DEADLINE=30
+STOP_DEADLINE=45
+# One readiness probe must answer within this many seconds.
+PROBE_TIMEOUT=3
+
+log() { echo "stack: $*" >&2; }
+die() {
+  log "$*"
+  exit 1
+}
+
+# pid_alive FILE: the process named in FILE exists and is one of this stack's (its command line
+# or environment names the state dir), so a recycled pid is never taken for ours.
+pid_alive() {
+  local pid
+  [ -s "$1" ] || return 1
+  pid=$(cat "$1")
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+    cat "/proc/$pid/cmdline" "/proc/$pid/environ" 2>/dev/null | tr '\0' '\n' | grep -qF "$STACK_DIR/"
+}
+
+# wait_until DEADLINE COMMAND...: polls COMMAND every 0.5 s until it succeeds or DEADLINE s pass.
+wait_until() {
+  local deadline=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.5
+  done
+}
+
+fail_with_log() {
+  log "$1 did not become ready; last lines of $2:"
+  tail -n 40 "$2" >&2 2>/dev/null || true
+  exit 1
+}
+
+# stop_pid FILE NAME: SIGTERM the process in FILE, SIGKILL it after STOP_DEADLINE.
+stop_pid() {
+  local pid
+  pid_alive "$1" || {
+    rm -f "$1"
+    return 0
+  }
+  pid=$(cat "$1")
+  log "stopping $2 (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_until "$STOP_DEADLINE" bash -c "! kill -0 $pid 2>/dev/null"; then
+    log "$2 ignored SIGTERM for ${STOP_DEADLINE}s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$1"
+}
+
+# Launches a long-running command detached from this shell (own session, stdin closed), so it
+# outlives the caller (a CTest fixture test exits right after `start`). Prints its pid.
+launch() {
+  local logfile=$1
+  shift
+  setsid nohup "$@" >>"$logfile" 2>&1 </dev/null 9>&- &
+  echo $!
+}
+
+# ---------------------------------------------------------------------------------------------
+# Docker Engine
+
+docker_cli() { docker -H "unix://$DOCKER_SOCK" "$@"; }
+
+docker_up() {
+  [ -S "$DOCKER_SOCK" ] &&
+    curl -fsS --max-time "$PROBE_TIMEOUT" --unix-socket "$DOCKER_SOCK" http://docker/_ping >/dev/null 2>&1
+}
+
+start_docker() {
+  if docker_up; then
+    log "dockerd already answering on $DOCKER_SOCK"
+  elif pid_alive "$DOCKER_PID"; then
+    log "dockerd (pid $(cat "$DOCKER_PID")) is starting; waiting for it"
+    wait_until "$DOCKER_START_DEADLINE" docker_up || fail_with_log dockerd "$DOCKER_LOG"
+  else
+    mkdir -p "$DOCKER_DIR/data" "$DOCKER_DIR/exec"
+    rm -f "$DOCKER_SOCK" "$DOCKER_PID"
+    # An empty daemon.json so /etc/docker/daemon.json of the machine is never read.
+    [ -f "$DOCKER_DIR/daemon.json" ] || echo '{}' >"$DOCKER_DIR/daemon.json"
+    log "starting dockerd (log: $DOCKER_LOG)"
+    SECONDS=0
+    launch "$DOCKER_LOG" dockerd \
+      --config-file "$DOCKER_DIR/daemon.json" \
+      --data-root "$DOCKER_DIR/data" \
+      --exec-root "$DOCKER_DIR/exec" \
+      --pidfile "$DOCKER_PID" \
+      -H "unix://$DOCKER_SOCK" \
+      --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
+      --userland-proxy=false \
+      --cgroup-parent=maiev-stack >/dev/null
+    wait_until "$DOCKER_START_DEADLINE" docker_up || fail_with_log dockerd "$DOCKER_LOG"
+    log "dockerd ready after ${SECONDS}s"
+  fi
+  init_swarm
+}
+
+# Swarm on loopback, without the routing mesh: the `ingress` overlay is removed so no test
+# traffic can reach a private address range. Services must use `--network host`.
+init_swarm() {
+  local state
+  state=$(docker_cli info --format '{{.Swarm.LocalNodeState}}')
+  if [ "$state" != active ]; then
+    log "initialising swarm on $SWARM_ADDR"
+    docker_cli swarm init --advertise-addr "$LOOPBACK" --listen-addr "$SWARM_ADDR" \
+      --data-path-addr "$LOOPBACK" >/dev/null
+  fi
+  if docker_cli network inspect ingress >/dev/null 2>&1; then
+    log "removing the ingress routing mesh"
+    echo y | docker_cli network rm ingress >/dev/null
+  fi
+}
+
+# Removes every service of the stack's swarm: the swarm belongs to the stack alone, and a
+# service left behind would be started again with the next dockerd.
+remove_services() {
+  local services
+  services=$(docker_cli service ls -q 2>/dev/null || true)
+  [ -n "$services" ] || return 0
+  log "removing swarm services: $(echo "$services" | tr '\n' ' ')"
+  # shellcheck disable=SC2086
+  docker_cli service rm $services >/dev/null
+  wait_until 30 bash -c "[ -z \"\$(docker -H unix://$DOCKER_SOCK ps -q)\" ]" ||
+    log "some containers are still running after removing the services"
+}
+
+stop_docker() {
+  docker_up && remove_services
+  stop_pid "$DOCKER_PID" dockerd
+  rm -f "$DOCKER_SOCK"
+}
+
+# ---------------------------------------------------------------------------------------------
+# RabbitMQ
+
+# Everything RabbitMQ and its CLI read comes from the state dir: node name, config, plugins,
+# Erlang cookie (HOME), and every listener (AMQP, management, epmd, distribution) on loopback.
+# With RMQ_EXEC=exec the command replaces this shell.
+rmq_env() {
+  ${RMQ_EXEC:-} env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+    HOME="$RMQ_DIR/home" \
+    RABBITMQ_NODENAME=rabbit@localhost \
+    RABBITMQ_CONF_ENV_FILE="$RMQ_DIR/rabbitmq-env.conf" \
+    RABBITMQ_CONFIG_FILE="$RMQ_DIR/rabbitmq.conf" \
+    RABBITMQ_ADVANCED_CONFIG_FILE="$RMQ_DIR/advanced.config" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_DIR/enabled_plugins" \
+    RABBITMQ_MNESIA_BASE="$RMQ_DIR/mnesia" \
+    RABBITMQ_LOG_BASE="$RMQ_DIR/log" \
+    RABBITMQ_PID_FILE="$RMQ_PID" \
+    RABBITMQ_NODE_IP_ADDRESS="$LOOPBACK" \
+    RABBITMQ_NODE_PORT="$AMQP_PORT" \
+    RABBITMQ_DIST_PORT="$DIST_PORT" \
+    ERL_EPMD_ADDRESS="$LOOPBACK" \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    "$@"
+}
+
+# Runs a command as the rabbitmq user with the stack's RabbitMQ environment.
+as_rabbitmq() {
+  rmq_env setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups "$@"
+}
+
+rabbitmqctl_cmd() { as_rabbitmq /usr/lib/rabbitmq/bin/rabbitmqctl "$@"; }
+
+rmq_up() {
+  curl -fsS --max-time "$PROBE_TIMEOUT" -u "$RMQ_USER:$RMQ_PASSWORD" \
+    "http://$LOOPBACK:$MGMT_PORT/api/overview" >/dev/null 2>&1
+}
+
+write_rmq_config() {
+  mkdir -p "$RMQ_DIR/mnesia" "$RMQ_DIR/log" "$RMQ_DIR/home"
+  echo '[rabbitmq_management].' >"$RMQ_DIR/enabled_plugins"
+  : >"$RMQ_DIR/rabbitmq-env.conf"
+  # The bundled syslog application opens a UDP socket even when nothing is logged to syslog;
+  # bind it to loopback, and keep its destination there.
+  echo '[{syslog, [{protocol, {rfc3164, udp, [{ip, {127,0,0,1}}]}}, {dest_host, {127,0,0,1}}]}].' \
+    >"$RMQ_DIR/advanced.config"
+  cat >"$RMQ_DIR/rabbitmq.conf" <<EOF
+listeners.tcp.default = $LOOPBACK:$AMQP_PORT
+management.tcp.ip = $LOOPBACK
+management.tcp.port = $MGMT_PORT
+# Message rates refresh every second (default 5 s) so tests see them quickly.
+collect_statistics_interval = 1000
+log.console = false
+log.file.level = info
+EOF
+  if [ ! -s "$RMQ_DIR/home/.erlang.cookie" ]; then
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$RMQ_DIR/home/.erlang.cookie"
+  fi
+  chmod 400 "$RMQ_DIR/home/.erlang.cookie"
+  chown -R rabbitmq:rabbitmq "$RMQ_DIR"
+}
+
+start_rabbitmq() {
+  if rmq_up; then
+    log "RabbitMQ already answering on $LOOPBACK:$MGMT_PORT"
+    return 0
+  fi
+  if ! pid_alive "$RMQ_PID" && ! pid_alive "$RMQ_LAUNCHER_PID"; then
+    mkdir -p "$STACK_DIR"
+    setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups test -x "$STACK_DIR" ||
+      die "the rabbitmq user cannot reach $STACK_DIR; choose a MAIEV_STACK_DIR it can traverse"
+    write_rmq_config
+    rm -f "$RMQ_PID"
+    log "starting RabbitMQ (logs: $RMQ_LOG, $RMQ_DIR/log)"
+    SECONDS=0
+    launch "$RMQ_LOG" "$SELF" _rabbitmq-server >"$RMQ_LAUNCHER_PID"
+  else
+    log "RabbitMQ is starting; waiting for it"
+  fi
+  wait_until "$RMQ_START_DEADLINE" rmq_up || {
+    tail -n 20 "$RMQ_DIR"/log/*.log >&2 2>/dev/null || true
+    fail_with_log RabbitMQ "$RMQ_LOG"
+  }
+  log "RabbitMQ ready after ${SECONDS}s"
+}
+
+stop_rabbitmq() {
+  stop_pid "$RMQ_PID" RabbitMQ
+  stop_pid "$RMQ_LAUNCHER_PID" "RabbitMQ launcher"
+}
+
+# epmd is started by the Erlang VM and outlives it; end it only when no node is registered.
+stop_epmd() {
+  local names
+  names=$(rmq_env epmd -names 2>/dev/null || true)
+  echo "$names" | grep -q '^name ' && return 0
+  rmq_env epmd -kill >/dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------------------------------------
+# Docker registry
+
+registry_up() {
+  curl -fsS --max-time "$PROBE_TIMEOUT" "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1
+}
+
+write_registry_config() {
+  mkdir -p "$REG_DIR/data"
+  cat >"$REG_DIR/config.yml" <<EOF
+version: 0.1
+log:
+  level: info
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: $REG_DIR/data
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+http:
+  addr: $REGISTRY_ADDR
+notifications:
+  events:
+    includereferences: true
+  endpoints:
+    - name: maiev
+      url: $WEBHOOK_URL
+      headers:
+        Authorization: [Bearer $WEBHOOK_TOKEN]
+      # Delivery is asynchronous; a short timeout and backoff keep an absent maiev cheap.
+      timeout: 1s
+      threshold: 3
+      backoff: 2s
+      ignoredmediatypes:
+        - application/octet-stream
+      ignore:
+        actions:
+          - pull
+EOF
+}
+
+start_registry() {
+  if registry_up; then
+    log "registry already answering on $REGISTRY_ADDR"
+    return 0
+  fi
+  if pid_alive "$REG_PID"; then
+    log "registry (pid $(cat "$REG_PID")) is starting; waiting for it"
+    wait_until "$REGISTRY_START_DEADLINE" registry_up || fail_with_log registry "$REG_LOG"
+    return 0
+  fi
+  write_registry_config
+  log "starting the registry (log: $REG_LOG, webhook: $WEBHOOK_URL)"
+  SECONDS=0
+  launch "$REG_LOG" docker-registry serve "$REG_DIR/config.yml" >"$REG_PID"
+  wait_until "$REGISTRY_START_DEADLINE" registry_up || fail_with_log registry "$REG_LOG"
+  log "registry ready after ${SECONDS}s"
+}
+
+stop_registry() { stop_pid "$REG_PID" registry; }
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+# Fails when anything of this host listens on a non-loopback TCP or UDP address, other than the
+# processes listed in the exceptions (none of ours).
+check_loopback_only() {
+  local ours bad
+  ours='dockerd|containerd|beam.smp|epmd|docker-registry|registry|worker'
+  bad=$(ss -H -ltunp 2>/dev/null | awk '{print $5, $7}' |
+    grep -Ev '^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]):' | grep -E "\"($ours)\"" || true)
+  if [ -n "$bad" ]; then
+    log "stack processes listen on non-loopback addresses:"
+    echo "$bad" >&2
+    return 1
+  fi
+}
+
+cmd_start() {
+  mkdir -p "$STACK_DIR"
+  start_docker
+  start_rabbitmq
+  start_registry
+  check_loopback_only
+  log "stack ready in $STACK_DIR"
+}
+
+cmd_stop() {
+  stop_registry
+  stop_rabbitmq
+  stop_epmd
+  stop_docker
+  if [ "${1:-}" = --purge ]; then
+    log "removing $STACK_DIR"
+    # dockerd leaves the swarm's network namespace bind-mounted under its exec root.
+    findmnt -rn -o TARGET | grep "^$STACK_DIR/" | sort -r | xargs -r -n1 umount -l
+    rm -rf "$STACK_DIR"
+    # The swarm's docker_gwbridge outlives dockerd; remove it unless another dockerd runs.
+    if ip link show docker_gwbridge >/dev/null 2>&1 && ! pgrep -x dockerd >/dev/null; then
+      ip link delete docker_gwbridge || true
+    fi
+  fi
+}
+
+cmd_status() {
+  local rc=0
+  report() {
+    if "$2"; then
+      printf '%-9s up    %s\n' "$1" "$3"
+    else
+      printf '%-9s down  %s\n' "$1" "$3"
+      rc=3
+    fi
+  }
+  report dockerd docker_up "unix://$DOCKER_SOCK"
+  if docker_up; then
+    printf '%-9s %-5s %s\n' swarm "$(docker_cli info --format '{{.Swarm.LocalNodeState}}')" "$SWARM_ADDR"
+  fi
+  report rabbitmq rmq_up "amqp://$LOOPBACK:$AMQP_PORT http://$LOOPBACK:$MGMT_PORT"
+  report registry registry_up "http://$REGISTRY_ADDR"
+  return $rc
+}
+
+cmd_env() {
+  cat <<EOF
+export MAIEV_STACK_DIR=$STACK_DIR
+export DOCKER_HOST=unix://$DOCKER_SOCK
+export RABBITMQ_HOST=$LOOPBACK
+export RABBITMQ_PORT=$AMQP_PORT
+export RABBITMQ_VHOST=/
+export RABBITMQ_USER=$RMQ_USER
+export RABBITMQ_PASSWORD=$RMQ_PASSWORD
+export RABBITMQ_MANAGEMENT_URL=http://$LOOPBACK:$MGMT_PORT
+export MAIEV_REGISTRY=$REGISTRY_ADDR
+EOF
+}
+
+usage() {
+  cat >&2 <<EOF
+usage: $0 COMMAND
+  start               start dockerd (swarm), RabbitMQ and the registry; skips what answers
+  stop [--purge]      remove swarm services, stop what start started; --purge deletes the state
+  status              print each component up/down (exit 3 when one is down)
+  env                 print export lines for DOCKER_HOST, RABBITMQ_*, MAIEV_REGISTRY
+  clean               remove every swarm service
+  start-rabbitmq | stop-rabbitmq | restart-rabbitmq
+  start-docker | stop-docker | restart-docker
+  start-registry | stop-registry | restart-registry
+  rabbitmqctl ARGS... run rabbitmqctl against the stack's node
+  docker ARGS...      run the docker CLI against the stack's dockerd
+state dir: $STACK_DIR (MAIEV_STACK_DIR)
+EOF
+  exit 2
+}
+
+# One stack command at a time changes the stack: concurrent callers (parallel test runs) wait.
+LOCK_DEADLINE=600
+take_lock() {
+  mkdir -p "$STACK_DIR"
+  exec 9>"$STACK_DIR/.lock"
+  flock -w "$LOCK_DEADLINE" 9 || die "another stack.sh holds $STACK_DIR/.lock"
+}
+
+[ $# -ge 1 ] || usage
+command=$1
+shift
+case $command in
+  start | stop | clean | start-* | stop-* | restart-*) take_lock ;;
+esac
+case $command in
+  start) cmd_start ;;
+  stop) cmd_stop "$@" ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  clean) docker_up && remove_services ;;
+  start-rabbitmq) start_rabbitmq ;;
+  stop-rabbitmq) stop_rabbitmq ;;
+  restart-rabbitmq) stop_rabbitmq && start_rabbitmq ;;
+  start-docker) start_docker ;;
+  stop-docker) stop_pid "$DOCKER_PID" dockerd ;;
+  restart-docker) stop_pid "$DOCKER_PID" dockerd && start_docker ;;
+  start-registry) start_registry ;;
+  stop-registry) stop_registry ;;
+  restart-registry) stop_registry && start_registry ;;
+  rabbitmqctl) rabbitmqctl_cmd "$@" ;;
+  _rabbitmq-server) RMQ_EXEC="exec" as_rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-server ;;
+  docker) docker_cli "$@" ;;
+  *) usage ;;
+esac

@@ -1,0 +1,352 @@
+#include "daemon/autoscaler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <utility>
+
+#include "monitor/metrics.hpp"
+
+namespace maiev::daemon {
+namespace {
+
+using orchestrator::ServiceInfo;
+using orchestrator::ServiceMode;
+
+rules::RuleHistory FromStored(const store::RuleHistory& stored) {
+  rules::RuleHistory history;
+  for (const auto& [name, state] : stored) history[name] = {state.value, state.since};
+  return history;
+}
+
+scaling::Policy ToPolicy(const config::ScaleConfig& config) {
+  scaling::Policy policy;
+  policy.min = config.min;
+  policy.max = config.max;
+  policy.reapply_interval = Duration{config.policy.reapply_interval};
+  policy.cooldown_up = Duration{config.policy.cooldown_up};
+  policy.cooldown_down = Duration{config.policy.cooldown_down};
+  policy.max_step = config.policy.max_step;
+  policy.on_missing_metrics =
+      config.policy.on_missing_metrics == config::MissingMetricsAction::kScaleUp
+          ? scaling::OnMissingMetrics::kScaleUp
+          : scaling::OnMissingMetrics::kHold;
+  if (config.policy.proportional)
+    policy.target_latency = config.policy.proportional->target_latency;
+  return policy;
+}
+
+nlohmann::json MetricsJson(const rules::ResourceMetrics& metrics) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : metrics) out[name] = value.ToJson();
+  return out;
+}
+
+std::string ModeName(ServiceMode mode) { return std::string(orchestrator::ToString(mode)); }
+
+}  // namespace
+
+Autoscaler::Autoscaler(orchestrator::Orchestrator& orchestrator,
+                       monitor::QueueMetricsSource& metrics, store::Store& store,
+                       const Clock& clock)
+    : orchestrator_(orchestrator), metrics_(metrics), store_(store), clock_(clock) {}
+
+Autoscaler::Entry Autoscaler::Load(const ServiceInfo& info) {
+  Entry entry;
+  entry.info = info;
+  auto source = orchestrator_.ReadScaleConfigSource(info);
+  if (!source.ok()) {
+    entry.config_errors.push_back("cannot read scale config: " + source.error().message);
+  } else if (source->has_value()) {
+    const auto& src = **source;
+    entry.config_origin = std::string(orchestrator::ToString(src.origin));
+    auto parsed = config::ParseScaleConfig(src.json);
+    if (parsed.ok()) {
+      entry.config = std::move(parsed).value();
+    } else {
+      for (const auto& e : parsed.error()) entry.config_errors.push_back(e.ToString());
+      spdlog::warn("service {}: invalid scale config ({}), left alone: {}", info.name,
+                   entry.config_origin, entry.config_errors.front());
+    }
+  }
+
+  if (auto stored = store_.FindService(info.name); stored.ok() && stored->has_value()) {
+    entry.paused = (*stored)->paused;
+  }
+  if (auto history = store_.LoadRuleHistory(info.name); history.ok()) {
+    entry.history = FromStored(*history);
+  }
+  if (auto recent = store_.RecentDecisions(1, info.name); recent.ok() && !recent->empty()) {
+    entry.last_change = recent->front().time;
+  }
+
+  store::ServiceRecord record;
+  record.name = info.name;
+  record.id = info.id;
+  record.scale_config_json = entry.config ? entry.config->ToJson().dump() : "";
+  record.monitored = entry.config.has_value() && entry.config->scale.has_value();
+  record.paused = entry.paused;
+  record.last_replicas = static_cast<int>(info.replicas);
+  record.updated = clock_.Now();
+  if (auto st = store_.UpsertService(record); !st.ok()) {
+    spdlog::error("service {}: cannot store: {}", info.name, st.error().message);
+  }
+  return entry;
+}
+
+Status Autoscaler::Discover() {
+  auto listed = orchestrator_.ListServices();
+  if (!listed.ok()) return Unexpected{listed.error()};
+  std::map<std::string, Entry> fresh;
+  for (const auto& info : *listed) fresh.emplace(info.id, Load(info));
+
+  std::lock_guard lock(mutex_);
+  for (auto& [id, entry] : fresh) {
+    // Keep what this process learnt since the store was read (history, last change).
+    if (auto it = services_.find(id); it != services_.end()) {
+      entry.history = std::move(it->second.history);
+      entry.last_change = it->second.last_change;
+      entry.last = std::move(it->second.last);
+    }
+  }
+  services_ = std::move(fresh);
+  Track();
+  spdlog::info("discovered {} services", services_.size());
+  return {};
+}
+
+Status Autoscaler::Refresh(const std::string& id_or_name) {
+  auto info = orchestrator_.InspectService(id_or_name);
+  if (!info.ok()) {
+    if (info.error().code == "not_found") Remove(id_or_name);
+    return Unexpected{info.error()};
+  }
+  {
+    // An update that changed neither image nor labels (e.g. our own scaling) keeps the config.
+    std::lock_guard lock(mutex_);
+    auto it = services_.find(info->id);
+    if (it != services_.end() && it->second.info.image == info->image &&
+        it->second.info.labels == info->labels) {
+      it->second.info = *info;
+      return {};
+    }
+  }
+  Entry entry = Load(*info);
+  std::lock_guard lock(mutex_);
+  if (auto it = services_.find(info->id); it != services_.end()) {
+    entry.history = std::move(it->second.history);
+    entry.last_change = it->second.last_change;
+  }
+  spdlog::info("service {}: {}", info->name,
+               entry.config ? (entry.config->scale ? "monitored" : "sized by min/max")
+                            : (entry.config_errors.empty() ? "no scale config" : "invalid config"));
+  services_[info->id] = std::move(entry);
+  Track();
+  return {};
+}
+
+void Autoscaler::Remove(const std::string& id_or_name) {
+  std::lock_guard lock(mutex_);
+  for (auto it = services_.begin(); it != services_.end(); ++it) {
+    if (it->first == id_or_name || it->second.info.name == id_or_name) {
+      spdlog::info("service {}: removed", it->second.info.name);
+      if (auto st = store_.DeleteService(it->second.info.name); !st.ok()) {
+        spdlog::error("service {}: cannot delete from store: {}", it->second.info.name,
+                      st.error().message);
+      }
+      services_.erase(it);
+      break;
+    }
+  }
+  Track();
+}
+
+Status Autoscaler::RefreshTaskCounts() {
+  auto listed = orchestrator_.ListServices();
+  if (!listed.ok()) return Unexpected{listed.error()};
+  std::lock_guard lock(mutex_);
+  for (const auto& info : *listed) {
+    auto it = services_.find(info.id);
+    if (it != services_.end()) it->second.info.running_tasks = info.running_tasks;
+  }
+  return {};
+}
+
+void Autoscaler::Track() {
+  std::set<std::string> queues;
+  for (const auto& [id, entry] : services_) {
+    if (!entry.config || !entry.config->scale) continue;
+    for (const auto& resource : entry.config->scale->resources) queues.insert(resource.identifier);
+  }
+  metrics_.Track(std::move(queues));
+}
+
+void Autoscaler::EvaluateRules(Entry& entry, const rules::MetricsSnapshot& snapshot, TimePoint now,
+                               scaling::DecisionInput& input, nlohmann::json& rules_json) {
+  rules::Evaluation evaluation =
+      entry.config->scale->ruleset.Evaluate(snapshot, entry.history, now);
+  store::RuleHistory changed;
+  for (const auto& [name, state] : evaluation.rules) {
+    auto old = entry.history.find(name);
+    if (old == entry.history.end() || !(old->second == state)) {
+      changed[name] = {state.value, state.since};
+    }
+    entry.history[name] = state;
+    rules_json[name] = {{"value", state.value},
+                        {"since_seconds", SecondsBetween(state.since, now)}};
+  }
+  if (!changed.empty()) {
+    if (auto st = store_.SaveRuleHistory(entry.info.name, changed); !st.ok()) {
+      spdlog::error("service {}: cannot store rule history: {}", entry.info.name,
+                    st.error().message);
+    }
+  }
+  input.scale_up = evaluation.scale_up;
+  input.scale_down = evaluation.scale_down;
+}
+
+std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
+    Entry& entry, const std::map<std::string, monitor::QueueMetrics>& queues, TimePoint now) {
+  const config::ScaleConfig& config = *entry.config;
+  scaling::DecisionInput input;
+  input.mode = entry.info.mode == ServiceMode::kReplicated ? scaling::ServiceMode::kReplicated
+                                                           : scaling::ServiceMode::kGlobal;
+  input.current = static_cast<int>(entry.info.replicas);
+  input.last_change = entry.last_change;
+  input.now = now;
+
+  nlohmann::json metrics_json = nlohmann::json::object();
+  nlohmann::json rules_json = nlohmann::json::object();
+  if (config.scale) {
+    rules::MetricsSnapshot snapshot;
+    for (const auto& resource : config.scale->resources) {
+      auto it = queues.find(resource.identifier);
+      if (it == queues.end() || !it->second.HasAnyMetric()) {
+        input.metrics_missing = true;
+        metrics_json[resource.name] = nullptr;
+        continue;
+      }
+      snapshot[resource.name] = monitor::ToResourceMetrics(it->second);
+      metrics_json[resource.name] = MetricsJson(snapshot[resource.name]);
+      if (config.policy.proportional && config.policy.proportional->resource == resource.name) {
+        input.latency = it->second.latency;
+      }
+    }
+    if (input.metrics_missing) {
+      // Rules over missing data are not evaluated: their history (and so `since`) stays as it
+      // was, so a broker outage or maiev's own start-up does not reset how long a rule has held.
+      for (const auto& [name, state] : entry.history) {
+        rules_json[name] = {{"value", state.value},
+                            {"since_seconds", SecondsBetween(state.since, now)}};
+      }
+    } else {
+      EvaluateRules(entry, snapshot, now, input, rules_json);
+    }
+  }
+
+  scaling::Decision decision = scaling::Decide(ToPolicy(config), input);
+  entry.last.metrics = metrics_json;
+  entry.last.rules = rules_json;
+  entry.last.scale_up = input.scale_up;
+  entry.last.scale_down = input.scale_down;
+  entry.last.last_reason = decision.reason;
+  if (entry.paused || !decision.changed) return std::nullopt;
+  return PendingChange{entry.info.id,          entry.info.name, input.current,
+                       decision.replicas,      decision.reason, std::move(rules_json),
+                       std::move(metrics_json)};
+}
+
+void Autoscaler::RunCycle() {
+  const TimePoint now = clock_.Now();
+  const auto queues = metrics_.Snapshot(now);
+  std::vector<PendingChange> changes;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, entry] : services_) {
+      if (!entry.config) continue;
+      if (auto change = Evaluate(entry, queues, now)) changes.push_back(std::move(*change));
+    }
+  }
+  for (const auto& change : changes) Apply(change, now);
+}
+
+void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
+  Status status = orchestrator_.SetReplicas(change.id, static_cast<std::uint64_t>(change.to));
+  std::string reason = change.reason;
+  if (!status.ok()) {
+    reason = "failed to scale " + std::to_string(change.from) + " → " + std::to_string(change.to) +
+             ": " + status.error().message;
+    spdlog::warn("service {}: {}", change.name, reason);
+  } else {
+    spdlog::info("service {}: replicas {} → {}: {}", change.name, change.from, change.to,
+                 change.reason);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = services_.find(change.id); it != services_.end()) {
+      it->second.last.last_reason = reason;
+      if (status.ok()) {
+        it->second.info.replicas = static_cast<std::uint64_t>(change.to);
+        it->second.last_change = now;
+      }
+    }
+  }
+  store::DecisionRecord record;
+  record.time = now;
+  record.service = change.name;
+  record.old_replicas = change.from;
+  record.new_replicas = status.ok() ? change.to : change.from;
+  record.reason = reason;
+  record.rule_values_json = change.rules.dump();
+  record.metrics_json = change.metrics.dump();
+  if (auto id = store_.AppendDecision(record); !id.ok()) {
+    spdlog::error("service {}: cannot record decision: {}", change.name, id.error().message);
+  }
+}
+
+Status Autoscaler::SetPaused(const std::string& name, bool paused) {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, entry] : services_) {
+    if (entry.info.name != name && id != name) continue;
+    entry.paused = paused;
+    auto record = store_.FindService(entry.info.name);
+    if (record.ok() && record->has_value()) {
+      store::ServiceRecord updated = **record;
+      updated.paused = paused;
+      updated.updated = clock_.Now();
+      if (auto st = store_.UpsertService(updated); !st.ok()) return st;
+    }
+    spdlog::info("service {}: autoscaling {}", entry.info.name, paused ? "paused" : "resumed");
+    return {};
+  }
+  return Fail("not_found", "no service named '" + name + "'");
+}
+
+std::vector<ServiceStatus> Autoscaler::Snapshot() const {
+  std::lock_guard lock(mutex_);
+  std::vector<ServiceStatus> out;
+  out.reserve(services_.size());
+  for (const auto& [id, entry] : services_) {
+    ServiceStatus s = entry.last;
+    s.id = id;
+    s.name = entry.info.name;
+    s.mode = ModeName(entry.info.mode);
+    s.replicas = entry.info.replicas;
+    s.running_tasks = entry.info.running_tasks;
+    s.image = entry.info.image;
+    s.config_origin = entry.config_origin;
+    s.config_errors = entry.config_errors;
+    s.last_change = entry.last_change;
+    if (entry.config) {
+      s.min = entry.config->min;
+      s.max = entry.config->max;
+      s.state = entry.paused ? "paused" : (entry.config->scale ? "monitored" : "sized");
+    } else {
+      s.state = entry.config_errors.empty() ? "unconfigured" : "invalid";
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace maiev::daemon

@@ -1,0 +1,283 @@
+#include "daemon/autoscaler.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "orchestrator/fake_orchestrator.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace maiev::daemon {
+namespace {
+
+using orchestrator::FakeOrchestrator;
+using orchestrator::ServiceInfo;
+using orchestrator::ServiceMode;
+
+constexpr const char* kWorkerConfig = R"({
+  "min": 1, "max": 4,
+  "policy": {"reapply_interval": "2s"},
+  "scale": {
+    "resources": [{"name": "rmq", "monitorer": "monitorer_rabbitmq", "identifier": "q1"}],
+    "rules": [
+      {"name": "backlog", "expression": "rmq:waiting > 0"},
+      {"name": "idle", "expression": "rmq:waiting == 0"}
+    ],
+    "scale_up": "rules:backlog",
+    "scale_down": "rules:idle and rules:idle:since > \"10s\""
+  }
+})";
+
+// Queue metrics set by the test; Track calls recorded.
+class FakeQueues final : public monitor::QueueMetricsSource {
+ public:
+  void Track(std::set<std::string> queues) override { tracked = std::move(queues); }
+  std::map<std::string, monitor::QueueMetrics> Snapshot(TimePoint /*now*/) const override {
+    std::map<std::string, monitor::QueueMetrics> out;
+    for (const auto& q : tracked) {
+      auto it = metrics.find(q);
+      out[q] = it == metrics.end() ? monitor::QueueMetrics{} : it->second;
+    }
+    return out;
+  }
+  void SetWaiting(const std::string& queue, double waiting) {
+    monitor::QueueMetrics m;
+    m.exists = true;
+    m.waiting = waiting;
+    m.consumers = 1;
+    metrics[queue] = m;
+  }
+
+  std::set<std::string> tracked;
+  std::map<std::string, monitor::QueueMetrics> metrics;
+};
+
+ServiceInfo Service(std::string id, std::string name, std::uint64_t replicas,
+                    std::optional<std::string> config = kWorkerConfig,
+                    ServiceMode mode = ServiceMode::kReplicated) {
+  ServiceInfo s;
+  s.id = std::move(id);
+  s.name = std::move(name);
+  s.replicas = replicas;
+  s.mode = mode;
+  s.image = "worker:1";
+  if (config) s.labels[std::string(orchestrator::kScaleConfigLabel)] = *config;
+  return s;
+}
+
+class AutoscalerTest : public ::testing::Test {
+ protected:
+  AutoscalerTest() : store_(std::move(store::SqliteStore::Open(":memory:").value())) {}
+
+  std::unique_ptr<Autoscaler> Make() {
+    return std::make_unique<Autoscaler>(docker_, queues_, *store_, clock_);
+  }
+  static std::string StateOf(const Autoscaler& autoscaler, const std::string& name) {
+    for (const auto& s : autoscaler.Snapshot()) {
+      if (s.name == name) return s.state;
+    }
+    return "absent";
+  }
+  static const ServiceStatus* Find(const std::vector<ServiceStatus>& list,
+                                   const std::string& name) {
+    for (const auto& s : list) {
+      if (s.name == name) return &s;
+    }
+    return nullptr;
+  }
+
+  FakeOrchestrator docker_;
+  FakeQueues queues_;
+  std::unique_ptr<store::SqliteStore> store_;
+  ManualClock clock_;
+};
+
+TEST_F(AutoscalerTest, DiscoverClassifiesServicesByTheirConfig) {
+  docker_.PutService(Service("1", "worker", 1));
+  docker_.PutService(Service("2", "plain", 1, std::nullopt));
+  docker_.PutService(Service("3", "broken", 1, R"({"min": 5, "max": 2})"));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+
+  const auto status = autoscaler->Snapshot();
+  ASSERT_EQ(status.size(), 3u);
+  EXPECT_EQ(Find(status, "worker")->state, "monitored");
+  EXPECT_EQ(Find(status, "plain")->state, "unconfigured");
+  const ServiceStatus* broken = Find(status, "broken");
+  EXPECT_EQ(broken->state, "invalid");
+  ASSERT_FALSE(broken->config_errors.empty());
+  EXPECT_THAT(broken->config_errors.front(), ::testing::HasSubstr("min (5) > max (2)"));
+  EXPECT_EQ(queues_.tracked, std::set<std::string>{"q1"});
+}
+
+TEST_F(AutoscalerTest, ScalesUpOnBacklogAndRecordsTheDecision) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  queues_.SetWaiting("q1", 50);
+
+  autoscaler->RunCycle();
+
+  EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
+  auto decisions = store_->RecentDecisions(10);
+  ASSERT_TRUE(decisions.ok());
+  ASSERT_EQ(decisions->size(), 1u);
+  EXPECT_EQ(decisions->front().service, "worker");
+  EXPECT_EQ(decisions->front().old_replicas, 1);
+  EXPECT_EQ(decisions->front().new_replicas, 2);
+  EXPECT_THAT(decisions->front().rule_values_json, ::testing::HasSubstr("backlog"));
+  EXPECT_THAT(decisions->front().metrics_json, ::testing::HasSubstr("\"waiting\":50"));
+}
+
+TEST_F(AutoscalerTest, ReappliesWhileTheTriggerHoldsButNotFasterThanTheInterval) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  queues_.SetWaiting("q1", 50);
+
+  autoscaler->RunCycle();  // 1 → 2
+  clock_.Advance(Duration{1.0});
+  autoscaler->RunCycle();  // too soon
+  clock_.Advance(Duration{1.5});
+  autoscaler->RunCycle();  // 2 → 3
+  for (int i = 0; i < 10; ++i) {
+    clock_.Advance(Duration{3.0});
+    autoscaler->RunCycle();
+  }
+  const auto calls = docker_.replica_calls();
+  ASSERT_EQ(calls.size(), 3u);  // 2, 3, 4 and then held at max
+  EXPECT_EQ(calls[1].replicas, 3u);
+  EXPECT_EQ(calls[2].replicas, 4u);
+}
+
+TEST_F(AutoscalerTest, NeverTouchesServicesWithoutValidConfigOrInGlobalMode) {
+  docker_.PutService(Service("2", "plain", 1, std::nullopt));
+  docker_.PutService(Service("3", "broken", 1, R"({"min": "x"})"));
+  docker_.PutService(Service("4", "agent", 0, kWorkerConfig, ServiceMode::kGlobal));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  queues_.SetWaiting("q1", 50);
+  for (int i = 0; i < 5; ++i) {
+    autoscaler->RunCycle();
+    clock_.Advance(Duration{5.0});
+  }
+  EXPECT_TRUE(docker_.replica_calls().empty());
+  const auto status = autoscaler->Snapshot();
+  EXPECT_THAT(Find(status, "agent")->last_reason, ::testing::HasSubstr("global"));
+}
+
+TEST_F(AutoscalerTest, NeverScalesDownWhileMetricsAreMissing) {
+  docker_.PutService(Service("1", "worker", 3));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  for (int i = 0; i < 20; ++i) {  // no metrics at all for q1
+    autoscaler->RunCycle();
+    clock_.Advance(Duration{5.0});
+  }
+  EXPECT_TRUE(docker_.replica_calls().empty());
+}
+
+TEST_F(AutoscalerTest, ScalesDownOnceTheQueueHasBeenIdleLongEnough) {
+  docker_.PutService(Service("1", "worker", 3));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  queues_.SetWaiting("q1", 0);
+  autoscaler->RunCycle();
+  EXPECT_TRUE(docker_.replica_calls().empty());  // idle since 0 s
+  clock_.Advance(Duration{11.0});
+  autoscaler->RunCycle();
+  EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
+}
+
+TEST_F(AutoscalerTest, RuleSinceIsKeptWhileMetricsAreMissing) {
+  docker_.PutService(Service("1", "worker", 3));
+  queues_.SetWaiting("q1", 0);
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  autoscaler->RunCycle();  // idle becomes true now
+  queues_.metrics.erase("q1");
+  clock_.Advance(Duration{6.0});
+  autoscaler->RunCycle();  // no metrics: rules are not evaluated on missing data
+  queues_.SetWaiting("q1", 0);
+  clock_.Advance(Duration{6.0});
+  autoscaler->RunCycle();
+  const auto snapshot = autoscaler->Snapshot();
+  const auto* worker = Find(snapshot, "worker");
+  ASSERT_NE(worker, nullptr);
+  EXPECT_DOUBLE_EQ(worker->rules["idle"]["since_seconds"].get<double>(), 12.0);
+  EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
+}
+
+TEST_F(AutoscalerTest, RefreshTaskCountsUpdatesRunningTasks) {
+  ServiceInfo worker = Service("1", "worker", 3);
+  worker.running_tasks = 1;
+  docker_.PutService(worker);
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  worker.running_tasks = 3;
+  docker_.PutService(worker);
+  ASSERT_TRUE(autoscaler->RefreshTaskCounts().ok());
+  const auto snapshot = autoscaler->Snapshot();
+  const auto* status = Find(snapshot, "worker");
+  ASSERT_NE(status, nullptr);
+  EXPECT_EQ(status->running_tasks, std::optional<std::uint64_t>(3));
+}
+
+TEST_F(AutoscalerTest, RuleSinceSurvivesARestart) {
+  docker_.PutService(Service("1", "worker", 3));
+  queues_.SetWaiting("q1", 0);
+  {
+    auto first = Make();
+    ASSERT_TRUE(first->Discover().ok());
+    first->RunCycle();  // idle becomes true now
+  }
+  clock_.Advance(Duration{11.0});
+  auto second = Make();  // a new process reading the same store
+  ASSERT_TRUE(second->Discover().ok());
+  second->RunCycle();
+  EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
+  const auto status = second->Snapshot();
+  const auto* worker = Find(status, "worker");
+  ASSERT_NE(worker, nullptr);
+  EXPECT_DOUBLE_EQ(worker->rules["idle"]["since_seconds"].get<double>(), 11.0);
+}
+
+TEST_F(AutoscalerTest, PausedServicesAreEvaluatedButNotScaled) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  ASSERT_TRUE(autoscaler->SetPaused("worker", true).ok());
+  queues_.SetWaiting("q1", 50);
+  autoscaler->RunCycle();
+  EXPECT_TRUE(docker_.replica_calls().empty());
+  EXPECT_EQ(StateOf(*autoscaler, "worker"), "paused");
+  EXPECT_FALSE(autoscaler->SetPaused("nope", true).ok());
+
+  ASSERT_TRUE(autoscaler->SetPaused("worker", false).ok());
+  autoscaler->RunCycle();
+  EXPECT_EQ(docker_.replica_calls().size(), 1u);
+}
+
+TEST_F(AutoscalerTest, AFailedScaleRequestIsRetriedNextCycle) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  queues_.SetWaiting("q1", 50);
+  docker_.FailNextCall(Error{"io", "engine unreachable"});
+  autoscaler->RunCycle();
+  const auto status = autoscaler->Snapshot();
+  EXPECT_THAT(Find(status, "worker")->last_reason, ::testing::HasSubstr("engine unreachable"));
+  autoscaler->RunCycle();
+  EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
+}
+
+TEST_F(AutoscalerTest, RemovedServicesAreForgotten) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  autoscaler->Remove("1");
+  EXPECT_TRUE(autoscaler->Snapshot().empty());
+  EXPECT_TRUE(queues_.tracked.empty());
+}
+
+}  // namespace
+}  // namespace maiev::daemon

@@ -1,0 +1,109 @@
+#include "daemon/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "daemon/autoscaler.hpp"
+#include "orchestrator/docker_engine_orchestrator.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace maiev::daemon {
+namespace {
+
+// How long to wait before listing the swarm's services again after the list failed.
+constexpr Duration kDiscoveryRetry{2.0};
+// How often the running task counts shown by the API are re-read.
+constexpr Duration kTaskCountRefresh{2.0};
+
+// Sleeps for `d` or until `stop` is requested; false when stopping.
+bool SleepFor(Duration d, const std::stop_token& stop) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  return !cv.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::milliseconds>(d),
+                      [] { return false; });
+}
+
+void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, Autoscaler& autoscaler,
+                        std::stop_token stop) {
+  bool was_connected = true;
+  orchestrator::WatchOptions options;
+  options.on_stream_state = [&](bool connected) {
+    if (connected && !was_connected) {
+      spdlog::info("Docker event stream back: resynchronising services");
+      if (auto st = autoscaler.Discover(); !st.ok()) {
+        spdlog::warn("resynchronising services failed: {}", st.error().message);
+      }
+    }
+    if (!connected && was_connected) spdlog::warn("Docker event stream lost; reconnecting");
+    was_connected = connected;
+  };
+  auto on_event = [&](const orchestrator::ServiceEvent& event) {
+    if (event.kind == orchestrator::ServiceEventKind::kRemoved) {
+      autoscaler.Remove(event.service_id);
+      return;
+    }
+    if (auto st = autoscaler.Refresh(event.service_id); !st.ok()) {
+      spdlog::warn("service {}: cannot refresh after event: {}", event.service_id,
+                   st.error().message);
+    }
+  };
+  if (auto st = orchestrator.WatchEvents(options, on_event, stop); !st.ok()) {
+    spdlog::error("Docker event stream: {}", st.error().message);
+  }
+}
+
+}  // namespace
+
+Status Serve(const ServeOptions& options, std::stop_token stop) {
+  SystemClock clock;
+  auto opened = store::SqliteStore::Open(options.store_path);
+  if (!opened.ok()) {
+    return Fail("config",
+                "cannot open the store '" + options.store_path + "': " + opened.error().message);
+  }
+  store::Store& store = **opened;
+
+  orchestrator::DockerEngineOrchestrator docker(options.docker, clock);
+  monitor::RabbitMqMonitor rabbitmq(options.rabbitmq, clock);
+  Autoscaler autoscaler(docker, rabbitmq, store, clock);
+  HttpApi api(options.api, autoscaler, store);
+  if (auto st = api.Bind(); !st.ok()) return st;
+  spdlog::info("maiev serving on http://{}:{} (store {}, docker {}, rabbitmq {}:{})",
+               options.api.host, api.port(), options.store_path, options.docker.Describe(),
+               options.rabbitmq.host, options.rabbitmq.port);
+  std::jthread http([&api] { api.Serve(); });
+
+  rabbitmq.Start();
+  while (!stop.stop_requested()) {
+    Status st = autoscaler.Discover();
+    if (st.ok()) break;
+    spdlog::warn("cannot list Swarm services ({}); retrying", st.error().message);
+    SleepFor(kDiscoveryRetry, stop);
+  }
+  api.SetReady(true);
+
+  std::jthread events([&](std::stop_token s) { WatchServiceEvents(docker, autoscaler, s); });
+  TimePoint counts_read{};
+  while (SleepFor(options.evaluation_interval, stop)) {
+    if (SecondsBetween(counts_read, clock.Now()) >= kTaskCountRefresh.count()) {
+      counts_read = clock.Now();
+      if (auto st = autoscaler.RefreshTaskCounts(); !st.ok()) {
+        spdlog::debug("cannot read running task counts: {}", st.error().message);
+      }
+    }
+    autoscaler.RunCycle();
+  }
+
+  spdlog::info("maiev stopping");
+  events.request_stop();
+  events.join();
+  rabbitmq.Stop();
+  api.Stop();
+  return {};
+}
+
+}  // namespace maiev::daemon

@@ -1,0 +1,29 @@
+// `maiev serve`: wires the concrete implementations (Docker Engine, RabbitMQ, SQLite, HTTP) and
+// runs the loops until asked to stop. The only place besides src/cli that names them.
+#pragma once
+
+#include <stop_token>
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "daemon/http_api.hpp"
+#include "monitor/rabbitmq_monitor.hpp"
+#include "orchestrator/docker_endpoint.hpp"
+
+namespace maiev::daemon {
+
+struct ServeOptions {
+  std::string store_path = "maiev.db";
+  HttpApiOptions api;
+  Duration evaluation_interval{1.0};  // one autoscaling cycle
+  monitor::RabbitMqConfig rabbitmq;   // includes the counts (1 s) and stats (5 s) intervals
+  orchestrator::DockerEndpoint docker;
+};
+
+// Runs until `stop` is requested. Returns an error (fatal, with a clear message) when start-up
+// configuration is unusable: the store cannot be opened, the API port cannot be bound. Broker or
+// Docker outages after start are retried, never fatal.
+Status Serve(const ServeOptions& options, std::stop_token stop);
+
+}  // namespace maiev::daemon

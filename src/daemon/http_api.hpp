@@ -1,0 +1,56 @@
+// The REST API of `maiev serve` (SPEC §6), JSON under /api/v1, plus /healthz, /readyz and the
+// Prometheus /metrics. Mutations need `Authorization: Bearer <api token>`.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "daemon/autoscaler.hpp"
+#include "store/store.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace maiev::daemon {
+
+struct HttpApiOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string api_token;  // empty: mutations are refused (there is no unauthenticated write)
+};
+
+// Serves on its own threads (cpp-httplib's pool). Thread-safe: handlers only call thread-safe
+// Autoscaler and Store methods.
+class HttpApi {
+ public:
+  HttpApi(HttpApiOptions options, Autoscaler& autoscaler, store::Store& store);
+  ~HttpApi();
+  HttpApi(const HttpApi&) = delete;
+  HttpApi& operator=(const HttpApi&) = delete;
+
+  // Binds the port; error "io" when it cannot.
+  Status Bind();
+  // Serves until Stop(). REQUIRES: Bind() succeeded.
+  void Serve();
+  void Stop();
+
+  void SetReady(bool ready) { ready_ = ready; }
+  int port() const { return options_.port; }
+
+ private:
+  void Routes();
+
+  HttpApiOptions options_;
+  Autoscaler& autoscaler_;
+  store::Store& store_;
+  std::unique_ptr<httplib::Server> server_;
+  std::atomic<bool> ready_{false};
+};
+
+// The JSON form of a service's status, as served by GET /api/v1/services.
+nlohmann::json ToJson(const ServiceStatus& status);
+
+}  // namespace maiev::daemon

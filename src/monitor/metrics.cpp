@@ -1,0 +1,95 @@
+#include "monitor/metrics.hpp"
+
+#include <algorithm>
+
+namespace maiev::monitor {
+namespace {
+
+bool IsFresh(TimePoint sampled_at, TimePoint now, Duration bound) {
+  return SecondsBetween(sampled_at, now) <= bound.count();
+}
+
+std::optional<double> AsNumber(std::optional<std::uint64_t> v) {
+  if (!v) return std::nullopt;
+  return static_cast<double>(*v);
+}
+
+QueueMetrics NonExistent() {
+  QueueMetrics m;
+  m.exists = false;
+  m.waiting = 0.0;
+  m.call_rate = 0.0;
+  m.exec_rate = 0.0;
+  m.rate = 0.0;
+  m.consumers = 0.0;
+  m.unacked = 0.0;
+  return m;
+}
+
+void SetDerived(QueueMetrics& m) {
+  if (m.waiting && m.exec_rate && *m.exec_rate != 0.0) m.latency = *m.waiting / *m.exec_rate;
+  if (m.exec_rate && m.call_rate) m.rate = *m.exec_rate - *m.call_rate;
+}
+
+}  // namespace
+
+bool QueueMetrics::HasAnyMetric() const {
+  return exists || waiting || latency || call_rate || exec_rate || rate || consumers || unacked ||
+         age;
+}
+
+QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
+                              const StalenessBounds& bounds) {
+  const CountsSample* counts =
+      sample.counts && IsFresh(sample.counts->sampled_at, now, bounds.counts) ? &*sample.counts
+                                                                              : nullptr;
+  const StatsSample* stats = sample.stats && IsFresh(sample.stats->sampled_at, now, bounds.stats)
+                                 ? &*sample.stats
+                                 : nullptr;
+  if (!counts && !stats) return {};
+
+  const bool counts_newest = counts && (!stats || counts->sampled_at >= stats->sampled_at);
+  const bool exists = counts_newest ? counts->exists : stats->exists;
+
+  QueueMetrics m = exists ? QueueMetrics{} : NonExistent();
+  if (counts) m.counts_sampled_at = counts->sampled_at;
+  if (stats) m.stats_sampled_at = stats->sampled_at;
+  if (!exists) return m;
+  m.exists = true;
+
+  if (counts_newest) {
+    m.waiting = static_cast<double>(counts->waiting);
+    m.consumers = static_cast<double>(counts->consumers);
+  }
+  if (stats && stats->exists) {
+    if (!m.waiting) m.waiting = AsNumber(stats->waiting);
+    if (!m.consumers) m.consumers = AsNumber(stats->consumers);
+    m.unacked = AsNumber(stats->unacked);
+    m.call_rate = stats->call_rate;
+    m.exec_rate = stats->exec_rate;
+    const bool newer_counts_show_empty = counts && counts->sampled_at > stats->sampled_at &&
+                                         (!counts->exists || counts->waiting == 0);
+    if (stats->head_message_timestamp && !newer_counts_show_empty) {
+      m.age = std::max(0.0, SecondsBetween(*stats->head_message_timestamp, now));
+    }
+  }
+  SetDerived(m);
+  return m;
+}
+
+rules::ResourceMetrics ToResourceMetrics(const QueueMetrics& metrics) {
+  rules::ResourceMetrics out;
+  if (metrics.exists) out.emplace("exists", rules::Value::Bool(*metrics.exists));
+  const std::pair<const char*, const std::optional<double>*> numbers[] = {
+      {"waiting", &metrics.waiting},     {"latency", &metrics.latency},
+      {"call_rate", &metrics.call_rate}, {"exec_rate", &metrics.exec_rate},
+      {"rate", &metrics.rate},           {"consumers", &metrics.consumers},
+      {"unacked", &metrics.unacked},     {"age", &metrics.age},
+  };
+  for (const auto& [name, value] : numbers) {
+    if (*value) out.emplace(name, rules::Value::Number(**value));
+  }
+  return out;
+}
+
+}  // namespace maiev::monitor

@@ -1,0 +1,89 @@
+// Queue metrics (SPEC §2): the samples the monitor collects and the pure merge that turns them
+// into the metrics the rules see. No I/O, no clock: every function takes `now`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/clock.hpp"
+#include "rules/ruleset.hpp"
+
+namespace maiev::monitor {
+
+// Fresh counts from an AMQP passive queue.declare (fast cycle).
+struct CountsSample {
+  TimePoint sampled_at;
+  bool exists = false;
+  std::uint64_t waiting = 0;    // messages ready for delivery
+  std::uint64_t consumers = 0;  // consumers attached
+  friend bool operator==(const CountsSample&, const CountsSample&) = default;
+};
+
+// A queue as the management HTTP API lists it (slow cycle). The broker may leave out any field
+// (a queue whose process is down has no counts), hence the optionals.
+struct StatsSample {
+  TimePoint sampled_at;
+  bool exists = false;
+  std::optional<std::uint64_t> waiting;
+  std::optional<std::uint64_t> consumers;
+  std::optional<std::uint64_t> unacked;
+  std::optional<double> call_rate;  // publish rate into the queue, messages/s
+  std::optional<double> exec_rate;  // deliver + get rate out of the queue, messages/s
+  std::optional<TimePoint> head_message_timestamp;  // timestamp property of the oldest ready one
+  friend bool operator==(const StatsSample&, const StatsSample&) = default;
+};
+
+// The latest samples of one queue; each part carries its own time.
+struct QueueSample {
+  std::string queue;
+  std::optional<CountsSample> counts;
+  std::optional<StatsSample> stats;
+};
+
+// How old a sample may be before its metrics are treated as missing.
+struct StalenessBounds {
+  Duration counts{3.0};  // default: 3 × the default 1 s counts interval
+  Duration stats{15.0};  // default: 3 × the default 5 s stats interval
+};
+
+// The SPEC §2 metrics of one queue at one instant. An empty optional is a missing (null) metric.
+struct QueueMetrics {
+  std::optional<bool> exists;
+  std::optional<double> waiting;
+  std::optional<double> latency;    // seconds
+  std::optional<double> call_rate;  // messages/s
+  std::optional<double> exec_rate;  // messages/s
+  std::optional<double> rate;       // messages/s, exec_rate − call_rate
+  std::optional<double> consumers;
+  std::optional<double> unacked;
+  std::optional<double> age;  // seconds
+  // Times of the samples the metrics were computed from (absent: stale or never sampled).
+  std::optional<TimePoint> counts_sampled_at;
+  std::optional<TimePoint> stats_sampled_at;
+
+  // False when every metric is missing (no fresh sample at all).
+  bool HasAnyMetric() const;
+  friend bool operator==(const QueueMetrics&, const QueueMetrics&) = default;
+};
+
+// Merges the latest samples of a queue as of `now`:
+// - a sample older than its bound is ignored (its metrics are missing, never carried over);
+// - `exists` comes from the newest fresh sample; a queue that does not exist yields exists=false,
+//   waiting=0, latency=null, rates 0, consumers=0, unacked=0, age=null;
+// - waiting and consumers come from the newest fresh sample that has them (AMQP counts are
+//   preferred simply because they are sampled more often); unacked, rates and age come from the
+//   stats sample only, and only when that sample saw the queue existing;
+// - latency = waiting / exec_rate, null when exec_rate is 0 (SPEC §2, literally: also when
+//   waiting is 0; rules test `waiting == 0` for that case);
+// - rate = exec_rate − call_rate;
+// - age = now − head message timestamp, clamped at 0 (publisher clocks may run ahead); null
+//   when the broker does not report it, or when a newer counts sample shows no ready message.
+QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
+                              const StalenessBounds& bounds);
+
+// The metrics as the rule language reads them: present metrics by their SPEC §2 names; a missing
+// metric is left out of the map (the rules read it as null).
+rules::ResourceMetrics ToResourceMetrics(const QueueMetrics& metrics);
+
+}  // namespace maiev::monitor

@@ -1,0 +1,133 @@
+// The RabbitMQ queue monitor: fresh counts over AMQP on a fast cycle, rates from the management
+// API on a slow one, merged on demand into SPEC §2 metrics.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "monitor/amqp_queue_probe.hpp"
+#include "monitor/metrics.hpp"
+#include "monitor/queue_metrics_source.hpp"
+#include "monitor/rabbitmq_management_client.hpp"
+
+namespace maiev::monitor {
+
+// Delay before the next attempt after `failures` consecutive failed cycles (failures ≥ 1):
+// initial × multiplier^(failures−1), capped at max.
+struct BackoffPolicy {
+  Duration initial{1.0};
+  Duration max{30.0};
+  double multiplier = 2.0;
+
+  Duration Delay(int failures) const;
+};
+
+// How the monitor retries a broker that is down or restarting; the cycle interval applies again
+// after the first success.
+inline constexpr BackoffPolicy kBrokerRetryBackoff{};
+
+struct RabbitMqConfig {
+  std::string host = "127.0.0.1";
+  int port = 5672;
+  std::string vhost = "/";
+  std::string user = "guest";
+  std::string password = "guest";
+  std::string management_url = "http://127.0.0.1:15672";
+  Duration counts_interval{1.0};  // AMQP passive declares of every tracked queue
+  Duration stats_interval{5.0};   // one management listing of the vhost
+  StalenessBounds staleness;      // defaults: 3 × each interval
+  BackoffPolicy backoff = kBrokerRetryBackoff;
+  AmqpTimeouts amqp_timeouts;
+  ManagementTimeouts management_timeouts;
+  int management_page_size = kManagementPageSize;
+
+  // Reads RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_VHOST, RABBITMQ_USER, RABBITMQ_PASSWORD and
+  // RABBITMQ_MANAGEMENT_URL through `getenv` (unset → the default above; without
+  // RABBITMQ_MANAGEMENT_URL, http://RABBITMQ_HOST:15672). Error code "invalid" names the variable
+  // and what is accepted, and never echoes a credential.
+  using Getenv = std::function<std::optional<std::string>(const char* name)>;
+  static Result<RabbitMqConfig> FromEnvironment(const Getenv& getenv);
+  // The same, from this process's environment.
+  static Result<RabbitMqConfig> FromEnvironment();
+};
+
+// Reachability of one side of the broker, for /readyz and the status page.
+struct BrokerHealth {
+  bool amqp_reachable = false;
+  bool management_reachable = false;
+  std::optional<Error> amqp_error;        // last failure, cleared on success
+  std::optional<Error> management_error;  // last failure, cleared on success
+};
+
+// Thread-safe. Start() runs the two cycles on two threads of their own; without Start(), the
+// cycles can be run one at a time by the caller (tests, one-shot CLI commands). Samples are
+// timestamped with `clock`, which must outlive the monitor and be thread-safe.
+class RabbitMqMonitor final : public QueueMetricsSource {
+ public:
+  RabbitMqMonitor(RabbitMqConfig config, const Clock& clock);
+  ~RabbitMqMonitor() override;  // Stop()
+  RabbitMqMonitor(const RabbitMqMonitor&) = delete;
+  RabbitMqMonitor& operator=(const RabbitMqMonitor&) = delete;
+
+  // Starts the cycle threads; a no-op when running.
+  void Start();
+  // Wakes and joins the threads. A waiting cycle stops at once; a management request in flight is
+  // aborted; an AMQP call in flight ends within its timeout (AmqpTimeouts).
+  void Stop();
+
+  void Track(std::set<std::string> queues) override;
+  std::map<std::string, QueueMetrics> Snapshot(TimePoint now) const override;
+  BrokerHealth Health() const;
+
+  // One passive declare per tracked queue. Fails, stopping the cycle, when the connection fails;
+  // a queue the broker refuses is skipped (its counts go stale).
+  Status RunCountsCycle();
+  // One management listing of the vhost.
+  Status RunStatsCycle();
+
+ private:
+  enum class Reachability { kUnknown, kUp, kDown };
+  void CountsLoop();
+  void StatsLoop();
+  // Runs `cycle` until Stop(), waiting `interval` after a success and the backoff delay after a
+  // failure.
+  void Loop(const std::function<Status()>& cycle, Duration interval);
+  // Sleeps until `d` has passed or Stop() is called; false when stopping.
+  bool WaitFor(Duration d);
+  // Logs a line when a side of the broker becomes unreachable or reachable again, not per retry.
+  void Report(const char* side, const std::string& address, const Status& status,
+              Reachability& state, std::optional<Error>& last_error);
+
+  const RabbitMqConfig config_;
+  const Clock& clock_;
+
+  std::mutex probe_mutex_;  // serialises RunCountsCycle (the probe is not thread-safe)
+  AmqpQueueProbe probe_;
+  std::mutex client_mutex_;  // serialises RunStatsCycle (the client is not thread-safe)
+  RabbitMqManagementClient client_;
+
+  mutable std::mutex mutex_;  // guards the members below
+  std::set<std::string> tracked_;
+  std::map<std::string, QueueSample> samples_;  // one per tracked queue
+  Reachability amqp_state_ = Reachability::kUnknown;
+  Reachability management_state_ = Reachability::kUnknown;
+  std::optional<Error> amqp_error_;
+  std::optional<Error> management_error_;
+
+  std::mutex stop_mutex_;  // guards stopping_ waits
+  std::condition_variable stop_cv_;
+  std::atomic<bool> stopping_{false};
+  std::thread counts_thread_;
+  std::thread stats_thread_;
+};
+
+}  // namespace maiev::monitor

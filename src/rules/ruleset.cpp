@@ -1,0 +1,255 @@
+#include "rules/ruleset.hpp"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <utility>
+
+namespace maiev::rules {
+namespace {
+
+// Slot layout: per resource, its presence then its metrics in kMetricNames order; after all
+// resources, per rule, its value then its `since` (seconds).
+constexpr uint32_t kSlotsPerResource = 1 + kMetricNames.size();
+constexpr uint32_t kSlotsPerRule = 2;
+
+constexpr std::array<std::string_view, 7> kReservedNames = {"rules", "and",  "or",   "not",
+                                                            "in",    "true", "false"};
+
+bool IsIdentifier(std::string_view name) {
+  if (name.empty()) return false;
+  auto start = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  if (!start(name[0])) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return start(c) || (c >= '0' && c <= '9'); });
+}
+
+bool IsReserved(std::string_view name) {
+  return std::find(kReservedNames.begin(), kReservedNames.end(), name) != kReservedNames.end();
+}
+
+std::optional<size_t> IndexOf(const auto& decls, std::string_view name) {
+  for (size_t i = 0; i < decls.size(); ++i) {
+    if (decls[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+Unexpected<RuleSetError> FieldError(std::string field, std::string message) {
+  return Unexpected<RuleSetError>{
+      RuleSetError{std::move(field), Diagnostic{0, std::move(message)}}};
+}
+
+// "rule name" / "resource name" checks shared by both kinds of declaration.
+template <class Decl>
+Result<void, RuleSetError> CheckNames(const std::vector<Decl>& decls, std::string_view list,
+                                      std::string_view what) {
+  for (size_t i = 0; i < decls.size(); ++i) {
+    const std::string& name = decls[i].name;
+    std::string field = std::string(list) + "[" + std::to_string(i) + "].name";
+    if (!IsIdentifier(name)) {
+      return FieldError(field, std::string(what) + " name `" + name +
+                                   "` is not an identifier; accepted: letters, digits and `_`, "
+                                   "not starting with a digit");
+    }
+    if (IsReserved(name)) {
+      return FieldError(field, std::string(what) + " name `" + name + "` is reserved");
+    }
+    auto first = IndexOf(decls, name);
+    if (*first != i) {
+      return FieldError(field, "duplicate " + std::string(what) + " name `" + name + "` (also " +
+                                   std::string(list) + "[" + std::to_string(*first) + "])");
+    }
+  }
+  return {};
+}
+
+class RuleSetBinder final : public Binder {
+ public:
+  RuleSetBinder(const std::vector<ResourceDecl>& resources, const std::vector<RuleDecl>& rules)
+      : resources_(resources), rules_(rules) {}
+
+  Result<Binding, std::string> Bind(const Reference& ref) override {
+    const auto& s = ref.segments;
+    if (s[0] == "rules") return BindRule(ref);
+    auto resource = IndexOf(resources_, s[0]);
+    if (!resource) return Unexpected<std::string>{"unknown resource `" + s[0] + "`"};
+    auto base = static_cast<uint32_t>(*resource * kSlotsPerResource);
+    if (s.size() == 1) return Binding{base, SlotType::kValue};
+    std::string metric = s[1];
+    for (size_t i = 2; i < s.size(); ++i) metric += ":" + s[i];
+    for (size_t m = 0; m < kMetricNames.size(); ++m) {
+      if (kMetricNames[m] == metric) {
+        return Binding{base + 1 + static_cast<uint32_t>(m), SlotType::kValue};
+      }
+    }
+    return Unexpected<std::string>{"unknown metric `" + metric + "` of resource `" + s[0] + "`"};
+  }
+
+ private:
+  Result<Binding, std::string> BindRule(const Reference& ref) const {
+    const auto& s = ref.segments;
+    if (s.size() == 1) {
+      return Unexpected<std::string>{
+          "`rules` needs a rule name: `rules:NAME` or `rules:NAME:since`"};
+    }
+    auto rule = IndexOf(rules_, s[1]);
+    if (!rule) return Unexpected<std::string>{"unknown rule `" + s[1] + "`"};
+    auto base =
+        static_cast<uint32_t>(resources_.size() * kSlotsPerResource + *rule * kSlotsPerRule);
+    if (s.size() == 2) return Binding{base, SlotType::kValue};
+    if (s.size() == 3 && s[2] == "since") return Binding{base + 1, SlotType::kDuration};
+    std::string property = s[2];
+    for (size_t i = 3; i < s.size(); ++i) property += ":" + s[i];
+    return Unexpected<std::string>{"unknown property `" + property + "` of rule `" + s[1] +
+                                   "`; accepted: `since`"};
+  }
+
+  const std::vector<ResourceDecl>& resources_;
+  const std::vector<RuleDecl>& rules_;
+};
+
+bool IsBlank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+}  // namespace
+
+std::string RuleSetError::ToString() const {
+  if (diagnostic.column <= 0) return field + ": " + diagnostic.message;
+  return field + ": col " + std::to_string(diagnostic.column) + ": " + diagnostic.message;
+}
+
+struct RuleSet::Impl {
+  std::vector<ResourceDecl> resources;
+  std::vector<RuleDecl> rules;
+  std::string scale_up_text;
+  std::string scale_down_text;
+  std::vector<Expression> expressions;  // parallel to rules
+  std::optional<Expression> scale_up;   // absent: never
+  std::optional<Expression> scale_down;
+  uint32_t rule_base = 0;  // first rule slot
+  uint32_t slot_count = 0;
+};
+
+Result<RuleSet, RuleSetError> RuleSet::Compile(std::vector<ResourceDecl> resources,
+                                               std::vector<RuleDecl> rules, std::string scale_up,
+                                               std::string scale_down) {
+  auto impl = std::make_unique<Impl>();
+  impl->resources = std::move(resources);
+  impl->rules = std::move(rules);
+  if (auto status = CheckNames(impl->resources, "resources", "resource"); !status.ok()) {
+    return Unexpected<RuleSetError>{status.error()};
+  }
+  if (auto status = CheckNames(impl->rules, "rules", "rule"); !status.ok()) {
+    return Unexpected<RuleSetError>{status.error()};
+  }
+  impl->rule_base = static_cast<uint32_t>(impl->resources.size() * kSlotsPerResource);
+  impl->slot_count = impl->rule_base + static_cast<uint32_t>(impl->rules.size() * kSlotsPerRule);
+
+  RuleSetBinder binder(impl->resources, impl->rules);
+  auto compile = [&](const std::string& text,
+                     std::string field) -> Result<Expression, RuleSetError> {
+    auto expression = Expression::Compile(text, binder);
+    if (!expression.ok()) {
+      return Unexpected<RuleSetError>{RuleSetError{std::move(field), expression.error()}};
+    }
+    return std::move(expression).value();
+  };
+  impl->expressions.reserve(impl->rules.size());
+  for (size_t i = 0; i < impl->rules.size(); ++i) {
+    auto expression =
+        compile(impl->rules[i].expression, "rules[" + std::to_string(i) + "].expression");
+    if (!expression.ok()) return Unexpected<RuleSetError>{std::move(expression).error()};
+    impl->expressions.push_back(std::move(expression).value());
+  }
+  impl->scale_up_text = std::move(scale_up);
+  impl->scale_down_text = std::move(scale_down);
+  if (!IsBlank(impl->scale_up_text)) {
+    auto expression = compile(impl->scale_up_text, "scale_up");
+    if (!expression.ok()) return Unexpected<RuleSetError>{std::move(expression).error()};
+    impl->scale_up.emplace(std::move(expression).value());
+  }
+  if (!IsBlank(impl->scale_down_text)) {
+    auto expression = compile(impl->scale_down_text, "scale_down");
+    if (!expression.ok()) return Unexpected<RuleSetError>{std::move(expression).error()};
+    impl->scale_down.emplace(std::move(expression).value());
+  }
+  return RuleSet(std::move(impl));
+}
+
+RuleSet::RuleSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RuleSet::RuleSet(RuleSet&&) noexcept = default;
+RuleSet& RuleSet::operator=(RuleSet&&) noexcept = default;
+RuleSet::~RuleSet() = default;
+
+size_t RuleSet::slot_count() const { return impl_->slot_count; }
+
+uint32_t RuleSet::PresenceSlot(size_t resource) const {
+  return static_cast<uint32_t>(resource * kSlotsPerResource);
+}
+
+uint32_t RuleSet::MetricSlot(size_t resource, size_t metric) const {
+  return static_cast<uint32_t>(resource * kSlotsPerResource + 1 + metric);
+}
+
+RuleSet::Triggers RuleSet::EvaluateSlots(std::span<Value> slots, std::span<RuleState> states,
+                                         TimePoint now) const {
+  const Impl& impl = *impl_;
+  for (size_t i = 0; i < states.size(); ++i) {
+    uint32_t slot = impl.rule_base + static_cast<uint32_t>(i * kSlotsPerRule);
+    slots[slot] = Value::Bool(states[i].value);
+    // A clock that went backwards must not make a duration negative.
+    slots[slot + 1] = Value::Number(std::max(0.0, SecondsBetween(states[i].since, now)));
+  }
+  for (size_t i = 0; i < states.size(); ++i) {
+    bool value = impl.expressions[i].Evaluate(slots);
+    if (value == states[i].value) continue;
+    uint32_t slot = impl.rule_base + static_cast<uint32_t>(i * kSlotsPerRule);
+    states[i] = RuleState{value, now};
+    slots[slot] = Value::Bool(value);
+    slots[slot + 1] = Value::Number(0);
+  }
+  Triggers triggers;
+  triggers.scale_up = impl.scale_up && impl.scale_up->Evaluate(slots);
+  triggers.scale_down = impl.scale_down && impl.scale_down->Evaluate(slots);
+  return triggers;
+}
+
+Evaluation RuleSet::Evaluate(const MetricsSnapshot& metrics, const RuleHistory& history,
+                             TimePoint now) const {
+  const Impl& impl = *impl_;
+  std::vector<Value> slots(impl.slot_count);
+  for (size_t r = 0; r < impl.resources.size(); ++r) {
+    auto sample = metrics.find(impl.resources[r].name);
+    // No sample (or an empty one): the bare name is false and every metric null.
+    if (sample == metrics.end() || sample->second.empty()) continue;
+    slots[PresenceSlot(r)] = Value::Bool(true);
+    for (size_t m = 0; m < kMetricNames.size(); ++m) {
+      auto metric = sample->second.find(kMetricNames[m]);
+      if (metric != sample->second.end()) slots[MetricSlot(r, m)] = metric->second;
+    }
+  }
+  Evaluation evaluation;
+  evaluation.rules.reserve(impl.rules.size());
+  std::vector<RuleState> states(impl.rules.size());
+  for (size_t i = 0; i < impl.rules.size(); ++i) {
+    auto stored = history.find(impl.rules[i].name);
+    states[i] = stored != history.end() ? stored->second : RuleState{false, now};
+  }
+  Triggers triggers = EvaluateSlots(slots, states, now);
+  for (size_t i = 0; i < impl.rules.size(); ++i) {
+    evaluation.rules.emplace_back(impl.rules[i].name, states[i]);
+  }
+  evaluation.scale_up = triggers.scale_up;
+  evaluation.scale_down = triggers.scale_down;
+  return evaluation;
+}
+
+const std::vector<ResourceDecl>& RuleSet::resources() const { return impl_->resources; }
+const std::vector<RuleDecl>& RuleSet::rules() const { return impl_->rules; }
+const std::string& RuleSet::scale_up() const { return impl_->scale_up_text; }
+const std::string& RuleSet::scale_down() const { return impl_->scale_down_text; }
+
+}  // namespace maiev::rules

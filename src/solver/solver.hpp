@@ -1,0 +1,58 @@
+// The target phase (SPEC §5) and the plan to reach it. Pure: no I/O, no clock.
+//
+// Solve finds the consistent phase of least total rank among the candidate versions, ties
+// broken towards newer versions for services earlier in the catalog (lexicographic order of the
+// rank vector). It is exact: a branch and bound with constraint propagation (docs/SOLVER.md).
+// PlanUpgrade finds a shortest sequence of single-service upgrades from the running phase to a
+// target, every intermediate phase consistent.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "solver/problem.hpp"
+
+namespace maiev::solver {
+
+// Why there is no answer. `code`: "no_solution" (no consistent phase), "no_plan" (no path of
+// consistent phases), "limit" (the search gave up; the message says which limit).
+struct Failure {
+  std::string code;
+  std::string message;               // one sentence
+  std::vector<std::string> reasons;  // short lines: which requirement of which version fails
+};
+
+struct Solution {
+  std::vector<int> ranks;  // by service
+  int total_rank = 0;
+  std::uint64_t nodes = 0;  // search nodes visited, for benchmarks
+};
+
+struct Step {
+  int service = 0;
+  int from = kAbsent;  // rank; kAbsent when the service is not deployed yet
+  int to = 0;          // rank
+};
+
+struct SolveLimits {
+  std::uint64_t max_nodes = 20'000'000;  // branch-and-bound nodes before giving up
+};
+
+struct PlanLimits {
+  // Phases kept in memory before giving up (each holds one rank per moving service).
+  std::uint64_t max_states = 20'000;
+};
+
+Result<Solution, Failure> Solve(const Problem& problem, const SolveLimits& limits = {});
+
+// REQUIRES: target is a consistent phase of `problem` (e.g. from Solve). Without a running
+// phase (Problem::has_running() false) the plan is empty. Steps never downgrade and never go
+// past the target; services without a running version are deployed by a step from kAbsent.
+Result<std::vector<Step>, Failure> PlanUpgrade(const Problem& problem,
+                                               const std::vector<int>& target,
+                                               const PlanLimits& limits = {});
+
+}  // namespace maiev::solver

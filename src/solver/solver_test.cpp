@@ -1,0 +1,613 @@
+// Solve and PlanUpgrade against hand-made catalogs, the fixture catalogs and thousands of seeded
+// random small catalogs, checked by an independent brute force (below): it reads the parsed
+// catalog directly, orders versions itself and evaluates every requirement on whole phases.
+#include "solver/solver.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <sstream>
+
+#include "rules/expression.hpp"
+#include "solver/catalog.hpp"
+#include "solver/problem.hpp"
+#include "versions/version.hpp"
+
+namespace maiev::solver {
+namespace {
+
+using ::testing::HasSubstr;
+
+// ------------------------------------------------------------------------------------------
+// Brute force: enumerate every phase of candidate versions.
+
+class NameBinder : public rules::Binder {
+ public:
+  explicit NameBinder(std::map<std::string, uint32_t>& slots) : slots_(slots) {}
+  Result<rules::Binding, std::string> Bind(const rules::Reference& ref) override {
+    auto [it, inserted] = slots_.emplace(ref.Text(), static_cast<uint32_t>(slots_.size()));
+    return rules::Binding{it->second, rules::SlotType::kValue};
+  }
+
+ private:
+  std::map<std::string, uint32_t>& slots_;
+};
+
+struct BruteVersion {
+  std::string text;
+  std::vector<std::pair<uint32_t, rules::Value>> provide;
+  std::vector<int> require;  // expression ids
+};
+
+class BruteForce {
+ public:
+  BruteForce(const Catalog& catalog, const std::map<std::string, std::string>& running,
+             const std::vector<std::string>& constraints) {
+    for (const auto& service : catalog.services) {
+      std::vector<const CatalogVersion*> sorted;
+      for (const auto& v : service.versions) sorted.push_back(&v);
+      std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+        return *versions::Version::Parse(a->version) > *versions::Version::Parse(b->version);
+      });
+      std::vector<BruteVersion> versions;
+      std::vector<int> candidates;
+      int running_rank = -1;
+      auto it = running.find(service.name);
+      for (std::size_t r = 0; r < sorted.size(); ++r) {
+        if (it != running.end() && sorted[r]->version == it->second) running_rank = r;
+      }
+      for (std::size_t r = 0; r < sorted.size(); ++r) {
+        BruteVersion bv{sorted[r]->version, {}, {}};
+        for (const auto& [name, value] : sorted[r]->provide) {
+          bv.provide.emplace_back(Slot(name), value);
+        }
+        for (const auto& text : sorted[r]->require) bv.require.push_back(Compile(text));
+        versions.push_back(std::move(bv));
+        const int rank = static_cast<int>(r);
+        const bool newer_or_running = running_rank < 0 || rank <= running_rank;
+        if ((sorted[r]->available && newer_or_running) || rank == running_rank) {
+          candidates.push_back(rank);
+        }
+      }
+      versions_.push_back(std::move(versions));
+      candidates_.push_back(std::move(candidates));
+      running_.push_back(running_rank);
+    }
+    for (const auto& text : constraints) extra_.push_back(Compile(text));
+  }
+
+  // A phase: rank per service, -1 = not deployed.
+  bool Consistent(const std::vector<int>& phase, bool with_extra) const {
+    std::vector<std::vector<rules::Value>> slots(slots_.size());
+    for (std::size_t s = 0; s < phase.size(); ++s) {
+      if (phase[s] < 0) continue;
+      for (const auto& [slot, value] : versions_[s][phase[s]].provide) {
+        slots[slot].push_back(value);
+      }
+    }
+    for (std::size_t s = 0; s < phase.size(); ++s) {
+      if (phase[s] < 0) continue;
+      for (int e : versions_[s][phase[s]].require) {
+        if (!expressions_[e].EvaluateAny(slots)) return false;
+      }
+    }
+    if (with_extra) {
+      for (int e : extra_) {
+        if (!expressions_[e].EvaluateAny(slots)) return false;
+      }
+    }
+    return true;
+  }
+
+  // The least (total rank, rank vector) consistent phase.
+  std::optional<std::vector<int>> Solve() const {
+    std::optional<std::vector<int>> best;
+    int best_total = 0;
+    std::vector<std::size_t> index(candidates_.size(), 0);
+    for (const auto& c : candidates_) {
+      if (c.empty()) return std::nullopt;
+    }
+    std::vector<int> phase(candidates_.size());
+    while (true) {
+      int total = 0;
+      for (std::size_t s = 0; s < phase.size(); ++s) {
+        phase[s] = candidates_[s][index[s]];
+        total += phase[s];
+      }
+      if (Consistent(phase, true) &&
+          (!best || total < best_total || (total == best_total && phase < *best))) {
+        best = phase;
+        best_total = total;
+      }
+      std::size_t s = 0;
+      for (; s < index.size(); ++s) {
+        if (++index[s] < candidates_[s].size()) break;
+        index[s] = 0;
+      }
+      if (s == index.size()) break;
+    }
+    return best;
+  }
+
+  // Fewest steps from the running phase to `target`, or nullopt. Steps move one service to a
+  // candidate version newer than its current one and not newer than its target.
+  std::optional<int> ShortestPlan(const std::vector<int>& target) const {
+    std::map<std::vector<int>, int> distance;
+    std::deque<std::vector<int>> queue{running_};
+    distance[running_] = 0;
+    while (!queue.empty()) {
+      const std::vector<int> phase = queue.front();
+      queue.pop_front();
+      if (phase == target) return distance[phase];
+      for (std::size_t s = 0; s < phase.size(); ++s) {
+        for (int r : candidates_[s]) {
+          if (r < target[s] || (phase[s] >= 0 && r >= phase[s])) continue;
+          std::vector<int> next = phase;
+          next[s] = r;
+          if (distance.count(next) || !Consistent(next, false)) continue;
+          distance[next] = distance[phase] + 1;
+          queue.push_back(next);
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Whether `plan` leads from the running phase to `target` by valid steps.
+  ::testing::AssertionResult ValidPlan(const std::vector<Step>& plan,
+                                       const std::vector<int>& target) const {
+    std::vector<int> phase = running_;
+    for (const Step& step : plan) {
+      if (phase[step.service] != step.from) return ::testing::AssertionFailure() << "bad from";
+      if (step.to < target[step.service] || (step.from >= 0 && step.to >= step.from)) {
+        return ::testing::AssertionFailure() << "downgrade or past target";
+      }
+      if (std::find(candidates_[step.service].begin(), candidates_[step.service].end(), step.to) ==
+          candidates_[step.service].end()) {
+        return ::testing::AssertionFailure() << "not a candidate";
+      }
+      phase[step.service] = step.to;
+      if (!Consistent(phase, false)) return ::testing::AssertionFailure() << "inconsistent";
+    }
+    if (phase != target) return ::testing::AssertionFailure() << "does not reach the target";
+    return ::testing::AssertionSuccess();
+  }
+
+  bool has_running() const {
+    return std::any_of(running_.begin(), running_.end(), [](int r) { return r >= 0; });
+  }
+
+ private:
+  uint32_t Slot(const std::string& name) {
+    return slots_.emplace(name, static_cast<uint32_t>(slots_.size())).first->second;
+  }
+  int Compile(const std::string& text) {
+    NameBinder binder(slots_);
+    auto e = rules::Expression::Compile(text, binder);
+    EXPECT_TRUE(e.ok()) << text;
+    expressions_.push_back(std::move(e).value());
+    return static_cast<int>(expressions_.size()) - 1;
+  }
+
+  std::map<std::string, uint32_t> slots_;
+  std::vector<rules::Expression> expressions_;
+  std::vector<std::vector<BruteVersion>> versions_;
+  std::vector<std::vector<int>> candidates_;
+  std::vector<int> running_;
+  std::vector<int> extra_;
+};
+
+// ------------------------------------------------------------------------------------------
+// Helpers.
+
+struct Case {
+  Catalog catalog;
+  ProblemOptions options;
+};
+
+Case Make(std::string_view json, std::map<std::string, std::string> running = {},
+          std::vector<std::string> constraints = {}) {
+  auto catalog = ParseCatalog(json);
+  EXPECT_TRUE(catalog.ok()) << (catalog.ok() ? "" : catalog.error().message);
+  Case c{catalog.ok() ? *catalog : Catalog{}, {}};
+  c.options.running = std::move(running);
+  c.options.constraints = std::move(constraints);
+  return c;
+}
+
+Problem BuildOk(const Case& c) {
+  auto problem = Problem::Build(c.catalog, c.options);
+  EXPECT_TRUE(problem.ok()) << (problem.ok() ? "" : problem.error().message);
+  return std::move(problem).value();
+}
+
+// The target as service → version.
+std::map<std::string, std::string> Target(const Problem& p, const Solution& s) {
+  std::map<std::string, std::string> out;
+  for (int i = 0; i < p.service_count(); ++i)
+    out[p.service(i).name] = p.service(i).versions[s.ranks[i]];
+  return out;
+}
+
+std::string ReasonsOf(const Failure& f) {
+  std::string out = f.message;
+  for (const auto& r : f.reasons) out += "\n" + r;
+  return out;
+}
+
+// a: 3.0 needs b >= 2; b: 2.0 needs c:api == 2; c: newest 3.0 provides api 3.
+constexpr std::string_view kChain = R"([
+  {"name": "a", "versions": {
+    "1.0": {"provide": {"a:api": 1}, "require": []},
+    "2.0": {"provide": {"a:api": 2}, "require": ["b:api >= 1"]},
+    "3.0": {"provide": {"a:api": 3}, "require": ["b:api >= 2"]}}},
+  {"name": "b", "versions": {
+    "1.0": {"provide": {"b:api": 1}, "require": []},
+    "2.0": {"provide": {"b:api": 2}, "require": ["c:api == 2"]}}},
+  {"name": "c", "versions": {
+    "2.0": {"provide": {"c:api": 2}, "require": []},
+    "3.0": {"provide": {"c:api": 3}, "require": []}}}
+])";
+
+// ------------------------------------------------------------------------------------------
+// Hand-made catalogs.
+
+TEST(Solve, PicksTheConsistentPhaseOfLeastTotalRank) {
+  const Problem p = BuildOk(Make(kChain));
+  auto solution = Solve(p);
+  ASSERT_TRUE(solution.ok()) << ReasonsOf(solution.error());
+  // a 3.0 + b 2.0 + c 2.0 costs 1; a 2.0 + b 1.0 + c 3.0 costs 2.
+  EXPECT_EQ(Target(p, *solution),
+            (std::map<std::string, std::string>{{"a", "3.0"}, {"b", "2.0"}, {"c", "2.0"}}));
+  EXPECT_EQ(solution->total_rank, 1);
+}
+
+TEST(Solve, BreaksTiesTowardsNewerVersionsOfEarlierServices) {
+  // Either x or y must step back one version; x is listed first, so y steps back.
+  const Problem p = BuildOk(Make(R"([
+    {"name": "x", "versions": {"1": {"provide": {"x:v": 1}}, "2": {"provide": {"x:v": 2},
+                               "require": ["y:v < 2"]}}},
+    {"name": "y", "versions": {"1": {"provide": {"y:v": 1}}, "2": {"provide": {"y:v": 2},
+                               "require": ["x:v < 2"]}}}])"));
+  auto solution = Solve(p);
+  ASSERT_TRUE(solution.ok());
+  EXPECT_EQ(Target(p, *solution), (std::map<std::string, std::string>{{"x", "2"}, {"y", "1"}}));
+}
+
+TEST(Solve, NeverDowngradesAndAlwaysAllowsTheRunningVersion) {
+  // c runs 3.0: c 2.0 is older, so b 2.0 (needs c:api == 2) is out; a 3.0 needs b 2.0.
+  const Problem p = BuildOk(Make(kChain, {{"c", "3.0"}}));
+  auto solution = Solve(p);
+  ASSERT_TRUE(solution.ok());
+  EXPECT_EQ(Target(p, *solution),
+            (std::map<std::string, std::string>{{"a", "2.0"}, {"b", "1.0"}, {"c", "3.0"}}));
+  EXPECT_EQ(solution->total_rank, 2);
+}
+
+TEST(Solve, SkipsUnavailableVersionsButKeepsAnUnavailableRunningOne) {
+  const Problem p = BuildOk(Make(R"({"catalog": [
+    {"name": "a", "version": "1.0", "versions_list": [
+      {"version": "1.0", "available": false}, {"version": "2.0", "available": false}]},
+    {"name": "b", "version": "1.0", "versions_list": [
+      {"version": "1.0"}, {"version": "1.1", "available": false}]}]})",
+                                 {{"a", "1.0"}, {"b", "1.0"}}));
+  auto solution = Solve(p);
+  ASSERT_TRUE(solution.ok());
+  EXPECT_EQ(Target(p, *solution), (std::map<std::string, std::string>{{"a", "1.0"}, {"b", "1.0"}}));
+  EXPECT_EQ(solution->total_rank, 2);  // ranks count every version of the catalog
+}
+
+TEST(Solve, ReadsAMissingCapabilityAsNull) {
+  // `not` of a null capability holds; a comparison with it does not.
+  const Problem p = BuildOk(Make(R"([
+    {"name": "a", "versions": {"1": {}, "2": {"require": ["ghost:api > 0"]},
+                               "3": {"require": ["ghost:api <= 0"]}}},
+    {"name": "b", "versions": {"1": {"require": ["not ghost:api"]}}}])"));
+  auto solution = Solve(p);
+  ASSERT_TRUE(solution.ok());
+  EXPECT_EQ(Target(p, *solution), (std::map<std::string, std::string>{{"a", "1"}, {"b", "1"}}));
+}
+
+TEST(Solve, AcceptsACapabilityWhenOneOfSeveralProvidersMeetsTheComparison) {
+  // shared:level is provided by p and q; c 2 needs it >= 5, which only q 2 provides.
+  const Problem p = BuildOk(Make(R"([
+    {"name": "c", "versions": {"1": {}, "2": {"require": ["shared:level >= 5"]}}},
+    {"name": "p", "versions": {"1": {"provide": {"shared:level": 1}}}},
+    {"name": "q", "versions": {"1": {"provide": {"shared:level": 2}},
+                               "2": {"provide": {"shared:level": 7}}}}])"));
+  auto solution = Solve(p);
+  ASSERT_TRUE(solution.ok());
+  EXPECT_EQ(Target(p, *solution),
+            (std::map<std::string, std::string>{{"c", "2"}, {"p", "1"}, {"q", "2"}}));
+}
+
+TEST(Solve, HonoursExtraConstraintsOnTheTarget) {
+  const Problem p = BuildOk(Make(kChain, {}, {"c:api == 3"}));
+  auto solution = Solve(p);
+  ASSERT_TRUE(solution.ok());
+  EXPECT_EQ(Target(p, *solution).at("c"), "3.0");
+  EXPECT_EQ(Target(p, *solution).at("a"), "2.0");
+}
+
+TEST(Solve, HonoursAnExtraConstraintOverSeveralServices) {
+  const Problem p = BuildOk(Make(kChain, {}, {"a:api < 3 or c:api > 2"}));
+  auto solution = Solve(p);
+  ASSERT_TRUE(solution.ok());
+  // a 2.0 + b 2.0 + c 2.0 and a 2.0 + b 1.0 + c 3.0 both cost 2: b, listed first, stays newest.
+  EXPECT_EQ(Target(p, *solution),
+            (std::map<std::string, std::string>{{"a", "2.0"}, {"b", "2.0"}, {"c", "2.0"}}));
+  EXPECT_EQ(solution->total_rank, 2);
+}
+
+TEST(Solve, ExplainsWhichRequirementOfWhichVersionCannotBeMet) {
+  // Every version of front needs back:http, which back never provides at a candidate version.
+  const Problem p = BuildOk(Make(R"([
+    {"name": "front", "versions": {"1.0": {"require": ["back:http > 0"]},
+                                   "1.1": {"require": ["back:http > 1"]}}},
+    {"name": "back", "versions": {"0.9": {"provide": {"back:http": 1}}, "1.0": {}}}])",
+                                 {{"back", "1.0"}}));
+  auto solution = Solve(p);
+  ASSERT_FALSE(solution.ok());
+  const Failure& f = solution.error();
+  EXPECT_EQ(f.code, "no_solution");
+  EXPECT_THAT(f.message, HasSubstr("every candidate version of front is ruled out"));
+  ASSERT_EQ(f.reasons.size(), 2U) << ReasonsOf(f);
+  // back 0.9 provides back:http but is older than the running 1.0.
+  EXPECT_EQ(f.reasons[0],
+            "front 1.1: requires `back:http > 1`, but no candidate version provides `back:http`");
+  EXPECT_THAT(f.reasons[1], HasSubstr("front 1.0: requires `back:http > 0`, but no candidate"));
+}
+
+TEST(Solve, ExplainsARequirementNoCandidateOfTheOtherServiceMeets) {
+  const Problem p = BuildOk(Make(R"([
+    {"name": "front", "versions": {"1.0": {"require": ["back:http > 1"]}}},
+    {"name": "back", "versions": {"0.9": {"provide": {"back:http": 2}},
+                                  "1.0": {"provide": {"back:http": 1}}}}])",
+                                 {{"back", "1.0"}}));
+  auto solution = Solve(p);
+  ASSERT_FALSE(solution.ok());
+  ASSERT_EQ(solution.error().reasons.size(), 1U);
+  EXPECT_EQ(solution.error().reasons[0],
+            "front 1.0: requires `back:http > 1`, which no candidate version of back meets "
+            "(candidates: 1.0)");
+}
+
+TEST(Solve, ExplainsAChainOfRuledOutVersions) {
+  // a needs b 2 (the only one with b:x), b 2 needs c:y which nothing provides.
+  const Problem p = BuildOk(Make(R"([
+    {"name": "a", "versions": {"1": {"require": ["b:x"]}}},
+    {"name": "b", "versions": {"1": {}, "2": {"provide": {"b:x": 1}, "require": ["c:y"]}}},
+    {"name": "c", "versions": {"1": {}}}])"));
+  auto solution = Solve(p);
+  ASSERT_FALSE(solution.ok());
+  const std::string text = ReasonsOf(solution.error());
+  EXPECT_THAT(text, HasSubstr("a 1: requires `b:x`, met only by b 2, which are ruled out"));
+  EXPECT_THAT(text, HasSubstr("b 2: requires `c:y`, but no candidate version provides `c:y`"));
+}
+
+TEST(Solve, ExplainsAnExtraConstraintThatCanNeverHold) {
+  const Problem p = BuildOk(Make(kChain, {}, {"nobody:provides > 1"}));
+  auto solution = Solve(p);
+  ASSERT_FALSE(solution.ok());
+  EXPECT_THAT(solution.error().message, HasSubstr("constraint `nobody:provides > 1` can never"));
+  EXPECT_THAT(ReasonsOf(solution.error()), HasSubstr("no candidate version provides"));
+}
+
+TEST(Solve, ProvesByTheSearchThatPairwiseCompatibleVersionsConflict) {
+  // Three services that must pairwise differ, with two versions each: each pair alone is fine.
+  const Problem p = BuildOk(Make(R"([
+    {"name": "a", "versions": {"1": {"provide": {"a:v": 1}, "require": ["a:v != b:v"]},
+                               "2": {"provide": {"a:v": 2}, "require": ["a:v != b:v"]}}},
+    {"name": "b", "versions": {"1": {"provide": {"b:v": 1}, "require": ["b:v != c:v"]},
+                               "2": {"provide": {"b:v": 2}, "require": ["b:v != c:v"]}}},
+    {"name": "c", "versions": {"1": {"provide": {"c:v": 1}, "require": ["c:v != a:v"]},
+                               "2": {"provide": {"c:v": 2}, "require": ["c:v != a:v"]}}}])"));
+  auto solution = Solve(p);
+  ASSERT_FALSE(solution.ok());
+  EXPECT_EQ(solution.error().code, "no_solution");
+  EXPECT_THAT(solution.error().message, HasSubstr("conflict with each other"));
+  EXPECT_FALSE(solution.error().reasons.empty());
+}
+
+TEST(Solve, GivesUpAtTheNodeLimitInsteadOfGuessing) {
+  const Problem p = BuildOk(Make(kChain));
+  auto solution = Solve(p, SolveLimits{1});
+  ASSERT_FALSE(solution.ok());
+  EXPECT_EQ(solution.error().code, "limit");
+}
+
+// ------------------------------------------------------------------------------------------
+// The fixture catalogs.
+
+std::string ReadFixture(const std::string& name) {
+  std::ifstream in(std::string(MAIEV_FIXTURES_DIR) + "/catalogs/" + name);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void CheckAgainstBruteForce(const Case& c, bool expect_plan_checked) {
+  const Problem p = BuildOk(c);
+  const BruteForce brute(c.catalog, c.options.running, c.options.constraints);
+  auto expected = brute.Solve();
+  auto solution = Solve(p);
+  ASSERT_EQ(solution.ok(), expected.has_value())
+      << (solution.ok() ? "" : ReasonsOf(solution.error()));
+  if (!expected) return;
+  EXPECT_EQ(solution->ranks, *expected);
+  EXPECT_EQ(solution->total_rank, p.TotalRank(*expected));
+  if (!brute.has_running()) return;
+  auto plan = PlanUpgrade(p, solution->ranks);
+  auto shortest = brute.ShortestPlan(solution->ranks);
+  ASSERT_EQ(plan.ok(), shortest.has_value()) << (plan.ok() ? "" : ReasonsOf(plan.error()));
+  if (!plan.ok()) return;
+  EXPECT_EQ(static_cast<int>(plan->size()), *shortest);
+  EXPECT_TRUE(brute.ValidPlan(*plan, solution->ranks));
+  if (expect_plan_checked) {
+    EXPECT_FALSE(plan->empty());
+  }
+}
+
+TEST(SolveFixtures, SolverSample1MatchesBruteForce) {
+  Case c = Make(ReadFixture("solver-sample1.json"));
+  CheckAgainstBruteForce(c, false);
+  const Problem p = BuildOk(c);
+  auto solution = Solve(p);
+  ASSERT_TRUE(solution.ok());
+  // Nothing blocks the newest versions in this sample.
+  EXPECT_EQ(solution->total_rank, 0);
+  EXPECT_EQ(Target(p, *solution).at("yupeeposting-backend"), "0.2.62");
+}
+
+TEST(SolveFixtures, PlannerSample1MatchesBruteForceFromTheRecordedRunningPhase) {
+  Case c = Make(ReadFixture("planner-sample1.json"));
+  c.options.running = c.catalog.RecordedRunning();
+  ASSERT_EQ(c.options.running.size(), 7U);
+  CheckAgainstBruteForce(c, true);
+  const Problem p = BuildOk(c);
+  auto solution = Solve(p);
+  ASSERT_TRUE(solution.ok());
+  EXPECT_EQ(Target(p, *solution).at("yupeeposting-webui"), "0.2.64");
+  EXPECT_EQ(Target(p, *solution).at("maiev"), "1.3.0");
+}
+
+TEST(SolveFixtures, PlannerSample1WithAnOldRunningPhaseNeedsOrderedSteps) {
+  // From the 2018 phase: http_to_rpc 0.1.24 needs the publishers and the fetcher upgraded.
+  Case c = Make(ReadFixture("planner-sample1.json"), {{"yupeeposting-webui", "0.2.21"},
+                                                      {"yupeeposting-backend", "0.2.21"},
+                                                      {"joboffer_fetcher", "0.1.19"},
+                                                      {"joboffer_algolia_publisher", "0.1.19"},
+                                                      {"joboffer_xml_publisher", "0.1.19"},
+                                                      {"http_to_rpc", "0.1.19"},
+                                                      {"maiev", "1.1.0"}});
+  CheckAgainstBruteForce(c, true);
+}
+
+// ------------------------------------------------------------------------------------------
+// Property tests: seeded random small catalogs against the brute force.
+
+std::string RandomCatalog(std::mt19937& rng, std::map<std::string, std::string>& running,
+                          std::vector<std::string>& constraints) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int n = pick(1, 6);
+  std::vector<int> counts(n);
+  for (int& m : counts) m = pick(1, 4);
+  const std::vector<std::string> features = {"f1", "f2", "f3"};
+  auto name = [](int s) { return "s" + std::to_string(s); };
+  auto random_requirement = [&](int self) -> std::string {
+    int other = pick(0, n - 1);
+    if (other == self && n > 1) other = (other + 1) % n;
+    const std::string o = name(other);
+    switch (pick(0, 8)) {
+      case 0:
+        return o + ":api >= " + std::to_string(pick(0, 4));
+      case 1:
+        return o + ":api < " + std::to_string(pick(1, 4));
+      case 2:
+        return "\"" + features[pick(0, 2)] + "\" in " + o + ":feat";
+      case 3:
+        return o + ":api";
+      case 4:
+        return "not " + o + ":api == " + std::to_string(pick(0, 3));
+      case 5:
+        return "shared:level >= " + std::to_string(pick(1, 4));
+      case 6:
+        return o + ":api > 1 or " + name(pick(0, n - 1)) + ":api < 2";
+      case 7:
+        return o + ":api == " + name(pick(0, n - 1)) + ":api";
+      default:
+        return "ghost:api > 0";
+    }
+  };
+  std::ostringstream out;
+  out << "{\"catalog\": [";
+  const bool with_running = pick(0, 1) == 1;
+  for (int s = 0; s < n; ++s) {
+    out << (s ? "," : "") << "{\"name\": \"" << name(s) << "\", \"versions_list\": [";
+    for (int v = 0; v < counts[s]; ++v) {
+      out << (v ? "," : "") << "{\"version\": \"" << v + 1
+          << ".0\", \"available\": " << (pick(0, 9) == 0 ? "false" : "true")
+          << ", \"dependencies\": {\"provide\": {";
+      bool first = true;
+      if (pick(0, 5) != 0) {
+        out << "\"" << name(s) << ":api\": " << pick(0, 4);
+        first = false;
+      }
+      if (pick(0, 1) == 0) {
+        out << (first ? "" : ",") << "\"" << name(s) << ":feat\": [\"" << features[pick(0, 2)]
+            << "\"]";
+        first = false;
+      }
+      if (pick(0, 3) == 0) out << (first ? "" : ",") << "\"shared:level\": " << pick(0, 4);
+      out << "}, \"require\": [";
+      const int requirements = pick(0, 2);
+      for (int q = 0; q < requirements; ++q) {
+        out << (q ? "," : "") << nlohmann::json(random_requirement(s)).dump();
+      }
+      out << "]}}";
+    }
+    out << "]}";
+    if (with_running && pick(0, 4) != 0)
+      running[name(s)] = std::to_string(pick(1, counts[s])) + ".0";
+  }
+  out << "]}";
+  if (pick(0, 5) == 0) constraints.push_back(random_requirement(-1));
+  return out.str();
+}
+
+constexpr int kPropertyCases = 3000;
+constexpr unsigned kPropertySeed = 20240601;
+
+TEST(SolveProperty, MatchesBruteForceOnThousandsOfRandomCatalogs) {
+  std::mt19937 rng(kPropertySeed);
+  int solved = 0, unsolvable = 0, planned = 0, unplannable = 0;
+  for (int i = 0; i < kPropertyCases; ++i) {
+    std::map<std::string, std::string> running;
+    std::vector<std::string> constraints;
+    const std::string json = RandomCatalog(rng, running, constraints);
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + json);
+    Case c = Make(json, running, constraints);
+    const Problem p = BuildOk(c);
+    const BruteForce brute(c.catalog, running, constraints);
+    const auto expected = brute.Solve();
+    const auto solution = Solve(p);
+    ASSERT_EQ(solution.ok(), expected.has_value())
+        << (solution.ok() ? "" : ReasonsOf(solution.error()));
+    if (!expected) {
+      ++unsolvable;
+      EXPECT_EQ(solution.error().code, "no_solution");
+      EXPECT_FALSE(solution.error().reasons.empty());
+      continue;
+    }
+    ++solved;
+    ASSERT_EQ(solution->ranks, *expected);
+    ASSERT_TRUE(p.Consistent(solution->ranks, true));
+    if (!brute.has_running()) continue;
+    const auto plan = PlanUpgrade(p, solution->ranks);
+    const auto shortest = brute.ShortestPlan(solution->ranks);
+    ASSERT_EQ(plan.ok(), shortest.has_value()) << (plan.ok() ? "" : ReasonsOf(plan.error()));
+    if (!plan.ok()) {
+      ++unplannable;
+      EXPECT_EQ(plan.error().code, "no_plan");
+      continue;
+    }
+    ++planned;
+    ASSERT_EQ(static_cast<int>(plan->size()), *shortest);
+    ASSERT_TRUE(brute.ValidPlan(*plan, solution->ranks));
+  }
+  // The generator must exercise every outcome, or the comparison proves little.
+  EXPECT_GT(solved, kPropertyCases / 4);
+  EXPECT_GT(unsolvable, kPropertyCases / 20);
+  EXPECT_GT(planned, kPropertyCases / 10);
+  EXPECT_GT(unplannable, 0);
+}
+
+}  // namespace
+}  // namespace maiev::solver

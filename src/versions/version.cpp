@@ -1,0 +1,411 @@
+#include "versions/version.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+namespace maiev::versions {
+namespace {
+
+constexpr std::size_t kMaxNumberDigits = 18;  // fits std::uint64_t
+constexpr std::size_t kMaxTagLength = 128;    // Docker's limit
+constexpr std::size_t kMaxRepositoryLength = 255;
+constexpr std::string_view kDockerHub = "docker.io";
+constexpr std::string_view kLatest = "latest";
+constexpr std::string_view kAcceptedVersion =
+    "accepted: [v]N(.N)*[-PRE][+BUILD], e.g. 1.0.16, 1.2, v2.0.0-rc.1, 1.0.0+build.5";
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsLowerAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z'); }
+bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
+bool IsIdentifierChar(char c) { return IsAlnum(c) || c == '-'; }
+bool IsTagChar(char c) { return IsAlnum(c) || c == '_' || c == '.' || c == '-'; }
+bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f'); }
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit);
+}
+
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  while (true) {
+    std::size_t at = s.find(sep);
+    parts.push_back(s.substr(0, at));
+    if (at == std::string_view::npos) return parts;
+    s.remove_prefix(at + 1);
+  }
+}
+
+Unexpected<Error> VersionError(std::string_view text, std::size_t pos, std::string_view what) {
+  return Fail("parse", "version \"" + std::string(text) + "\": " + std::string(what) +
+                           " at position " + std::to_string(pos) + "; " +
+                           std::string(kAcceptedVersion));
+}
+
+// Splits a pre-release or build section into dot-separated SemVer identifiers ([0-9A-Za-z-]+).
+// Returns the offset in `section` of the first bad character or empty identifier, or npos.
+std::size_t ParseIdentifiers(std::string_view section, std::vector<std::string>& out) {
+  std::size_t pos = 0;
+  for (std::string_view id : Split(section, '.')) {
+    if (id.empty()) return pos;
+    for (std::size_t i = 0; i < id.size(); ++i) {
+      if (!IsIdentifierChar(id[i])) return pos + i;
+    }
+    out.emplace_back(id);
+    pos += id.size() + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Numeric identifiers compare by value, of any length: strip leading zeros, then the longer is
+// larger, then digit by digit.
+std::strong_ordering CompareNumeric(std::string_view a, std::string_view b) {
+  a.remove_prefix(std::min(a.find_first_not_of('0'), a.size()));
+  b.remove_prefix(std::min(b.find_first_not_of('0'), b.size()));
+  if (a.size() != b.size()) return a.size() <=> b.size();
+  return a.compare(b) <=> 0;
+}
+
+// SemVer 2.0 §11.4.
+std::strong_ordering ComparePreRelease(const std::vector<std::string>& a,
+                                       const std::vector<std::string>& b) {
+  std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    bool a_num = AllDigits(a[i]);
+    bool b_num = AllDigits(b[i]);
+    std::strong_ordering c = std::strong_ordering::equal;
+    if (a_num && b_num) {
+      c = CompareNumeric(a[i], b[i]);
+    } else if (a_num != b_num) {
+      c = a_num ? std::strong_ordering::less : std::strong_ordering::greater;
+    } else {
+      c = a[i].compare(b[i]) <=> 0;
+    }
+    if (c != 0) return c;
+  }
+  return a.size() <=> b.size();
+}
+
+Status ValidateTagSyntax(std::string_view tag) {
+  if (tag.empty())
+    return Fail("parse", "tag is empty; accepted: [A-Za-z0-9_.-], up to 128 characters");
+  if (tag.size() > kMaxTagLength) {
+    return Fail("parse", "tag \"" + std::string(tag.substr(0, 32)) + "…\" is " +
+                             std::to_string(tag.size()) + " characters long; at most 128 accepted");
+  }
+  if (tag[0] == '.' || tag[0] == '-') {
+    return Fail("parse", "tag \"" + std::string(tag) + "\" starts with '" + tag[0] +
+                             "'; accepted: a letter, digit or '_' first, then [A-Za-z0-9_.-]");
+  }
+  for (std::size_t i = 0; i < tag.size(); ++i) {
+    if (!IsTagChar(tag[i])) {
+      return Fail("parse", "tag \"" + std::string(tag) + "\": character '" + tag[i] +
+                               "' at position " + std::to_string(i) +
+                               " is not accepted; accepted: [A-Za-z0-9_.-]");
+    }
+  }
+  return {};
+}
+
+// host[:port], where host is a DNS name / IPv4 address or a bracketed IPv6 address.
+bool IsValidRegistry(std::string_view registry) {
+  std::string_view host = registry;
+  std::string_view port;
+  if (!registry.empty() && registry.front() == '[') {
+    std::size_t close = registry.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    std::string_view inner = registry.substr(1, close - 1);
+    bool ipv6_ok = std::all_of(inner.begin(), inner.end(), [](char c) {
+      return IsHex(c) || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+    });
+    if (!ipv6_ok) return false;
+    std::string_view rest = registry.substr(close + 1);
+    if (rest.empty()) return true;
+    if (rest.front() != ':') return false;
+    port = rest.substr(1);
+    return AllDigits(port) && port.size() <= 5;
+  }
+  std::size_t colon = registry.find(':');
+  if (colon != std::string_view::npos) {
+    host = registry.substr(0, colon);
+    port = registry.substr(colon + 1);
+    if (!AllDigits(port) || port.size() > 5) return false;
+  }
+  if (host.empty()) return false;
+  for (std::string_view label : Split(host, '.')) {
+    if (label.empty() || label.front() == '-' || label.back() == '-') return false;
+    if (!std::all_of(label.begin(), label.end(), [](char c) { return IsAlnum(c) || c == '-'; })) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Docker's path components: lowercase alphanumerics joined by '.', '_' or '-' separators.
+bool IsValidPathComponent(std::string_view component) {
+  if (component.empty() || !IsLowerAlnum(component.front()) || !IsLowerAlnum(component.back())) {
+    return false;
+  }
+  return std::all_of(component.begin(), component.end(),
+                     [](char c) { return IsLowerAlnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+Status ValidateDigest(std::string_view ref, std::string_view digest) {
+  auto bad = [&](std::string_view why) {
+    return Fail("parse", "image reference \"" + std::string(ref) + "\": digest \"" +
+                             std::string(digest) + "\" " + std::string(why) +
+                             "; accepted: sha256:<64 lowercase hex digits>");
+  };
+  std::size_t colon = digest.find(':');
+  if (colon == std::string_view::npos || colon == 0) return bad("has no algorithm");
+  std::string_view algorithm = digest.substr(0, colon);
+  std::string_view hex = digest.substr(colon + 1);
+  if (!std::all_of(algorithm.begin(), algorithm.end(), [](char c) {
+        return IsLowerAlnum(c) || c == '+' || c == '.' || c == '_' || c == '-';
+      })) {
+    return bad("has an invalid algorithm");
+  }
+  if (hex.size() < 32 || !std::all_of(hex.begin(), hex.end(), IsHex)) {
+    return bad("has an invalid hex part");
+  }
+  if (algorithm == "sha256" && hex.size() != 64) return bad("is not 64 hex digits long");
+  return {};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Version
+
+Result<Version> Version::Parse(std::string_view text) {
+  Version v;
+  v.text_ = std::string(text);
+  std::size_t pos = 0;
+  if (!text.empty() && (text[0] == 'v' || text[0] == 'V')) pos = 1;
+
+  while (true) {
+    std::size_t start = pos;
+    while (pos < text.size() && IsDigit(text[pos])) ++pos;
+    if (pos == start) return VersionError(text, pos, "expected a digit");
+    if (pos - start > kMaxNumberDigits) {
+      return VersionError(text, start, "number longer than 18 digits");
+    }
+    v.numbers_.push_back(std::stoull(std::string(text.substr(start, pos - start))));
+    if (pos < text.size() && text[pos] == '.') {
+      ++pos;
+      continue;
+    }
+    break;
+  }
+
+  if (pos < text.size() && text[pos] == '-') {
+    ++pos;
+    std::size_t end = std::min(text.find('+', pos), text.size());
+    std::size_t bad = ParseIdentifiers(text.substr(pos, end - pos), v.pre_release_);
+    if (bad != std::string_view::npos) {
+      return VersionError(text, pos + bad, "invalid or empty pre-release identifier");
+    }
+    pos = end;
+  }
+  if (pos < text.size() && text[pos] == '+') {
+    ++pos;
+    std::vector<std::string> build;
+    std::size_t bad = ParseIdentifiers(text.substr(pos), build);
+    if (bad != std::string_view::npos) {
+      return VersionError(text, pos + bad, "invalid or empty build identifier");
+    }
+    v.build_ = std::string(text.substr(pos));
+    pos = text.size();
+  }
+  if (pos != text.size()) return VersionError(text, pos, "unexpected character");
+  return v;
+}
+
+std::strong_ordering Version::operator<=>(const Version& other) const {
+  std::size_t n = std::max(numbers_.size(), other.numbers_.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t a = i < numbers_.size() ? numbers_[i] : 0;
+    std::uint64_t b = i < other.numbers_.size() ? other.numbers_[i] : 0;
+    if (a != b) return a <=> b;
+  }
+  // A release sorts after every pre-release of the same numbers.
+  if (pre_release_.empty() != other.pre_release_.empty()) {
+    return pre_release_.empty() ? std::strong_ordering::greater : std::strong_ordering::less;
+  }
+  return ComparePreRelease(pre_release_, other.pre_release_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tags
+
+Result<Tag> ParseTag(std::string_view tag) {
+  if (Status s = ValidateTagSyntax(tag); !s.ok()) return Unexpected{s.error()};
+  Tag out;
+  out.text = std::string(tag);
+  if (tag == kLatest) {
+    out.is_latest = true;
+    return out;
+  }
+  if (auto whole = Version::Parse(tag); whole.ok()) {
+    out.version = std::move(whole).value();
+    return out;
+  }
+  constexpr std::string_view kLatestSuffix = "-latest";
+  if (tag.size() > kLatestSuffix.size() && tag.ends_with(kLatestSuffix)) {
+    out.species = std::string(tag.substr(0, tag.size() - kLatestSuffix.size()));
+    out.is_latest = true;
+    return out;
+  }
+  // Prefer a split whose version has a dot (`svc-2-1.0` → `svc-2` + `1.0`); fall back to any.
+  std::optional<std::size_t> fallback;
+  for (std::size_t at = tag.find('-', 1); at != std::string_view::npos;
+       at = tag.find('-', at + 1)) {
+    auto version = Version::Parse(tag.substr(at + 1));
+    if (!version.ok()) continue;
+    if (version->numbers().size() >= 2) {
+      out.species = std::string(tag.substr(0, at));
+      out.version = std::move(version).value();
+      return out;
+    }
+    if (!fallback) fallback = at;
+  }
+  if (fallback) {
+    out.species = std::string(tag.substr(0, *fallback));
+    out.version = std::move(Version::Parse(tag.substr(*fallback + 1))).value();
+  }
+  return out;  // a valid tag that is not a version: no species, no version
+}
+
+std::vector<Tag> VersionedTagsNewestFirst(std::span<const std::string> tags,
+                                          std::string_view species) {
+  std::vector<Tag> out;
+  for (const std::string& text : tags) {
+    auto tag = ParseTag(text);
+    if (!tag.ok() || !tag->version || tag->species != species) continue;
+    out.push_back(std::move(tag).value());
+  }
+  std::sort(out.begin(), out.end(), [](const Tag& a, const Tag& b) {
+    auto c = *a.version <=> *b.version;
+    if (c != 0) return c > 0;
+    return a.text < b.text;
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image references
+
+Result<ImageRef> ParseImageRef(std::string_view ref) {
+  auto bad = [&](std::string_view why) {
+    return Fail("parse", "image reference \"" + std::string(ref) + "\": " + std::string(why) +
+                             "; accepted: [registry[:port]/]repository[:tag][@sha256:<hex>]");
+  };
+  if (ref.empty()) return bad("is empty");
+
+  ImageRef out;
+  std::string_view name = ref;
+  if (std::size_t at = name.find('@'); at != std::string_view::npos) {
+    out.digest = std::string(name.substr(at + 1));
+    if (Status s = ValidateDigest(ref, out.digest); !s.ok()) return Unexpected{s.error()};
+    name = name.substr(0, at);
+  }
+  std::size_t last_slash = name.rfind('/');
+  std::size_t colon = name.rfind(':');
+  if (colon != std::string_view::npos &&
+      (last_slash == std::string_view::npos || colon > last_slash)) {
+    std::string_view tag = name.substr(colon + 1);
+    if (Status s = ValidateTagSyntax(tag); !s.ok()) {
+      return Fail("parse", "image reference \"" + std::string(ref) + "\": " + s.error().message);
+    }
+    out.tag = std::string(tag);
+    name = name.substr(0, colon);
+  }
+  if (out.tag.empty() && out.digest.empty()) out.tag = std::string(kLatest);
+
+  std::size_t first_slash = name.find('/');
+  if (first_slash != std::string_view::npos) {
+    std::string_view first = name.substr(0, first_slash);
+    if (first.find_first_of(".:") != std::string_view::npos || first == "localhost" ||
+        (!first.empty() && first.front() == '[')) {
+      if (!IsValidRegistry(first)) return bad("registry \"" + std::string(first) + "\" is invalid");
+      out.registry = std::string(first);
+      name = name.substr(first_slash + 1);
+    }
+  }
+  if (out.registry.empty() || out.registry == "index.docker.io" ||
+      out.registry == "registry-1.docker.io") {
+    out.registry = std::string(kDockerHub);
+  }
+  if (name.empty()) return bad("has no repository");
+  if (name.size() > kMaxRepositoryLength) return bad("repository is longer than 255 characters");
+  for (std::string_view component : Split(name, '/')) {
+    if (!IsValidPathComponent(component)) {
+      return bad("repository component \"" + std::string(component) +
+                 "\" is invalid (lowercase letters and digits, separated by '.', '_' or '-')");
+    }
+  }
+  out.repository = std::string(name);
+  if (out.registry == kDockerHub && out.repository.find('/') == std::string::npos) {
+    out.repository = "library/" + out.repository;
+  }
+  return out;
+}
+
+std::string ImageRef::Species() const {
+  auto parsed = ParseTag(tag);
+  return parsed.ok() ? parsed->species : std::string();
+}
+
+std::string ImageRef::Identity() const {
+  std::string id = registry + "/" + repository;
+  std::string species = Species();
+  if (!species.empty()) id += ":" + species;
+  return id;
+}
+
+std::string ImageRef::ToString() const {
+  std::string s = registry + "/" + repository;
+  if (!tag.empty()) s += ":" + tag;
+  if (!digest.empty()) s += "@" + digest;
+  return s;
+}
+
+Candidacy CompareCandidate(const ImageRef& running, const ImageRef& candidate) {
+  if (running.Identity() != candidate.Identity()) return Candidacy::kOtherIdentity;
+  if (!running.digest.empty() && running.digest == candidate.digest) return Candidacy::kSame;
+  auto r = ParseTag(running.tag);
+  auto c = ParseTag(candidate.tag);
+  if (!r.ok() || !c.ok()) return Candidacy::kNotComparable;
+  if (r->is_latest && c->is_latest) {
+    // `latest` is a moving tag: a different digest is a newer push.
+    if (running.digest.empty() || candidate.digest.empty()) return Candidacy::kNotComparable;
+    return Candidacy::kUpgrade;  // equal digests were handled above
+  }
+  if (!r->version || !c->version) return Candidacy::kNotComparable;
+  auto order = *c->version <=> *r->version;
+  if (order > 0) return Candidacy::kUpgrade;
+  if (order < 0) return Candidacy::kOlder;
+  return Candidacy::kSame;
+}
+
+bool IsUpgrade(const ImageRef& running, const ImageRef& candidate) {
+  return CompareCandidate(running, candidate) == Candidacy::kUpgrade;
+}
+
+std::string_view ToString(Candidacy c) {
+  switch (c) {
+    case Candidacy::kUpgrade:
+      return "upgrade";
+    case Candidacy::kSame:
+      return "same";
+    case Candidacy::kOlder:
+      return "older";
+    case Candidacy::kOtherIdentity:
+      return "other identity";
+    case Candidacy::kNotComparable:
+      return "not comparable";
+  }
+  return "unknown";
+}
+
+}  // namespace maiev::versions

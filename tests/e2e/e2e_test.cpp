@@ -1,0 +1,723 @@
+// End-to-end tests: the real `maiev serve` binary against the local stack (scripts/stack.sh):
+// dockerd in swarm mode, RabbitMQ and the test worker image. Each test deploys its own
+// host-network worker services (labelled maiev.test=1) on queues of its own, runs maiev as a child
+// process with a store in a temp dir, drives load with maiev-loadgen, and removes everything it
+// created at the end. Conditions are polled with deadlines; a fixed window is used only to assert
+// that something does NOT happen.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+using json = nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr const char* kWorkerImage = "127.0.0.1:5000/maiev-worker:worker-1.0.0";
+// An image with neither a scale-config label nor a working scale_info (built by the test).
+constexpr const char* kPlainImage = "maiev-e2e-plain:1";
+constexpr const char* kManagementUrl = "http://127.0.0.1:15672";
+
+constexpr milliseconds kPollInterval{250};
+constexpr milliseconds kSampleInterval{200};
+constexpr seconds kHttpTimeout{3};
+constexpr seconds kMaievStartDeadline{30};
+constexpr seconds kMaievStopDeadline{20};
+constexpr seconds kServiceStartDeadline{60};
+constexpr seconds kDiscoveryDeadline{30};
+
+// ---------------------------------------------------------------------------------------------
+// Processes and shell commands
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+CommandResult Shell(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string Quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string StackDir() {
+  const char* dir = std::getenv("MAIEV_STACK_DIR");
+  return dir != nullptr && *dir != '\0' ? dir : "/tmp/maiev-stack";
+}
+
+std::string DockerHost() { return "unix://" + StackDir() + "/docker.sock"; }
+std::string Docker() { return "docker -H " + DockerHost() + " "; }
+std::string StackScript() { return std::string(MAIEV_SOURCE_DIR) + "/scripts/stack.sh "; }
+
+// Names unique to this process, so parallel runs on one stack do not collide.
+std::string Unique(const std::string& base) { return base + "-" + std::to_string(getpid()); }
+
+// Polls `condition` until it holds or `deadline` passes.
+bool Eventually(SteadyClock::duration deadline, const std::function<bool()>& condition) {
+  const auto end = SteadyClock::now() + deadline;
+  while (!condition()) {
+    if (SteadyClock::now() > end) return false;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  return true;
+}
+
+double SecondsSince(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+// A temp directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "maiev-e2e.XXXXXX").string();
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// RabbitMQ
+
+std::string Management(const std::string& method, const std::string& path) {
+  return Shell("curl -fsS --max-time 5 -u guest:guest -X " + method + " '" + kManagementUrl + path +
+               "'")
+      .output;
+}
+
+json QueueInfo(const std::string& queue) {
+  return json::parse(Management("GET", "/api/queues/%2F/" + queue), nullptr, false);
+}
+
+bool HasConsumers(const std::string& queue, int count) {
+  const json q = QueueInfo(queue);
+  return q.is_object() && q.value("consumers", 0) >= count;
+}
+
+CommandResult Publish(const std::string& queue, int messages) {
+  return Shell(std::string("RABBITMQ_HOST=127.0.0.1 RABBITMQ_PORT=5672 ") + MAIEV_LOADGEN +
+               " --queue " + Quote(queue) + " --burst " + std::to_string(messages));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Docker
+
+std::optional<int> DesiredReplicas(const std::string& service) {
+  const CommandResult r = Shell(Docker() + "service inspect --format " +
+                                Quote("{{.Spec.Mode.Replicated.Replicas}}") + " " + service);
+  if (r.exit_code != 0) return std::nullopt;
+  try {
+    return std::stoi(r.output);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool IsGlobal(const std::string& service) {
+  const CommandResult r = Shell(Docker() + "service inspect --format " +
+                                Quote("{{if .Spec.Mode.Global}}global{{end}}") + " " + service);
+  return r.exit_code == 0 && r.output == "global\n";
+}
+
+// What a test deploys: the worker consuming `queue`, with an optional scale-config label.
+struct ServiceSpec {
+  std::string name;
+  std::string queue;
+  int replicas = 1;
+  bool global = false;
+  std::optional<json> scale_config;       // the maiev.scale_config service label
+  std::optional<std::string> raw_config;  // the label's text as is (invalid configs)
+  std::string image = kWorkerImage;
+  int work_ms = 100;
+};
+
+// A swarm service and its queue, both removed when the test ends, whatever its outcome.
+class ScopedService {
+ public:
+  explicit ScopedService(ServiceSpec spec) : spec_(std::move(spec)) {
+    std::string command = Docker() + "service create -d -q --name " + spec_.name +
+                          " --network host --label maiev.test=1 --stop-grace-period 3s" +
+                          " -e WORKER_QUEUE=" + Quote(spec_.queue) +
+                          " -e WORKER_WORK_MS=" + std::to_string(spec_.work_ms) +
+                          " -e RABBITMQ_HOST=127.0.0.1 -e RABBITMQ_PORT=5672";
+    command += spec_.global ? std::string(" --mode global")
+                            : " --replicas " + std::to_string(spec_.replicas);
+    if (spec_.scale_config) {
+      command += " --label " + Quote("maiev.scale_config=" + spec_.scale_config->dump());
+    } else if (spec_.raw_config) {
+      command += " --label " + Quote("maiev.scale_config=" + *spec_.raw_config);
+    }
+    created_ = Shell(command + " " + spec_.image);
+  }
+  ~ScopedService() {
+    Shell(Docker() + "service rm " + spec_.name);
+    Management("DELETE", "/api/queues/%2F/" + spec_.queue);
+  }
+  ScopedService(const ScopedService&) = delete;
+  ScopedService& operator=(const ScopedService&) = delete;
+
+  bool ok() const { return created_.exit_code == 0; }
+  const std::string& error() const { return created_.output; }
+  const std::string& name() const { return spec_.name; }
+  const std::string& queue() const { return spec_.queue; }
+
+ private:
+  ServiceSpec spec_;
+  CommandResult created_;
+};
+
+// Builds kPlainImage: the worker binary alone, so the image declares no scale config at all.
+bool BuildPlainImage(std::string& error) {
+  TempDir context;
+  std::filesystem::copy_file(MAIEV_WORKER, context.path() + "/maiev-worker");
+  std::ofstream(context.path() + "/Dockerfile")
+      << "FROM scratch\nCOPY maiev-worker /maiev-worker\n"
+         "ENV WORKER_SCALE_CONFIG_FILE=/nonexistent\nUSER 65534:65534\n"
+         "ENTRYPOINT [\"/maiev-worker\"]\n";
+  const CommandResult built = Shell("DOCKER_BUILDKIT=0 " + Docker() + "build -q -t " + kPlainImage +
+                                    " " + Quote(context.path()));
+  error = built.output;
+  return built.exit_code == 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scale configs
+
+struct Rule {
+  std::string name;
+  std::string expression;
+};
+
+json ScaleConfig(const std::string& queue, int min, int max, const std::vector<Rule>& rules,
+                 const std::string& scale_up, const std::string& scale_down) {
+  json rule_list = json::array();
+  for (const auto& rule : rules) {
+    rule_list.push_back({{"name", rule.name}, {"expression", rule.expression}});
+  }
+  return {{"min", min},
+          {"max", max},
+          {"scale",
+           {{"resources",
+             json::array(
+                 {{{"name", "rmq"}, {"monitorer", "monitorer_rabbitmq"}, {"identifier", queue}}})},
+            {"rules", rule_list},
+            {"scale_up", scale_up},
+            {"scale_down", scale_down}}},
+          {"policy", {{"reapply_interval", "1s"}}}};
+}
+
+// Up while messages wait, down once the queue has been empty for 5 s.
+json BacklogConfig(const std::string& queue, int min, int max) {
+  return ScaleConfig(queue, min, max,
+                     {{"backlog", "rmq:waiting > 0"},
+                      {"empty", "rmq:exists and rmq:waiting == 0"},
+                      {"empty_long", "rules:empty and rules:empty:since > \"5s\""}},
+                     "rules:backlog", "rules:empty_long");
+}
+
+// ---------------------------------------------------------------------------------------------
+// maiev serve as a child process
+
+class MaievServer {
+ public:
+  explicit MaievServer(std::string dir) : dir_(std::move(dir)) {}
+  ~MaievServer() { Stop(); }
+  MaievServer(const MaievServer&) = delete;
+  MaievServer& operator=(const MaievServer&) = delete;
+
+  // Spawns `maiev serve` on a free port and waits until /readyz answers 200.
+  ::testing::AssertionResult Start() {
+    const std::string log = LogPath();
+    const std::string store = dir_ + "/maiev.db";
+    std::vector<std::string> args = {MAIEV_EXE,
+                                     "serve",
+                                     "--store",
+                                     store,
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--interval",
+                                     "1",
+                                     "--counts-interval",
+                                     "1",
+                                     "--stats-interval",
+                                     "1",
+                                     "--docker-host",
+                                     DockerHost(),
+                                     "--rabbitmq-host",
+                                     "127.0.0.1",
+                                     "--rabbitmq-port",
+                                     "5672",
+                                     "--rabbitmq-management-url",
+                                     kManagementUrl,
+                                     "--log-level",
+                                     "debug"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    const int rc = posix_spawn(&pid_, MAIEV_EXE, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+      pid_ = -1;
+      return ::testing::AssertionFailure() << "posix_spawn " << MAIEV_EXE << ": " << rc;
+    }
+    const std::size_t log_start = log_offset_;
+    const bool up = Eventually(kMaievStartDeadline, [&] {
+      if (!Running()) return true;
+      if (port_ == 0) port_ = PortFromLog(log_start);
+      if (port_ == 0) return false;
+      auto res = Client().Get("/readyz");
+      return res && res->status == 200;
+    });
+    if (!Running()) return ::testing::AssertionFailure() << "maiev exited:\n" << Log();
+    if (!up) return ::testing::AssertionFailure() << "maiev not ready:\n" << Log();
+    return ::testing::AssertionSuccess();
+  }
+
+  // SIGTERM, then waits for the exit (SIGKILL after kMaievStopDeadline). Returns the exit status
+  // (-1 when it had to be killed or was not running).
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    const auto end = SteadyClock::now() + kMaievStopDeadline;
+    int exit_code = -1;
+    while (true) {
+      const pid_t r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        break;
+      }
+      if (r < 0) break;
+      if (SteadyClock::now() > end) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(milliseconds{50});
+    }
+    pid_ = -1;
+    port_ = 0;
+    log_offset_ = Log().size();
+    return exit_code;
+  }
+
+  bool Running() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    return true;
+  }
+
+  std::optional<json> Get(const std::string& path) {
+    auto res = Client().Get(path);
+    if (!res || res->status != 200) return std::nullopt;
+    json body = json::parse(res->body, nullptr, false);
+    if (body.is_discarded()) return std::nullopt;
+    return body;
+  }
+
+  bool Healthy() {
+    auto res = Client().Get("/healthz");
+    return res && res->status == 200;
+  }
+
+  std::optional<json> Service(const std::string& name) { return Get("/api/v1/services/" + name); }
+
+  json Decisions(const std::string& service) {
+    auto body = Get("/api/v1/decisions?limit=1000&service=" + service);
+    return body && body->contains("decisions") ? (*body)["decisions"] : json::array();
+  }
+
+  std::string Log() const {
+    std::ifstream in(LogPath());
+    std::stringstream out;
+    out << in.rdbuf();
+    return out.str();
+  }
+
+ private:
+  std::string LogPath() const { return dir_ + "/maiev.log"; }
+
+  int PortFromLog(std::size_t from) const {
+    static const std::regex kServing(R"(maiev serving on http://127\.0\.0\.1:(\d+))");
+    const std::string log = Log();
+    std::smatch m;
+    const std::string tail = log.substr(std::min(from, log.size()));
+    return std::regex_search(tail, m, kServing) ? std::stoi(m[1]) : 0;
+  }
+
+  httplib::Client Client() const {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_connection_timeout(kHttpTimeout);
+    client.set_read_timeout(kHttpTimeout);
+    return client;
+  }
+
+  std::string dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::size_t log_offset_ = 0;  // where the current run's lines start in the log
+};
+
+std::string StateOf(MaievServer& maiev, const std::string& name) {
+  auto s = maiev.Service(name);
+  return s ? s->value("state", "") : "";
+}
+
+// Samples a service's desired replicas (Docker's spec) on a thread of its own until destroyed,
+// keeping the extremes and the latest value. Thread-safe.
+class ReplicaSampler {
+ public:
+  explicit ReplicaSampler(std::string service)
+      : service_(std::move(service)), thread_([this](std::stop_token stop) { Run(stop); }) {}
+  ~ReplicaSampler() {
+    thread_.request_stop();
+    thread_.join();
+  }
+  ReplicaSampler(const ReplicaSampler&) = delete;
+  ReplicaSampler& operator=(const ReplicaSampler&) = delete;
+
+  int Latest() const { return latest_; }
+  int Max() const { return max_; }
+  // The smallest value seen since the last call to ResetMin().
+  int Min() const { return min_; }
+  void ResetMin() { min_ = latest_.load(); }
+  int Samples() const { return samples_; }
+
+ private:
+  void Run(const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      if (auto r = DesiredReplicas(service_)) {
+        latest_ = *r;
+        max_ = std::max(max_.load(), *r);
+        min_ = std::min(min_.load(), *r);
+        ++samples_;
+      }
+      std::this_thread::sleep_for(kSampleInterval);
+    }
+  }
+
+  std::string service_;
+  std::atomic<int> latest_{-1};
+  std::atomic<int> max_{-1};
+  std::atomic<int> min_{1 << 20};
+  std::atomic<int> samples_{0};
+  std::jthread thread_;
+};
+
+// True when the API shows fresh metrics for the service's resource `rmq`.
+bool MetricsPresent(MaievServer& maiev, const std::string& name) {
+  auto s = maiev.Service(name);
+  if (!s || !s->contains("metrics")) return false;
+  const json& rmq = (*s)["metrics"].value("rmq", json());
+  return rmq.is_object() && rmq.value("exists", json()).is_boolean();
+}
+
+std::string LastReason(MaievServer& maiev, const std::string& name) {
+  auto s = maiev.Service(name);
+  return s ? s->value("last_reason", "") : "";
+}
+
+std::int64_t LastDecisionId(MaievServer& maiev, const std::string& name) {
+  const json decisions = maiev.Decisions(name);
+  std::int64_t id = 0;
+  for (const auto& d : decisions) id = std::max(id, d.value("id", std::int64_t{0}));
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scenarios
+
+TEST(Autoscaling, BurstScalesUpToAtLeastThreeWithinMaxThenBackToMin) {
+  constexpr int kMin = 1;
+  constexpr int kMax = 4;
+  constexpr int kBurst = 800;
+  TempDir dir;
+  const std::string name = Unique("e2e-burst");
+  ScopedService service({.name = name,
+                         .queue = name,
+                         .replicas = kMin,
+                         .scale_config = BacklogConfig(name, kMin, kMax),
+                         .work_ms = 50});
+  ASSERT_TRUE(service.ok()) << service.error();
+  ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
+
+  MaievServer maiev(dir.path());
+  ASSERT_TRUE(maiev.Start());
+  ASSERT_TRUE(Eventually(kDiscoveryDeadline, [&] { return StateOf(maiev, name) == "monitored"; }))
+      << maiev.Log();
+
+  ReplicaSampler sampler(name);
+  ASSERT_EQ(Publish(name, kBurst).exit_code, 0);
+  const auto published = SteadyClock::now();
+  EXPECT_TRUE(Eventually(seconds{30}, [&] { return sampler.Latest() >= 3; }))
+      << "replicas " << sampler.Latest() << " 30 s after the burst\n"
+      << maiev.Log();
+  const double to_three = SecondsSince(published);
+
+  const bool back_to_min = Eventually(seconds{150}, [&] {
+    const json q = QueueInfo(name);
+    return q.is_object() && q.value("messages_ready", -1) == 0 && sampler.Latest() == kMin;
+  });
+  EXPECT_TRUE(back_to_min) << "replicas " << sampler.Latest() << "\n" << maiev.Log();
+  std::printf(
+      "burst of %d: >= 3 replicas after %.1f s, peak %d, back to %d after %.1f s (%d samples)\n",
+      kBurst, to_three, sampler.Max(), kMin, SecondsSince(published), sampler.Samples());
+
+  EXPECT_GE(sampler.Max(), 3);
+  EXPECT_LE(sampler.Max(), kMax) << "Docker's desired replicas went above max";
+  const json decisions = maiev.Decisions(name);
+  EXPECT_FALSE(decisions.empty());
+  for (const auto& d : decisions) {
+    EXPECT_LE(d.value("new_replicas", 0), kMax) << d.dump();
+    EXPECT_GE(d.value("new_replicas", 0), kMin) << d.dump();
+  }
+}
+
+TEST(Autoscaling, LeavesUnconfiguredInvalidAndGlobalServicesAlone) {
+  TempDir dir;
+  std::string build_error;
+  ASSERT_TRUE(BuildPlainImage(build_error)) << build_error;
+
+  const std::string plain = Unique("e2e-plain");
+  const std::string invalid = Unique("e2e-invalid");
+  const std::string global = Unique("e2e-global");
+  const std::string control = Unique("e2e-control");
+  // min 3 while running 1: a config applied even in part would bring it to 3 at once.
+  const std::string invalid_config =
+      ScaleConfig(invalid, 3, 4, {{"busy", "rmq:waiting > 0 and rules:nope"}}, "rules:busy", "")
+          .dump();
+  // Would scale on every cycle if it were replicated: below min, and scale_up always true.
+  const json always_up = ScaleConfig(global, 2, 5, {{"up", "rmq:exists"}}, "rules:up", "");
+  ScopedService plain_service({.name = plain, .queue = plain, .replicas = 2, .image = kPlainImage});
+  ScopedService invalid_service(
+      {.name = invalid, .queue = invalid, .replicas = 1, .raw_config = invalid_config});
+  ScopedService global_service(
+      {.name = global, .queue = global, .global = true, .scale_config = always_up});
+  // The control proves maiev's cycles ran: the same config on a replicated service.
+  ScopedService control_service(
+      {.name = control,
+       .queue = control,
+       .replicas = 1,
+       .scale_config = ScaleConfig(control, 2, 4, {{"up", "rmq:exists"}}, "rules:up", "")});
+  for (const ScopedService* s :
+       {&plain_service, &invalid_service, &global_service, &control_service}) {
+    ASSERT_TRUE(s->ok()) << s->name() << ": " << s->error();
+  }
+
+  MaievServer maiev(dir.path());
+  ASSERT_TRUE(maiev.Start());
+  ASSERT_TRUE(Eventually(kDiscoveryDeadline, [&] {
+    return StateOf(maiev, plain) == "unconfigured" && StateOf(maiev, invalid) == "invalid" &&
+           StateOf(maiev, global) == "monitored" && StateOf(maiev, control) == "monitored";
+  })) << maiev.Log();
+  // The control goes 1 → 2 (min) → 3 → 4 (max) over several cycles with metrics.
+  ASSERT_TRUE(Eventually(seconds{60}, [&] { return DesiredReplicas(control) == 4; }))
+      << LastReason(maiev, control) << "\n"
+      << maiev.Log();
+  ASSERT_TRUE(Eventually(seconds{10}, [&] { return MetricsPresent(maiev, global); }));
+
+  EXPECT_EQ(DesiredReplicas(plain), 2);
+  EXPECT_EQ(DesiredReplicas(invalid), 1);
+  EXPECT_TRUE(IsGlobal(global));
+  EXPECT_TRUE(maiev.Decisions(plain).empty()) << maiev.Decisions(plain).dump();
+  EXPECT_TRUE(maiev.Decisions(invalid).empty()) << maiev.Decisions(invalid).dump();
+  EXPECT_TRUE(maiev.Decisions(global).empty()) << maiev.Decisions(global).dump();
+  EXPECT_GE(maiev.Decisions(control).size(), 3u);
+
+  auto invalid_status = maiev.Service(invalid);
+  ASSERT_TRUE(invalid_status);
+  ASSERT_FALSE((*invalid_status)["config_errors"].empty()) << invalid_status->dump();
+  const std::string error = (*invalid_status)["config_errors"][0];
+  EXPECT_NE(error.find("scale.rules[0].expression"), std::string::npos) << error;
+  EXPECT_NE(error.find("nope"), std::string::npos) << error;
+  EXPECT_EQ(invalid_status->value("config_origin", ""), "service label");
+
+  auto global_status = maiev.Service(global);
+  ASSERT_TRUE(global_status);
+  EXPECT_EQ(global_status->value("mode", ""), "global");
+  EXPECT_NE(global_status->value("last_reason", "").find("global"), std::string::npos)
+      << global_status->dump();
+}
+
+TEST(Resilience, HoldsReplicasWhileRabbitMqIsDownAndResumesAfter) {
+  constexpr int kMax = 3;
+  TempDir dir;
+  const std::string name = Unique("e2e-rmq-outage");
+  // scale_down is true whenever `backlog` is false — also when metrics are missing (null
+  // comparisons are false), so only maiev's hold keeps the replicas during the outage.
+  const json config = ScaleConfig(name, 1, kMax, {{"backlog", "rmq:waiting > 0"}}, "rules:backlog",
+                                  "not rules:backlog");
+  ScopedService service(
+      {.name = name, .queue = name, .replicas = 1, .scale_config = config, .work_ms = 500});
+  ASSERT_TRUE(service.ok()) << service.error();
+  ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
+
+  MaievServer maiev(dir.path());
+  ASSERT_TRUE(maiev.Start());
+  ASSERT_TRUE(Eventually(kDiscoveryDeadline, [&] { return StateOf(maiev, name) == "monitored"; }));
+  ASSERT_EQ(Publish(name, 1000).exit_code, 0);
+  ASSERT_TRUE(Eventually(seconds{30}, [&] { return DesiredReplicas(name) == kMax; }))
+      << maiev.Log();
+
+  ReplicaSampler sampler(name);
+  ASSERT_TRUE(Eventually(seconds{5}, [&] { return sampler.Latest() == kMax; }));
+  sampler.ResetMin();
+  const std::int64_t before_outage = LastDecisionId(maiev, name);
+
+  const CommandResult stopped = Shell(StackScript() + "stop-rabbitmq");
+  // Whatever happens below, the broker is started again before the test ends.
+  struct Restart {
+    ~Restart() { Shell(StackScript() + "start-rabbitmq"); }
+  } restart_on_exit;
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.output;
+
+  EXPECT_TRUE(Eventually(seconds{20}, [&] {
+    return LastReason(maiev, name).find("metrics missing") != std::string::npos;
+  })) << LastReason(maiev, name);
+  // Several cycles with missing metrics: each would scale down if maiev did not hold.
+  const auto outage = SteadyClock::now();
+  EXPECT_TRUE(Eventually(seconds{10}, [&] { return SecondsSince(outage) > 5 && maiev.Healthy(); }));
+  EXPECT_TRUE(maiev.Healthy());
+  EXPECT_EQ(sampler.Min(), kMax) << "replicas dropped while RabbitMQ was down";
+  EXPECT_EQ(LastDecisionId(maiev, name), before_outage) << maiev.Decisions(name).dump();
+
+  const CommandResult started = Shell(StackScript() + "start-rabbitmq");
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  // The broker lost the transient queue; the workers declare it again, empty: metrics come
+  // back, and scale_down (no backlog) brings the service down again.
+  EXPECT_TRUE(Eventually(seconds{60}, [&] { return MetricsPresent(maiev, name); })) << maiev.Log();
+  EXPECT_TRUE(Eventually(seconds{60}, [&] { return LastDecisionId(maiev, name) > before_outage; }))
+      << LastReason(maiev, name);
+  EXPECT_TRUE(maiev.Running());
+  for (const auto& d : maiev.Decisions(name)) {
+    if (d.value("new_replicas", 0) < d.value("old_replicas", 0)) {
+      EXPECT_TRUE(d["metrics"].is_object() && d["metrics"].value("rmq", json()).is_object())
+          << "scaled down without metrics: " << d.dump();
+    }
+  }
+}
+
+TEST(Resilience, ReconnectsAfterDockerRestartAndResumesScaling) {
+  constexpr int kMax = 3;
+  TempDir dir;
+  const std::string name = Unique("e2e-docker-restart");
+  const std::string late = Unique("e2e-docker-late");
+  ScopedService service({.name = name,
+                         .queue = name,
+                         .replicas = 1,
+                         .scale_config = BacklogConfig(name, 1, kMax),
+                         .work_ms = 50});
+  ASSERT_TRUE(service.ok()) << service.error();
+
+  MaievServer maiev(dir.path());
+  ASSERT_TRUE(maiev.Start());
+  ASSERT_TRUE(Eventually(kDiscoveryDeadline, [&] { return StateOf(maiev, name) == "monitored"; }));
+
+  const CommandResult restarted = Shell(StackScript() + "restart-docker");
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  EXPECT_TRUE(maiev.Running());
+  EXPECT_TRUE(maiev.Healthy());
+  ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
+
+  // The event stream is back: a service created now is discovered.
+  ScopedService late_service(
+      {.name = late, .queue = late, .replicas = 1, .scale_config = BacklogConfig(late, 1, 2)});
+  ASSERT_TRUE(late_service.ok()) << late_service.error();
+  EXPECT_TRUE(Eventually(kDiscoveryDeadline, [&] { return StateOf(maiev, late) == "monitored"; }))
+      << maiev.Log();
+
+  // API calls work again: a burst scales the first service up.
+  ASSERT_EQ(Publish(name, 600).exit_code, 0);
+  EXPECT_TRUE(Eventually(seconds{30}, [&] { return DesiredReplicas(name) == kMax; }))
+      << LastReason(maiev, name) << "\n"
+      << maiev.Log();
+}
+
+TEST(Restart, RuleSinceContinuesFromTheStoreAfterMaievRestarts) {
+  TempDir dir;
+  const std::string name = Unique("e2e-restart");
+  const json config =
+      ScaleConfig(name, 1, 2, {{"empty", "rmq:exists and rmq:waiting == 0"}}, "", "");
+  ScopedService service({.name = name, .queue = name, .replicas = 1, .scale_config = config});
+  ASSERT_TRUE(service.ok()) << service.error();
+  ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
+
+  MaievServer maiev(dir.path());
+  ASSERT_TRUE(maiev.Start());
+  auto since = [&]() -> std::optional<double> {
+    auto s = maiev.Service(name);
+    if (!s) return std::nullopt;
+    const json rule = (*s)["rules"].value("empty", json());
+    if (!rule.is_object() || !rule.value("value", false)) return std::nullopt;
+    return rule.value("since_seconds", 0.0);
+  };
+  ASSERT_TRUE(Eventually(seconds{30}, [&] { return since().value_or(0) >= 3; })) << maiev.Log();
+  const double before = since().value_or(0);
+
+  EXPECT_EQ(maiev.Stop(), 0) << "maiev did not exit cleanly on SIGTERM";
+  ASSERT_TRUE(maiev.Start());
+  // Read once the restarted daemon has fresh metrics, so the rule was evaluated again.
+  ASSERT_TRUE(Eventually(seconds{30}, [&] { return MetricsPresent(maiev, name) && since(); }))
+      << maiev.Service(name).value_or(json()).dump() << "\n"
+      << maiev.Log();
+  const double after = since().value_or(0);
+  EXPECT_GE(after, before) << "the rule's since restarted from zero";
+}
+
+}  // namespace
