@@ -146,6 +146,7 @@ Timing Run(const Catalog& catalog, const maiev::solver::ProblemOptions& options)
   t.plan_ms = MillisecondsSince(start);
   t.outcome +=
       plan ? ", plan " + std::to_string(plan->size()) + " steps" : ", plan: " + plan.error().code;
+  if (!plan && plan.error().code == "limit") t.outcome += " — " + plan.error().message;
   return t;
 }
 

@@ -35,6 +35,7 @@ maiev_pid=
 workdir=
 keep_workdir=0
 
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   local rc=$?
   set +e
@@ -154,69 +155,72 @@ echo "maiev API: $API   (try: $MAIEV status --url $API)"
 # --- 4. the burst and the timeline -------------------------------------------------------------
 say "publishing $BURST messages to $QUEUE"
 "$LOADGEN" --queue "$QUEUE" --burst "$BURST"
-start=$(date +%s.%N)
-
-# One timeline sample from the API: "desired running waiting latency min" (null → -).
-sample() {
-  curl -fsS --max-time 2 "$API/api/v1/services/$SERVICE" 2>/dev/null | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-m = (s.get("metrics") or {}).get("rmq") or {}
-def show(v, fmt):
-    return "-" if v is None else fmt % v
-print(s["replicas"], show(s.get("running_tasks"), "%d"), show(m.get("waiting"), "%d"),
-      show(m.get("latency"), "%.1f"), s["min"])
-' 2>/dev/null || echo "? ? ? ? ?"
-}
 
 say "timeline (every ${TICK}s; decisions as maiev logs them)"
-printf '%7s  %8s  %8s  %8s  %8s\n' "t (s)" waiting "latency" desired running
-seen_lines=0
-peak=1
-peak_at=
-back_at=
-scaled_up=0
-min=1
-while :; do
-  now=$(date +%s.%N)
-  t=$(python3 -c "print(f'{$now - $start:.1f}')")
-  # Decision lines logged since the last tick.
-  total=$(grep -c "service $SERVICE: replicas" "$LOG" || true)
-  if [ "$total" -gt "$seen_lines" ]; then
-    grep "service $SERVICE: replicas" "$LOG" | tail -n $((total - seen_lines)) |
-      sed -e 's/^.*\] //' -e 's/^/           decision: /'
-    seen_lines=$total
-  fi
-  read -r desired running waiting latency min < <(sample)
-  printf '%7s  %8s  %8s  %8s  %8s\n' "$t" "$waiting" "$latency" "$desired" "$running"
-  if [[ $desired =~ ^[0-9]+$ ]]; then
-    if [ "$desired" -gt "$peak" ]; then
-      peak=$desired
-      peak_at=$t
-      scaled_up=1
-    fi
-    if [ "$scaled_up" = 1 ] && [ "$desired" -le "$min" ] && [ "$waiting" = 0 ] &&
-      [ "$running" = "$desired" ]; then
-      back_at=$t
-      break
-    fi
-  fi
-  if python3 -c "import sys; sys.exit(0 if $now - $start > $DEADLINE else 1)"; then break; fi
-  sleep "$TICK"
-done
+# One Python loop polls the API, follows maiev's log for decision lines and prints the summary;
+# it exits 0 once the service is back at its minimum with an empty queue, 1 at the deadline.
+set +e
+python3 - "$API" "$SERVICE" "$LOG" "$TICK" "$DEADLINE" "$BURST" "$WORK_MS" <<'PY'
+import json, sys, time, urllib.request
 
-say "summary"
-echo "burst:               $BURST messages, ${WORK_MS} ms of work each"
-echo "peak replicas:       $peak${peak_at:+ (reached at ${peak_at} s)}"
-echo "decisions:           $seen_lines"
-if [ -n "$back_at" ]; then
-  echo "back to min ($min):    at ${back_at} s"
-  exit 0
-fi
-if [ "$scaled_up" = 0 ]; then
-  echo "maiev did not scale $SERVICE up within ${DEADLINE} s (see $LOG)"
-else
-  echo "$SERVICE was not back at its minimum within ${DEADLINE} s (see $LOG)"
-fi
-keep_workdir=1
-exit 1
+api, service, log_path, tick, deadline, burst, work_ms = sys.argv[1:8]
+tick, deadline = float(tick), float(deadline)
+start = time.monotonic()
+
+def status():
+    try:
+        with urllib.request.urlopen(f"{api}/api/v1/services/{service}", timeout=2) as r:
+            return json.load(r)
+    except Exception:
+        return None
+
+def show(value, fmt):
+    return "-" if value is None else fmt % value
+
+log = open(log_path, encoding="utf-8", errors="replace")
+log.seek(0, 2)  # decisions from now on
+marker = f"service {service}: replicas "
+print(f"{'t (s)':>7}  {'waiting':>8}  {'latency':>8}  {'desired':>8}  {'running':>8}", flush=True)
+peak, peak_at, back_at, decisions, minimum = None, None, None, 0, None
+while True:
+    t = time.monotonic() - start
+    for line in log.readlines():
+        if marker in line:
+            decisions += 1
+            print("           decision: " + line[line.index(marker):].rstrip(), flush=True)
+    s = status()
+    if s is None:
+        print(f"{t:7.1f}  (maiev's API did not answer)", flush=True)
+    else:
+        m = (s.get("metrics") or {}).get("rmq") or {}
+        desired, running, minimum = s["replicas"], s.get("running_tasks"), s["min"]
+        print(f"{t:7.1f}  {show(m.get('waiting'), '%d'):>8}  {show(m.get('latency'), '%.1f'):>8}"
+              f"  {desired:>8}  {show(running, '%d'):>8}", flush=True)
+        if peak is None or desired > peak:
+            peak, peak_at = desired, t
+        if (peak > minimum and desired <= minimum and running == desired
+                and m.get("waiting") == 0):
+            back_at = t
+            break
+    if t > deadline:
+        break
+    time.sleep(tick)
+
+print("\033[1m==> summary\033[0m")
+print(f"burst:             {burst} messages, {work_ms} ms of work each")
+print(f"decisions:         {decisions}")
+if peak is not None and minimum is not None and peak > minimum:
+    print(f"peak replicas:     {peak}, reached {peak_at:.1f} s after the burst")
+if back_at is not None:
+    print(f"back to min ({minimum}):  {back_at:.1f} s after the burst")
+    sys.exit(0)
+if peak is None or minimum is None or peak <= minimum:
+    print(f"{service} was not scaled up within {deadline:.0f} s (see {log_path})")
+else:
+    print(f"{service} was not back at its minimum within {deadline:.0f} s (see {log_path})")
+sys.exit(1)
+PY
+rc=$?
+set -e
+[ "$rc" = 0 ] || keep_workdir=1
+exit "$rc"

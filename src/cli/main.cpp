@@ -1,9 +1,13 @@
+#include <curl/curl.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
+  // Once per process, before any thread: every libcurl user (Engine API, management API) shares it.
+  curl_global_init(CURL_GLOBAL_DEFAULT);
   CLI::App app{"maiev: autoscales Docker Swarm services from RabbitMQ queue latency"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("maiev ") + MAIEV_VERSION);

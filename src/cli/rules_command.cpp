@@ -83,7 +83,7 @@ Result<rules::MetricsSnapshot, config::ConfigError> ToMetrics(const json& doc,
                                                               const config::ScaleRules& scale) {
   if (!doc.is_object()) {
     return Unexpected{config::ConfigError{
-        "", "expected an object of resources, e.g. {\"rmq\": {\"waiting\": 12}}, got " +
+        "", R"(expected an object of resources, e.g. {"rmq": {"waiting": 12}}, got )" +
                 std::string(doc.type_name())}};
   }
   rules::MetricsSnapshot snapshot;
@@ -100,7 +100,8 @@ Result<rules::MetricsSnapshot, config::ConfigError> ToMetrics(const json& doc,
     }
     auto& sample = snapshot[resource];
     for (const auto& [name, value] : metrics.items()) {
-      const std::string field = resource + "." + name;
+      std::string field = resource;
+      field.append(".").append(name);
       bool known = false;
       std::string accepted;
       for (std::string_view m : rules::kMetricNames) {
@@ -142,12 +143,12 @@ Result<rules::RuleHistory, config::ConfigError> ToHistory(const json& doc,
     }
     if (!state.is_object()) {
       return Unexpected{config::ConfigError{
-          rule, "expected {\"value\": true|false, \"for\": DURATION}, got " + state.dump()}};
+          rule, R"(expected {"value": true|false, "for": DURATION}, got )" + state.dump()}};
     }
     for (const auto& [key, ignored] : state.items()) {
       if (key != "value" && key != "for") {
-        return Unexpected{
-            config::ConfigError{rule + "." + key, "unknown key (accepted: value, for)"}};
+        return Unexpected{config::ConfigError{std::string(rule).append(".").append(key),
+                                              "unknown key (accepted: value, for)"}};
       }
     }
     const auto value = state.find("value");
@@ -293,10 +294,10 @@ void RegisterRulesCommands(CLI::App& app, int& exit_code) {
       "eval", "Evaluate a scale config's rules against given metrics; prints JSON");
   eval->add_option("config", options->config_path, "scale config JSON file")->required();
   eval->add_option("--metrics", options->metrics_path,
-                   "JSON file: {\"RESOURCE\": {\"METRIC\": value, ...}}")
+                   R"(JSON file: {"RESOURCE": {"METRIC": value, ...}})")
       ->required();
   eval->add_option("--history", options->history_path,
-                   "JSON file: {\"RULE\": {\"value\": true, \"for\": \"45s\"}}");
+                   R"(JSON file: {"RULE": {"value": true, "for": "45s"}})");
   eval->add_option("--now", options->now, "evaluation time, ISO 8601 (default: now)");
   eval->callback([options, &exit_code] {
     const SystemClock clock;

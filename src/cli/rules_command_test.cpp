@@ -17,14 +17,14 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-struct Run {
+struct Outcome {
   int exit_code = -1;
   std::string output;  // stdout and stderr, interleaved
 };
 
-Run Maiev(const std::string& args) {
+Outcome Maiev(const std::string& args) {
   const std::string command = std::string("'") + MAIEV_EXE + "' " + args + " 2>&1";
-  Run run;
+  Outcome run;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
   char buf[4096];
@@ -55,6 +55,9 @@ class RulesCommand : public ::testing::Test {
     std::ofstream(path) << text;
     return path.string();
   }
+  std::string Write(const std::string& name, const char* text) {
+    return Write(name, std::string(text));
+  }
   std::string Write(const std::string& name, const json& doc) { return Write(name, doc.dump()); }
 
   static json Producer() {
@@ -72,7 +75,7 @@ class RulesCommand : public ::testing::Test {
 };
 
 TEST_F(RulesCommand, CheckProducerFixturePrintsOk) {
-  const Run run = Maiev("rules check '" + Fixture("scale-config-producer.json") + "'");
+  const Outcome run = Maiev("rules check '" + Fixture("scale-config-producer.json") + "'");
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_EQ(run.output, "OK\n");
 }
@@ -87,7 +90,7 @@ TEST_F(RulesCommand, CheckTypoInRuleGivesPathAndColumn) {
   doc["scale"]["rules"][2]["expression"] =
       "rmq:latency > 10 or (rules:latency_fial and rules:latency_fail:since > \"25s\")";
   const std::string path = Write("typo.json", doc);
-  const Run run = Maiev("rules check '" + path + "'");
+  const Outcome run = Maiev("rules check '" + path + "'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output,
             path + ": scale.rules[2].expression: col 22: unknown rule `latency_fial`\n");
@@ -98,7 +101,7 @@ TEST_F(RulesCommand, CheckPrintsEveryErrorOnItsOwnLine) {
   doc["min"] = 12;
   doc["scale"]["resources"][0]["monitorer"] = "x";
   const std::string path = Write("bad.json", doc);
-  const Run run = Maiev("rules check '" + path + "'");
+  const Outcome run = Maiev("rules check '" + path + "'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output, path + ": min (12) > max (9)\n" + path +
                             ": scale.resources[0].monitorer: unknown monitorer `x` (accepted: "
@@ -107,14 +110,14 @@ TEST_F(RulesCommand, CheckPrintsEveryErrorOnItsOwnLine) {
 
 TEST_F(RulesCommand, CheckInvalidJsonGivesLineAndColumn) {
   const std::string path = Write("broken.json", "{\n  \"min\": 1,\n  \"max\": x\n}");
-  const Run run = Maiev("rules check '" + path + "'");
+  const Outcome run = Maiev("rules check '" + path + "'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr(path + ": invalid JSON at line 3, col 10: "));
 }
 
 TEST_F(RulesCommand, CheckUnreadableFile) {
   const std::string path = (dir_ / "missing.json").string();
-  const Run run = Maiev("rules check '" + path + "'");
+  const Outcome run = Maiev("rules check '" + path + "'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output, path + ": cannot read: No such file or directory\n");
 }
@@ -128,8 +131,8 @@ TEST_F(RulesCommand, EvalProducerFixtureWithLanguageMetrics) {
   const std::string metrics = Write("metrics.json", LanguageMetrics());
   const std::string history = Write("history.json", json::parse(R"({
     "latency_ok": {"value": true, "for": "45s"}, "latency_fail": {"value": true, "for": 60}})"));
-  const Run run = Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" +
-                        metrics + "' --history '" + history + "'");
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                            "' --metrics '" + metrics + "' --history '" + history + "'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const json out = json::parse(run.output);
   // latency_ok still true (held 45 s); latency_fail flips to false (0.15 > 5 is false), since 0;
@@ -148,8 +151,8 @@ TEST_F(RulesCommand, EvalProducerFixtureWithLanguageMetrics) {
 
 TEST_F(RulesCommand, EvalWithoutHistoryStartsRulesFalse) {
   const std::string metrics = Write("metrics.json", LanguageMetrics());
-  const Run run = Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" +
-                        metrics + "' --now 2024-05-01T12:00:00Z");
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                            "' --metrics '" + metrics + "' --now 2024-05-01T12:00:00Z");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const json out = json::parse(run.output);
   EXPECT_EQ(out["rules"]["latency_ok"], json::parse(R"({"value": true, "since": 0.0})"));
@@ -162,8 +165,8 @@ TEST_F(RulesCommand, EvalScalesDownWhenStable) {
   const std::string history =
       Write("history.json", json::parse(R"({"latency_ok": {"value": true, "for": "2m"},
                                      "stable_latency": {"value": true, "for": "1m30s"}})"));
-  const Run run = Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" +
-                        metrics + "' --history '" + history + "'");
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                            "' --metrics '" + metrics + "' --history '" + history + "'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const json out = json::parse(run.output);
   EXPECT_EQ(out["rules"]["stable_latency"], json::parse(R"({"value": true, "since": 90.0})"));
@@ -173,8 +176,8 @@ TEST_F(RulesCommand, EvalScalesDownWhenStable) {
 
 TEST_F(RulesCommand, EvalMissingResourceMeansNotExists) {
   const std::string metrics = Write("metrics.json", json::object());
-  const Run run = Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" +
-                        metrics + "'");
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                            "' --metrics '" + metrics + "'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(json::parse(run.output)["scale_up"], true);  // `not rmq:exists`
 }
@@ -183,7 +186,7 @@ TEST_F(RulesCommand, EvalUnknownMetricNamesIt) {
   json metrics = LanguageMetrics();
   metrics["rmq"]["latncy"] = 1;
   const std::string path = Write("metrics.json", metrics);
-  const Run run =
+  const Outcome run =
       Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" + path + "'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output, path +
@@ -193,7 +196,7 @@ TEST_F(RulesCommand, EvalUnknownMetricNamesIt) {
 
 TEST_F(RulesCommand, EvalUnknownResourceNamesIt) {
   const std::string path = Write("metrics.json", json::parse(R"({"db": {"waiting": 1}})"));
-  const Run run =
+  const Outcome run =
       Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" + path + "'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output, path + ": db: unknown resource (declared: `rmq`)\n");
@@ -201,7 +204,7 @@ TEST_F(RulesCommand, EvalUnknownResourceNamesIt) {
 
 TEST_F(RulesCommand, EvalBadMetricValue) {
   const std::string path = Write("metrics.json", json::parse(R"({"rmq": {"waiting": "many"}})"));
-  const Run run =
+  const Outcome run =
       Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" + path + "'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output, path + ": rmq.waiting: expected a number, boolean or null, got \"many\"\n");
@@ -229,8 +232,8 @@ TEST_F(RulesCommand, EvalBadHistory) {
   };
   for (const auto& [text, message] : cases) {
     const std::string history = Write("history.json", text);
-    const Run run = Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" +
-                          metrics + "' --history '" + history + "'");
+    const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                              "' --metrics '" + metrics + "' --history '" + history + "'");
     EXPECT_EQ(run.exit_code, 2) << text;
     EXPECT_EQ(run.output, history + ": " + message + "\n") << text;
   }
@@ -241,17 +244,17 @@ TEST_F(RulesCommand, EvalInvalidConfigReportsConfigErrors) {
   doc["scale"]["scale_up"] = "rules:panik";
   const std::string config = Write("config.json", doc);
   const std::string metrics = Write("metrics.json", LanguageMetrics());
-  const Run run = Maiev("rules eval '" + config + "' --metrics '" + metrics + "'");
+  const Outcome run = Maiev("rules eval '" + config + "' --metrics '" + metrics + "'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output, config + ": scale.scale_up: col 1: unknown rule `panik`\n");
 }
 
 TEST_F(RulesCommand, EvalInvalidMetricsJson) {
   const std::string metrics = Write("metrics.json", "{\"rmq\": {\"waiting\": }}");
-  const Run run = Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" +
-                        metrics + "'");
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                            "' --metrics '" + metrics + "'");
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_THAT(run.output, HasSubstr(metrics + ": invalid JSON at line 1, col 22: "));
+  EXPECT_THAT(run.output, HasSubstr(metrics + ": invalid JSON at line 1, col 21: "));
 }
 
 TEST_F(RulesCommand, EvalRequiresMetrics) {
@@ -260,16 +263,16 @@ TEST_F(RulesCommand, EvalRequiresMetrics) {
 
 TEST_F(RulesCommand, EvalRejectsBadNow) {
   const std::string metrics = Write("metrics.json", LanguageMetrics());
-  const Run run = Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" +
-                        metrics + "' --now 2024-13-01T00:00:00Z");
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                            "' --metrics '" + metrics + "' --now 2024-13-01T00:00:00Z");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("--now: invalid time \"2024-13-01T00:00:00Z\""));
 }
 
 TEST_F(RulesCommand, EvalConfigWithoutScaleNeverScales) {
   const std::string metrics = Write("metrics.json", json::object());
-  const Run run = Maiev("rules eval '" + Fixture("scale-config-consumer.json") + "' --metrics '" +
-                        metrics + "'");
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-consumer.json") +
+                            "' --metrics '" + metrics + "'");
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_THAT(run.output, HasSubstr("no `scale` section: never scaled by rules"));
   EXPECT_THAT(run.output, HasSubstr("\"scale_up\": false"));

@@ -470,7 +470,7 @@ ScalingPolicy Parser::ParsePolicy(const json& j, const std::string& field,
     } else if (*m == "scale_up") {
       policy.on_missing_metrics = MissingMetricsAction::kScaleUp;
     } else {
-      Error(mf, "expected \"hold\" or \"scale_up\", got " + Shown(*m));
+      Error(mf, R"(expected "hold" or "scale_up", got )" + Shown(*m));
     }
   }
   if (const json* p = Member(j, "proportional", "", false, "")) {

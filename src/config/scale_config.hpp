@@ -48,7 +48,7 @@ struct ProportionalPolicy {
 
 // The optional "policy" object. Durations are in seconds.
 struct ScalingPolicy {
-  double reapply_interval = 30.0;  // minimum time between two changes while a trigger stays true
+  double reapply_interval = 10.0;  // minimum time between two changes while a trigger stays true
   double cooldown_up = 0.0;        // minimum time since the last change before scaling up
   double cooldown_down = 0.0;      // minimum time since the last change before scaling down
   std::optional<int> max_step;     // at most this many replicas per change (>= 1)

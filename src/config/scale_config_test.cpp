@@ -396,7 +396,7 @@ TEST(ScaleConfig, NotAnObjectAtTopLevel) {
 TEST(ScaleConfig, PolicyDefaults) {
   auto config = ParseScaleConfig(MinimalScale());
   ASSERT_TRUE(config.ok());
-  EXPECT_EQ(config->policy.reapply_interval, 30.0);
+  EXPECT_EQ(config->policy.reapply_interval, 10.0);
   EXPECT_EQ(config->policy.cooldown_up, 0.0);
   EXPECT_EQ(config->policy.cooldown_down, 0.0);
   EXPECT_FALSE(config->policy.max_step.has_value());

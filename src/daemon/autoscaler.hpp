@@ -34,7 +34,7 @@ struct ServiceStatus {
   // "invalid": its config was rejected (see config_error); "unconfigured": no config at all;
   // "paused": autoscaling paused by an operator.
   std::string state;
-  std::string config_origin;  // "service label", "image label", "scale_info", or empty
+  std::string config_origin;  // "service_label", "image_label", "scale_info", or empty
   std::vector<std::string> config_errors;
   int min = 0;
   int max = 0;

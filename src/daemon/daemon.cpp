@@ -23,8 +23,10 @@ bool SleepFor(Duration d, const std::stop_token& stop) {
   std::mutex m;
   std::condition_variable_any cv;
   std::unique_lock lock(m);
-  return !cv.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::milliseconds>(d),
-                      [] { return false; });
+  // wait_for returns the predicate's value, false on timeout and on stop alike: ask the token.
+  cv.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::milliseconds>(d),
+              [] { return false; });
+  return !stop.stop_requested();
 }
 
 void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, Autoscaler& autoscaler,

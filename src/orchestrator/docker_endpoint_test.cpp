@@ -17,8 +17,7 @@ TEST(DockerEndpoint, DefaultsToTheStandardSocketWhenDockerHostIsUnset) {
 }
 
 TEST(DockerEndpoint, ParsesAUnixSocketPathAndIgnoresTlsSettings) {
-  auto endpoint =
-      ParseDockerEndpoint({"unix:///tmp/stack/docker.sock", "1", "/certs", "/root"});
+  auto endpoint = ParseDockerEndpoint({"unix:///tmp/stack/docker.sock", "1", "/certs", "/root"});
   ASSERT_TRUE(endpoint.ok()) << endpoint.error().message;
   EXPECT_EQ(endpoint->transport, Transport::kUnixSocket);
   EXPECT_EQ(endpoint->socket_path, "/tmp/stack/docker.sock");
@@ -93,9 +92,9 @@ TEST(DockerEndpoint, ParsesABracketedIpv6Host) {
 }
 
 TEST(DockerEndpoint, RejectsUnsupportedSchemesBadPortsAndPaths) {
-  for (const char* host : {"ssh://user@host", "npipe:////./pipe/docker_engine", "tcp://h:0",
-                           "tcp://h:70000", "tcp://h:port", "tcp://:2375", "tcp://h:2375/path",
-                           "tcp://[::1"}) {
+  for (const char* host :
+       {"ssh://user@host", "npipe:////./pipe/docker_engine", "tcp://h:0", "tcp://h:70000",
+        "tcp://h:port", "tcp://:2375", "tcp://h:2375/path", "tcp://[::1"}) {
     auto endpoint = ParseDockerEndpoint({host, "", "", ""});
     ASSERT_FALSE(endpoint.ok()) << host;
     EXPECT_EQ(endpoint.error().code, "invalid") << host;

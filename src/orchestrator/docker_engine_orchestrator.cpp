@@ -135,8 +135,8 @@ Result<ServiceInfo> DockerEngineOrchestrator::InspectService(std::string_view id
   if (!body) return Unexpected<Error>{body.error()};
   auto service = ParseService(*body);
   if (!service) return service;
-  auto tasks_response = GetOk("/tasks" + TasksQuery(service->id),
-                              "service " + service->name + ": GET /tasks");
+  auto tasks_response =
+      GetOk("/tasks" + TasksQuery(service->id), "service " + service->name + ": GET /tasks");
   if (!tasks_response) return Unexpected<Error>{tasks_response.error()};
   auto counts = CountRunningTasks(tasks_response->body);
   if (!counts) return Unexpected<Error>{counts.error()};
@@ -175,19 +175,17 @@ Status DockerEngineOrchestrator::UpdateSpec(std::string_view id_or_name, std::st
 }
 
 Status DockerEngineOrchestrator::SetReplicas(std::string_view id_or_name, std::uint64_t replicas) {
-  return UpdateSpec(id_or_name, "set replicas to " + std::to_string(replicas),
-                    [replicas](std::string_view body) {
-                      return PrepareReplicasUpdate(body, replicas);
-                    });
+  return UpdateSpec(
+      id_or_name, "set replicas to " + std::to_string(replicas),
+      [replicas](std::string_view body) { return PrepareReplicasUpdate(body, replicas); });
 }
 
 Status DockerEngineOrchestrator::UpdateImage(std::string_view id_or_name, std::string_view image) {
   if (image.empty()) return Fail("invalid", "UpdateImage needs a non-empty image reference");
   std::string image_text(image);
-  return UpdateSpec(id_or_name, "update image to " + image_text,
-                    [&image_text](std::string_view body) {
-                      return PrepareImageUpdate(body, image_text);
-                    });
+  return UpdateSpec(
+      id_or_name, "update image to " + image_text,
+      [&image_text](std::string_view body) { return PrepareImageUpdate(body, image_text); });
 }
 
 Result<UpdateStatus> DockerEngineOrchestrator::GetUpdateStatus(std::string_view id_or_name) {
@@ -219,8 +217,7 @@ Result<std::optional<ScaleConfigSource>> DockerEngineOrchestrator::ReadFromImage
     if (!response) return Unexpected<Error>{response.error()};
     auto details = ParseImageInspect(response->body);
     if (!details) {
-      return Fail(details.error().code,
-                  "service " + service.name + ": " + details.error().message);
+      return Fail(details.error().code, "service " + service.name + ": " + details.error().message);
     }
     image = std::move(*details);
     break;
@@ -368,10 +365,9 @@ Status DockerEngineOrchestrator::WatchEvents(const WatchOptions& options,
     if (stop.stop_requested()) break;
     ++failures;
     auto pause = options_.event_reconnect.BackoffAfter(failures);
-    spdlog::warn("Docker event stream from {} {}; reconnecting in {} ms",
-                 transport_.endpoint().Describe(),
-                 status ? std::string("was closed by the engine") : status.error().message,
-                 pause.count());
+    spdlog::warn(
+        "Docker event stream from {} {}; reconnecting in {} ms", transport_.endpoint().Describe(),
+        status ? std::string("was closed by the engine") : status.error().message, pause.count());
     SleepUnlessStopped(pause, stop);
   }
   return {};

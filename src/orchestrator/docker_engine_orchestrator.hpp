@@ -74,8 +74,7 @@ class DockerEngineOrchestrator final : public Orchestrator {
   Result<std::string> Versioned(std::string_view path);
   Result<HttpResponse> GetOk(std::string_view path, std::string_view what);
   Result<std::string> InspectBody(std::string_view id_or_name);
-  Status UpdateSpec(std::string_view id_or_name, std::string_view what,
-                    const SpecMutation& mutate);
+  Status UpdateSpec(std::string_view id_or_name, std::string_view what, const SpecMutation& mutate);
   Result<std::optional<ScaleConfigSource>> ReadFromImage(const ServiceInfo& service);
   Result<std::optional<ScaleConfigSource>> RunScaleInfo(const ServiceInfo& service,
                                                         const std::string& image_id);

@@ -3,7 +3,6 @@
 // "maiev-orch-it-…", labelled maiev.test=1, run with host networking and are removed at the end.
 // Measured figures are printed as "[figure] …" lines.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,9 +40,9 @@ DockerEndpoint StackEndpoint() {
   DockerEnvironment env = DockerEnvironment::FromProcess();
   if (env.docker_host.empty()) {
     const char* dir = std::getenv("MAIEV_STACK_DIR");  // NOLINT(concurrency-mt-unsafe)
-    env.docker_host =
-        "unix://" + std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp/maiev-stack") +
-        "/docker.sock";
+    env.docker_host = "unix://" +
+                      std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp/maiev-stack") +
+                      "/docker.sock";
   }
   auto endpoint = ParseDockerEndpoint(env);
   if (!endpoint) throw std::runtime_error(endpoint.error().message);
@@ -82,10 +81,15 @@ class EngineApi {
     return *response;
   }
 
-  // Creates a service running the worker with host networking; returns its ID.
+  // Creates a service running the worker with host networking; returns its ID. Unless `labels`
+  // declares one, the service gets an invalid scale config: a maiev daemon running against the
+  // same stack then leaves it alone (SPEC §1) instead of scaling it from the image's config.
   std::string CreateService(const std::string& name, json mode, json labels = json::object(),
                             std::string_view image = kWorkerImage) {
     labels["maiev.test"] = "1";
+    if (!labels.contains("maiev.scale_config")) {
+      labels["maiev.scale_config"] = R"({"test_service": "not a scale config: leave it alone"})";
+    }
     json spec = {
         {"Name", name},
         {"Labels", labels},
@@ -200,10 +204,10 @@ TEST_F(OrchestratorIntegration, ScalesAReplicatedServiceAndReportsItsEvents) {
   EventRecorder recorder;
   WatchOptions options;
   options.on_stream_state = [&](bool connected) { recorder.SetConnected(connected); };
-  std::stop_source stop;
-  std::jthread watcher([&] {
+  // Stopped and joined by the jthread's destructor should an assertion end the test early.
+  std::jthread watcher([&](std::stop_token stop) {
     Status status = engine_.WatchEvents(
-        options, [&](const ServiceEvent& event) { recorder.Add(event); }, stop.get_token());
+        options, [&](const ServiceEvent& event) { recorder.Add(event); }, stop);
     EXPECT_TRUE(status.ok());
   });
   ASSERT_TRUE(recorder.WaitConnected()) << "the event stream did not open";
@@ -242,8 +246,8 @@ TEST_F(OrchestratorIntegration, ScalesAReplicatedServiceAndReportsItsEvents) {
   Status scaled = engine_.SetReplicas(name, 3);
   double scale_ms = MillisecondsSince(scale_start);
   ASSERT_TRUE(scaled.ok()) << scaled.error().message;
-  auto update_event =
-      recorder.WaitFor(ServiceEventKind::kUpdated, id, {{"replicas.old", "1"}, {"replicas.new", "3"}});
+  auto update_event = recorder.WaitFor(ServiceEventKind::kUpdated, id,
+                                       {{"replicas.old", "1"}, {"replicas.new", "3"}});
   ASSERT_TRUE(update_event) << "no update event 1 -> 3 replicas for " << name;
   ASSERT_TRUE(PollUntil(
       [&] {
@@ -272,7 +276,7 @@ TEST_F(OrchestratorIntegration, ScalesAReplicatedServiceAndReportsItsEvents) {
   EXPECT_EQ(gone.error().code, "not_found");
 
   auto stop_start = SteadyClock::now();
-  stop.request_stop();
+  watcher.request_stop();
   watcher.join();
   Figure("WatchEvents returned " + std::to_string(MillisecondsSince(stop_start)) +
          " ms after the stop request");
@@ -286,23 +290,24 @@ TEST_F(OrchestratorIntegration, TheEnginesStaleVersionReplyIsRecognisedAsAConfli
   auto update = PrepareReplicasUpdate(inspected.body, 1);
   ASSERT_TRUE(update.ok()) << update.error().message;
   auto stale_version = std::to_string(update->version - 1);
-  auto reply = api_.Call("POST", "/services/" + update->service_id + "/update?version=" +
-                                     stale_version,
-                         update->spec_json);
+  auto reply =
+      api_.Call("POST", "/services/" + update->service_id + "/update?version=" + stale_version,
+                update->spec_json);
   EXPECT_FALSE(reply.Ok());
-  EXPECT_TRUE(IsUpdateOutOfSequence(reply.status, reply.body))
-      << reply.status << " " << reply.body;
+  EXPECT_TRUE(IsUpdateOutOfSequence(reply.status, reply.body)) << reply.status << " " << reply.body;
 }
 
 TEST_F(OrchestratorIntegration, SetReplicasSucceedsWhileAnotherWriterKeepsUpdating) {
   std::string name = UniqueName("race");
   api_.CreateService(name, Replicated(0), {{"round", "0"}});
-  std::atomic<bool> done{false};
   std::atomic<int> interfering_updates{0};
-  // Another writer: bumps a label as fast as it can (read, modify, write with its version).
-  std::jthread interferer([&] {
+  // Another writer: bumps a label every kInterferencePause (read, modify, write with its
+  // version). Stopped and joined when the jthread goes out of scope.
+  constexpr milliseconds kInterferencePause{20};
+  std::jthread interferer([&](std::stop_token stop) {
     EngineApi other;
-    for (int round = 1; !done; ++round) {
+    for (int round = 1; !stop.stop_requested(); ++round) {
+      std::this_thread::sleep_for(kInterferencePause);
       auto body = other.Call("GET", "/services/" + name);
       if (!body.Ok()) continue;
       json service = json::parse(body.body);
@@ -323,7 +328,7 @@ TEST_F(OrchestratorIntegration, SetReplicasSucceedsWhileAnotherWriterKeepsUpdati
     ASSERT_TRUE(service.ok());
     EXPECT_EQ(service->replicas, replicas);
   }
-  done = true;
+  interferer.request_stop();
   interferer.join();
   Figure("SetReplicas under contention: 6 updates succeeded beside " +
          std::to_string(interfering_updates.load()) + " interfering updates, " +
@@ -381,8 +386,8 @@ TEST_F(OrchestratorIntegration, ReadsTheScaleConfigFromServiceLabelThenImageLabe
 TEST_F(OrchestratorIntegration, RunsScaleInfoForAnImageWithoutLabelOnceAndCleansUp) {
   // An unlabelled copy of the worker image: export a container's filesystem, import it with the
   // worker's entrypoint (labels are not carried over).
-  auto created = api_.Call("POST", "/containers/create",
-                           json{{"Image", std::string(kWorkerImage)}}.dump());
+  auto created =
+      api_.Call("POST", "/containers/create", json{{"Image", std::string(kWorkerImage)}}.dump());
   ASSERT_EQ(created.status, 201) << created.body;
   std::string container = json::parse(created.body).at("Id");
   auto exported = api_.Call("GET", "/containers/" + container + "/export");
@@ -391,8 +396,8 @@ TEST_F(OrchestratorIntegration, RunsScaleInfoForAnImageWithoutLabelOnceAndCleans
   std::string repo = std::string(kNamePrefix) + "unlabelled";
   std::string tag = std::to_string(::getpid());
   auto imported = api_.Call("POST",
-                            "/images/create?fromSrc=-&repo=" + repo + "&tag=" + tag + "&changes=" +
-                                UrlEncode(R"(ENTRYPOINT ["/maiev-worker"])"),
+                            "/images/create?fromSrc=-&repo=" + repo + "&tag=" + tag +
+                                "&changes=" + UrlEncode(R"(ENTRYPOINT ["/maiev-worker"])"),
                             exported.body);
   ASSERT_TRUE(imported.Ok()) << imported.body;
   struct ImageCleanup {
@@ -424,9 +429,9 @@ TEST_F(OrchestratorIntegration, RunsScaleInfoForAnImageWithoutLabelOnceAndCleans
   }
   EXPECT_EQ(engine_.scale_info_runs(), 1u);
 
-  auto leftovers = api_.Call(
-      "GET", "/containers/json?all=1&filters=" +
-                 UrlEncode(json{{"label", json::array({"maiev.scale_info=1"})}}.dump()));
+  auto leftovers =
+      api_.Call("GET", "/containers/json?all=1&filters=" +
+                           UrlEncode(json{{"label", json::array({"maiev.scale_info=1"})}}.dump()));
   ASSERT_TRUE(leftovers.Ok());
   EXPECT_EQ(json::parse(leftovers.body).size(), 0u) << "scale_info containers were left behind";
 }

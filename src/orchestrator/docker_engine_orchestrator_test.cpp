@@ -66,8 +66,8 @@ TEST(DockerEngineOrchestrator, NegotiatesTheApiVersionOnceAndUsesItAsPathPrefix)
     if (StartsWith(request.target, "/v1.40/services")) {
       reply.Json(200, json::array({Service(3)}).dump());
     } else if (StartsWith(request.target, "/v1.40/tasks")) {
-      json task = {{"ServiceID", "svc1"}, {"DesiredState", "running"},
-                   {"Status", {{"State", "running"}}}};
+      json task = {
+          {"ServiceID", "svc1"}, {"DesiredState", "running"}, {"Status", {{"State", "running"}}}};
       reply.Json(200, json::array({task, task}).dump());
     } else {
       reply.Json(404, R"({"message":"unexpected"})");
@@ -98,7 +98,8 @@ TEST(DockerEngineOrchestrator, SetReplicasRereadsAndRetriesWhenTheServiceChanged
     std::lock_guard lock(mutex);
     if (request.method == "GET" && request.target == "/v1.41/services/producer") {
       reply.Json(200, Service(version).dump());
-    } else if (request.method == "POST" && StartsWith(request.target, "/v1.41/services/svc1/update")) {
+    } else if (request.method == "POST" &&
+               StartsWith(request.target, "/v1.41/services/svc1/update")) {
       if (!interfered) {  // someone else updated the service between our read and our write
         interfered = true;
         ++version;
@@ -150,7 +151,7 @@ TEST(DockerEngineOrchestrator, SetReplicasGivesUpWithConflictAfterItsRetryPolicy
 
 TEST(DockerEngineOrchestrator, SetReplicasRefusesAGlobalServiceAndSkipsANoOp) {
   FakeEngineServer server(Engine("1.41", [](const Request& request, Reply& reply) {
-    if (request.target == "/v1.41/services/agent") {
+    if (request.target == "/v1.41/services/node-exporter") {
       reply.Json(200, Service(2, {{"Global", json::object()}}).dump());
     } else if (request.target == "/v1.41/services/producer") {
       reply.Json(200, Service(2).dump());
@@ -161,7 +162,7 @@ TEST(DockerEngineOrchestrator, SetReplicasRefusesAGlobalServiceAndSkipsANoOp) {
   SystemClock clock;
   DockerEngineOrchestrator engine(SocketEndpoint(server.socket_path()), clock, FastOptions());
 
-  Status global = engine.SetReplicas("agent", 2);
+  Status global = engine.SetReplicas("node-exporter", 2);
   ASSERT_FALSE(global.ok());
   EXPECT_EQ(global.error().code, "invalid");
   EXPECT_TRUE(engine.SetReplicas("producer", 1).ok());  // already 1 replica
@@ -242,7 +243,8 @@ struct EventLog {
   // Blocks until `entry` was added `occurrences` times.
   void WaitFor(std::string_view entry, int occurrences = 1) {
     std::unique_lock lock(mutex);
-    changed.wait(lock, [&] { return std::count(entries.begin(), entries.end(), entry) >= occurrences; });
+    changed.wait(lock,
+                 [&] { return std::count(entries.begin(), entries.end(), entry) >= occurrences; });
   }
   std::vector<std::string> Snapshot() {
     std::lock_guard lock(mutex);
@@ -320,7 +322,8 @@ TEST(DockerEngineOrchestrator, WatchEventsResumesFromTheOpeningTimeWhenNoEventCa
   };
   std::stop_source stop;
   std::thread watcher([&] {
-    (void)engine.WatchEvents(options, [](const ServiceEvent&) {}, stop.get_token());
+    (void)engine.WatchEvents(
+        options, [](const ServiceEvent&) {}, stop.get_token());
   });
   log.WaitFor("connected", 2);
   stop.request_stop();  // the stream is idle: the stop must wake the poll
@@ -370,9 +373,8 @@ FakeEngineServer::Handler ImageEngine() {
     } else if (t.ends_with("/wait?condition=not-running")) {
       reply.Json(200, R"({"StatusCode":0})");
     } else if (StartsWith(t, "/v1.41/containers/c-plain/logs")) {
-      reply.Send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" +
-                 LogFrame(2, "reading config\n") + LogFrame(1, "{\"min\":") +
-                 LogFrame(1, "2}\n"));
+      reply.Send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + LogFrame(2, "reading config\n") +
+                 LogFrame(1, "{\"min\":") + LogFrame(1, "2}\n"));
     } else if (t.find("/logs") != std::string::npos) {
       reply.Send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + LogFrame(2, "unknown\n"));
     } else if (request.method == "DELETE") {

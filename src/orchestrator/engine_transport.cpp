@@ -165,7 +165,7 @@ Result<HttpResponse> EngineTransport::Get(std::string_view path, std::chrono::mi
 
 Status EngineTransport::Stream(std::string_view path, const std::function<void()>& on_open,
                                const std::function<void(std::string_view)>& on_data,
-                               std::stop_token stop) const {
+                               const std::stop_token& stop) const {
   char error_buffer[CURL_ERROR_SIZE] = {};
   std::string url = endpoint_.BaseUrl() + std::string(path);
   EasyHandle handle = NewHandle(endpoint_, connect_timeout_, url, error_buffer);
@@ -221,7 +221,7 @@ void SleepUnlessStopped(std::chrono::milliseconds duration, std::stop_token stop
   std::mutex mutex;
   std::condition_variable_any wake;
   std::unique_lock lock(mutex);
-  wake.wait_for(lock, stop, duration, [] { return false; });
+  wake.wait_for(lock, std::move(stop), duration, [] { return false; });
 }
 
 }  // namespace maiev::orchestrator

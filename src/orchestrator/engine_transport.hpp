@@ -51,7 +51,8 @@ class EngineTransport {
   // ended the body or `stop` was requested (promptly: the poll is woken); error "io" on a
   // transport failure, "http" with the engine's message on a non-2xx status.
   Status Stream(std::string_view path, const std::function<void()>& on_open,
-                const std::function<void(std::string_view)>& on_data, std::stop_token stop) const;
+                const std::function<void(std::string_view)>& on_data,
+                const std::stop_token& stop) const;
 
  private:
   DockerEndpoint endpoint_;

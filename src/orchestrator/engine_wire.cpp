@@ -53,8 +53,7 @@ Result<std::map<std::string, std::string>> StringMapAt(const json& object, std::
   }
   for (const auto& [name, text] : value->items()) {
     if (!text.is_string()) {
-      return ParseError(where,
-                        "field " + std::string(path) + "." + name + " is not a string");
+      return ParseError(where, "field " + std::string(path) + "." + name + " is not a string");
     }
     result.emplace(name, text.get<std::string>());
   }
@@ -217,8 +216,8 @@ std::string UrlEncode(std::string_view text) {
   std::string out;
   out.reserve(text.size() * 3);
   for (unsigned char c : text) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -261,7 +260,8 @@ std::optional<TimePoint> ParseEngineTime(std::string_view text) {
     int hours = ParseDigits(zone.substr(1, 2));
     int minutes = ParseDigits(zone.substr(4, 2));
     if (hours < 0 || minutes < 0) return std::nullopt;
-    offset_seconds = (zone[0] == '+' ? 1 : -1) * (hours * 3600 + minutes * 60);
+    std::int64_t magnitude = std::int64_t{hours} * 3600 + std::int64_t{minutes} * 60;
+    offset_seconds = zone[0] == '+' ? magnitude : -magnitude;
   } else {
     return std::nullopt;
   }
@@ -273,7 +273,8 @@ std::optional<TimePoint> ParseEngineTime(std::string_view text) {
   tm.tm_min = fields[4];
   tm.tm_sec = fields[5];
   std::time_t seconds = timegm(&tm);
-  auto since_epoch = std::chrono::seconds(seconds - offset_seconds) + std::chrono::nanoseconds(nanos);
+  auto since_epoch =
+      std::chrono::seconds(seconds - offset_seconds) + std::chrono::nanoseconds(nanos);
   return TimePoint(std::chrono::duration_cast<WallClock::duration>(since_epoch));
 }
 
@@ -431,9 +432,9 @@ Result<DemultiplexedLogs> DemultiplexLogs(std::string_view raw) {
     std::size_t size = (std::size_t{byte(4)} << 24) | (std::size_t{byte(5)} << 16) |
                        (std::size_t{byte(6)} << 8) | std::size_t{byte(7)};
     if (stream > 2) {
-      return ParseError("container logs",
-                        "unknown stream type " + std::to_string(stream) + " at byte " +
-                            std::to_string(pos) + " (accepted: 0 stdin, 1 stdout, 2 stderr)");
+      return ParseError("container logs", "unknown stream type " + std::to_string(stream) +
+                                              " at byte " + std::to_string(pos) +
+                                              " (accepted: 0 stdin, 1 stdout, 2 stderr)");
     }
     pos += kHeaderBytes;
     if (raw.size() - pos < size) {
@@ -484,8 +485,8 @@ Result<std::optional<ServiceEvent>> ParseEventLine(std::string_view line) {
   } else {
     return ParseError(kWhere, "a service event has neither timeNano nor time");
   }
-  event.time = TimePoint(std::chrono::duration_cast<WallClock::duration>(
-      std::chrono::nanoseconds(event.time_nano)));
+  event.time = TimePoint(
+      std::chrono::duration_cast<WallClock::duration>(std::chrono::nanoseconds(event.time_nano)));
   return std::optional<ServiceEvent>(std::move(event));
 }
 
@@ -530,18 +531,20 @@ void LineSplitter::Feed(std::string_view chunk,
 }
 
 bool EventCursor::Accept(const ServiceEvent& event) {
-  std::string key = std::string(ToString(event.kind)) + "/" + event.service_id;
-  if (last_nano_ && event.time_nano < *last_nano_) return false;
-  if (last_nano_ && event.time_nano == *last_nano_) {
-    return keys_at_last_.insert(std::move(key)).second;
+  std::string identity = std::string(ToString(event.kind)) + "/" + event.service_id + "/" +
+                         std::to_string(event.time_nano);
+  if (!delivered_.insert(identity).second) return false;
+  delivery_order_.push_back(std::move(identity));
+  if (delivery_order_.size() > kRememberedEvents) {
+    delivered_.erase(delivery_order_.front());
+    delivery_order_.pop_front();
   }
-  last_nano_ = event.time_nano;
-  keys_at_last_ = {std::move(key)};
+  if (!latest_nano_ || event.time_nano > *latest_nano_) latest_nano_ = event.time_nano;
   return true;
 }
 
 std::optional<std::int64_t> EventCursor::ResumeFrom() const {
-  return last_nano_ ? last_nano_ : start_nano_;
+  return latest_nano_ ? latest_nano_ : start_nano_;
 }
 
 void EventCursor::StartAtIfUnset(std::int64_t nano) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -112,17 +113,21 @@ class LineSplitter {
   std::size_t dropped_lines_ = 0;
 };
 
-// Remembers the last event delivered so a resumed stream (since=) neither misses nor repeats
-// events: the engine's `since` is inclusive, so events at the last timestamp are replayed.
-// Not thread-safe.
+// Decides which events of a resumed stream (since=) are new. The engine stamps a service event
+// with the service's CreatedAt/UpdatedAt, not with the time it was emitted: a remove event carries
+// the service's last update time, possibly long ago. So events are deduplicated by identity
+// (kind, service, time) over a bounded memory rather than ordered by time, and the resume point
+// is the latest time seen. Not thread-safe.
 class EventCursor {
  public:
+  static constexpr std::size_t kRememberedEvents = 1024;
+
   explicit EventCursor(std::optional<std::int64_t> start_nano = std::nullopt)
       : start_nano_(start_nano) {}
 
-  // True when `event` was not delivered yet; records it.
+  // True when `event` was not delivered yet (among the last kRememberedEvents); records it.
   bool Accept(const ServiceEvent& event);
-  // Where a new stream should start: the last delivered event, else the start point; nullopt:
+  // Where a new stream should start: the latest event time seen, else the start point; nullopt:
   // from now.
   std::optional<std::int64_t> ResumeFrom() const;
   // Sets the start point used while no event was delivered, unless one is set already.
@@ -130,8 +135,9 @@ class EventCursor {
 
  private:
   std::optional<std::int64_t> start_nano_;
-  std::optional<std::int64_t> last_nano_;
-  std::set<std::string> keys_at_last_;  // events delivered at exactly last_nano_
+  std::optional<std::int64_t> latest_nano_;
+  std::set<std::string> delivered_;         // identities of the remembered events
+  std::deque<std::string> delivery_order_;  // the same, oldest first, to forget in order
 };
 
 }  // namespace maiev::orchestrator

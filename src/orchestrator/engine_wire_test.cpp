@@ -42,7 +42,7 @@ json ReplicatedService() {
 json GlobalService() {
   json service = ReplicatedService();
   service["ID"] = "global1";
-  service["Spec"]["Name"] = "agent";
+  service["Spec"]["Name"] = "node-exporter";
   service["Spec"]["Mode"] = {{"Global", json::object()}};
   service.erase("UpdateStatus");
   service["Spec"].erase("Labels");
@@ -154,7 +154,7 @@ TEST(ParseServiceList, ReadsEveryServiceAndRejectsANonArray) {
   auto services = ParseServiceList(list.dump());
   ASSERT_TRUE(services.ok()) << services.error().message;
   ASSERT_EQ(services->size(), 2u);
-  EXPECT_EQ((*services)[1].name, "agent");
+  EXPECT_EQ((*services)[1].name, "node-exporter");
   EXPECT_FALSE(ParseServiceList("{}").ok());
 }
 
@@ -174,8 +174,7 @@ TEST(CountRunningTasks, CountsTasksRunningAndMeantToRunPerService) {
 }
 
 TEST(TasksQuery, FiltersOnDesiredStateAndOptionallyTheService) {
-  EXPECT_EQ(TasksQuery(std::nullopt),
-            "?filters=" + UrlEncode(R"({"desired-state":["running"]})"));
+  EXPECT_EQ(TasksQuery(std::nullopt), "?filters=" + UrlEncode(R"({"desired-state":["running"]})"));
   EXPECT_EQ(TasksQuery("abc"),
             "?filters=" + UrlEncode(R"({"desired-state":["running"],"service":["abc"]})"));
 }
@@ -202,7 +201,7 @@ TEST(PrepareReplicasUpdate, RefusesAGlobalService) {
   auto update = PrepareReplicasUpdate(GlobalService().dump(), 3);
   ASSERT_FALSE(update.ok());
   EXPECT_EQ(update.error().code, "invalid");
-  EXPECT_NE(update.error().message.find("service agent"), std::string::npos);
+  EXPECT_NE(update.error().message.find("service node-exporter"), std::string::npos);
 }
 
 TEST(PrepareImageUpdate, ChangesOnlyTheImage) {
@@ -213,8 +212,8 @@ TEST(PrepareImageUpdate, ChangesOnlyTheImage) {
   expected["TaskTemplate"]["ContainerSpec"]["Image"] = "127.0.0.1:5000/w:producer-1.1.0@sha256:def";
   EXPECT_EQ(json::parse(update->spec_json), expected);
   EXPECT_TRUE(update->changed);
-  auto same = PrepareImageUpdate(body.dump(), body["Spec"]["TaskTemplate"]["ContainerSpec"]
-                                                  ["Image"].get<std::string>());
+  auto same = PrepareImageUpdate(
+      body.dump(), body["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"].get<std::string>());
   ASSERT_TRUE(same.ok());
   EXPECT_FALSE(same->changed);
 }
@@ -382,8 +381,8 @@ TEST(ParseEventLine, ReadsCreateAndRemoveAndFallsBackToSeconds) {
 }
 
 TEST(ParseEventLine, IgnoresOtherTypesAndActions) {
-  auto container = ParseEventLine(
-      R"({"Type":"container","Action":"start","Actor":{"ID":"c"},"time":1})");
+  auto container =
+      ParseEventLine(R"({"Type":"container","Action":"start","Actor":{"ID":"c"},"time":1})");
   ASSERT_TRUE(container.ok());
   EXPECT_FALSE(container->has_value());
   auto other = ParseEventLine(R"({"Type":"service","Action":"scale","Actor":{"ID":"c"},"time":1})");
@@ -394,8 +393,7 @@ TEST(ParseEventLine, IgnoresOtherTypesAndActions) {
 TEST(ParseEventLine, RejectsMalformedServiceEvents) {
   EXPECT_FALSE(ParseEventLine("not json").ok());
   EXPECT_FALSE(ParseEventLine(R"({"Type":"service","Action":"update","time":1})").ok());
-  EXPECT_FALSE(
-      ParseEventLine(R"({"Type":"service","Action":"update","Actor":{"ID":"a"}})").ok());
+  EXPECT_FALSE(ParseEventLine(R"({"Type":"service","Action":"update","Actor":{"ID":"a"}})").ok());
 }
 
 TEST(EventsQuery, FiltersServiceEventsAndFormatsSinceWithNanoseconds) {
@@ -443,14 +441,30 @@ TEST(EventCursor, SkipsEventsReplayedAfterAResume) {
   EXPECT_TRUE(cursor.Accept(EventAt(200, "a")));
   EXPECT_TRUE(cursor.Accept(EventAt(200, "b")));
   EXPECT_EQ(cursor.ResumeFrom(), 200);
-  // The resumed stream repeats everything at 200 (since= is inclusive), then goes on.
-  EXPECT_FALSE(cursor.Accept(EventAt(100, "a")));
+  // The resumed stream repeats what it holds from 200 on (since= is inclusive), then goes on.
   EXPECT_FALSE(cursor.Accept(EventAt(200, "a")));
   EXPECT_FALSE(cursor.Accept(EventAt(200, "b")));
   EXPECT_TRUE(cursor.Accept(EventAt(200, "c")));
   EXPECT_TRUE(cursor.Accept(EventAt(200, "a", ServiceEventKind::kRemoved)));
   EXPECT_TRUE(cursor.Accept(EventAt(300, "a")));
   EXPECT_EQ(cursor.ResumeFrom(), 300);
+}
+
+TEST(EventCursor, DeliversARemoveEventStampedWithAnOlderTime) {
+  // The engine stamps a remove with the service's last update time.
+  EventCursor cursor;
+  EXPECT_TRUE(cursor.Accept(EventAt(500, "a")));
+  EXPECT_TRUE(cursor.Accept(EventAt(100, "b", ServiceEventKind::kRemoved)));
+  EXPECT_EQ(cursor.ResumeFrom(), 500);
+}
+
+TEST(EventCursor, RemembersABoundedNumberOfEvents) {
+  EventCursor cursor;
+  for (std::size_t i = 0; i <= EventCursor::kRememberedEvents; ++i) {
+    ASSERT_TRUE(cursor.Accept(EventAt(static_cast<std::int64_t>(i), "a")));
+  }
+  EXPECT_FALSE(cursor.Accept(EventAt(1, "a")));  // still remembered
+  EXPECT_TRUE(cursor.Accept(EventAt(0, "a")));   // forgotten: the oldest went first
 }
 
 TEST(EventCursor, ResumesFromTheStartPointUntilAnEventArrives) {

@@ -3,11 +3,10 @@
 // connection is served on its own thread by the handler, then closed. Not part of the library.
 #pragma once
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <poll.h>
 
 #include <atomic>
 #include <cstdlib>

@@ -39,8 +39,7 @@ TEST(FakeOrchestrator, RecordsSetReplicasAndAppliesIt) {
   FakeOrchestrator fake;
   fake.PutService(Replicated("a", "producer", 2));
   ASSERT_TRUE(fake.SetReplicas("producer", 3).ok());
-  EXPECT_EQ(fake.replica_calls(),
-            (std::vector<FakeOrchestrator::ReplicaCall>{{"producer", 3}}));
+  EXPECT_EQ(fake.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"producer", 3}}));
   auto service = fake.InspectService("a");
   ASSERT_TRUE(service.ok());
   EXPECT_EQ(service->replicas, 3u);
@@ -50,7 +49,7 @@ TEST(FakeOrchestrator, RecordsSetReplicasAndAppliesIt) {
 
 TEST(FakeOrchestrator, RefusesToScaleAGlobalServiceAndRecordsNothing) {
   FakeOrchestrator fake;
-  ServiceInfo global = Replicated("g", "agent", 0);
+  ServiceInfo global = Replicated("g", "node-exporter", 0);
   global.mode = ServiceMode::kGlobal;
   fake.PutService(global);
   Status status = fake.SetReplicas("g", 2);

@@ -83,8 +83,10 @@ struct ServiceEvent {
   ServiceEventKind kind = ServiceEventKind::kUpdated;
   std::string service_id;
   std::string service_name;  // may be empty when the engine does not report it
+  // As the engine stamps it: the service's CreatedAt (create) or UpdatedAt (update, remove), so
+  // not necessarily increasing. time_nano: the same in ns since the epoch.
   TimePoint time;
-  std::int64_t time_nano = 0;  // the engine's timestamp, ns since the epoch (ordering, resume)
+  std::int64_t time_nano = 0;
   std::map<std::string, std::string> attributes;  // e.g. "replicas.new", "image.old"
 };
 
@@ -94,7 +96,9 @@ struct WatchOptions {
   // Replay events from this time on (the engine keeps a bounded backlog); nullopt: from now.
   std::optional<TimePoint> since;
   // Called with true each time the stream is (re)established and false when it drops, from the
-  // watching thread. Optional. A consumer may resynchronise (ListServices) after a long drop.
+  // watching thread. Optional. A resumed stream replays what the engine still holds, but the
+  // engine's replay can miss a remove (stamped with the service's last update time), so a
+  // consumer should resynchronise with ListServices on every (re)connection.
   std::function<void(bool connected)> on_stream_state;
 };
 

@@ -32,7 +32,7 @@ enum class OnMissingMetrics {
 struct Policy {
   int min = 0;
   int max = 0;                      // REQUIRES: min <= max
-  Duration reapply_interval{30.0};  // minimum time between two changes
+  Duration reapply_interval{10.0};  // minimum time between two changes
   Duration cooldown_up{0.0};        // minimum time since the last change before scaling up
   Duration cooldown_down{0.0};      // minimum time since the last change before scaling down
   std::optional<int> max_step;      // replicas per change, >= 1; none: unbounded

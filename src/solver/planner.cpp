@@ -1,15 +1,21 @@
 // PlanUpgrade: a shortest path of single-service upgrades through consistent phases.
 //
-// Services that must move are split into independent groups (no requirement links two groups),
-// planned one after the other. Within a group, direct moves to the target are tried first — by a
+// Intermediate versions are first filtered: one that no version of some service can accompany
+// (pairwise requirements, to a fixpoint) can never run. Each service then gets a relaxed
+// distance to its target: the fewest steps in its own versions where a step from v to w needs
+// every linked service to have a version fitting both. Services that must move are split into
+// independent groups (a requirement met by every version its target may take links nothing),
+// planned one after the other. Within a group, direct moves to the target are tried first when
+// the distances allow them (one step per service meets the lower bound, so it is shortest): a
 // topological sort of pairwise precedences when only binary requirements link the group, else
-// by a depth-first search: a plan of one step per service meets the lower bound, so it is
-// shortest. Otherwise an A* search over phases (intermediate versions allowed, never a
-// downgrade, never past the target; heuristic = services not yet at target, admissible and
-// consistent since a step moves one service) finds a shortest path or proves there is none.
+// a depth-first search. Otherwise A* over phases (never a downgrade, never past the target) with
+// the sum of the distances as heuristic — admissible and consistent, since a step moves one
+// service along one relaxed edge — finds a shortest path or proves there is none.
 #include <algorithm>
+#include <deque>
 #include <numeric>
 #include <queue>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -19,6 +25,8 @@
 
 namespace maiev::solver {
 namespace {
+
+constexpr int kUnreachable = 1 << 20;  // a relaxed distance: no path at all
 
 class Planner {
  public:
@@ -33,10 +41,16 @@ class Planner {
     if (!p_.has_running()) return std::vector<Step>{};
     BuildCandidates();
     start_consistent_ = p_.Consistent(phase_, false);
+    BuildDomains();
+    BuildDistances();
     std::vector<Step> plan;
     for (const auto& group : Groups()) {
       std::vector<Step> steps;
-      const Ordering ordering = Order(group, steps);
+      group_ = group;
+      explored_ = 0;
+      // A plan of direct moves has one step per service: impossible when one needs two.
+      const bool direct_possible = Bound(group) <= static_cast<long>(group.size());
+      const Ordering ordering = direct_possible ? Order(group, steps) : Ordering::kNone;
       const bool found = ordering == Ordering::kFound ||
                          (ordering == Ordering::kNotApplicable && Direct(group, steps)) ||
                          (!limit_hit_ && AStar(group, steps));
@@ -77,6 +91,166 @@ class Planner {
     }
   }
 
+  // Value sets over "rank or not deployed": bit rank + 1, bit 0 for kAbsent.
+  static int Bit(int value) { return value + 1; }
+  int ValueWords(int s) const {
+    return WordsFor(static_cast<int>(p_.service(s).versions.size()) + 1);
+  }
+
+  // Whether binary constraint `con` holds with its target at `value`.
+  static bool Meets(const Constraint& con, int value) {
+    return value == kAbsent ? con.holds_without_target : TestBit(con.support, value);
+  }
+
+  static bool Intersects(std::span<const std::uint64_t> a, std::span<const std::uint64_t> b) {
+    for (std::size_t w = 0; w < a.size(); ++w) {
+      if ((a[w] & b[w]) != 0) return true;
+    }
+    return false;
+  }
+
+  // Binary requirements restrict pairs: compat_[s][Bit(a)] lists, for each service u that a
+  // requirement links to s at a (in either direction), the values of u that fit s at a.
+  struct Allowed {
+    int service;
+    std::vector<std::uint64_t> values;
+  };
+
+  std::vector<std::uint64_t>& AllowedOf(int s, int a, int u) {
+    auto& list = compat_[s][Bit(a)];
+    for (auto& entry : list) {
+      if (entry.service == u) return entry.values;
+    }
+    list.push_back(Allowed{u, std::vector<std::uint64_t>(ValueWords(u), ~std::uint64_t{0})});
+    return list.back().values;
+  }
+
+  void ClearBit(std::vector<std::uint64_t>& bits, int b) {
+    bits[static_cast<std::size_t>(b) / 64] &= ~(std::uint64_t{1} << (b % 64));
+  }
+
+  template <typename F>
+  void ForEachValue(int s, F f) const {
+    const int count = static_cast<int>(p_.service(s).versions.size()) + 1;
+    for (int b = 0; b < count; ++b) {
+      if (TestBit(dom_[s], b)) f(b - 1);
+    }
+  }
+
+  // Domain filtering: a phase after the first step is consistent, so an intermediate version
+  // that no value of some service can accompany (by the pairwise requirements) never runs.
+  // Domains: the service's running value and candidates; a service that does not move has
+  // its one value. Running values are kept (the start may be inconsistent).
+  void BuildDomains() {
+    dom_.assign(n_, {});
+    compat_.assign(n_, {});
+    for (int s = 0; s < n_; ++s) {
+      dom_[s].assign(ValueWords(s), 0);
+      compat_[s].resize(p_.service(s).versions.size() + 1);
+      SetBit(dom_[s], Bit(phase_[s]));
+      for (int r : candidates_[s]) SetBit(dom_[s], Bit(r));
+    }
+    for (int s = 0; s < n_; ++s) {
+      ForEachValue(s, [&](int a) {
+        if (a == kAbsent) return;
+        for (int c : p_.ConstraintsOf(s, a)) {
+          const Constraint& con = p_.constraints()[c];
+          if (con.kind != ConstraintKind::kBinary) continue;
+          const int u = con.target;
+          ForEachValue(u, [&](int b) {
+            if (Meets(con, b)) return;
+            ClearBit(AllowedOf(s, a, u), Bit(b));
+            ClearBit(AllowedOf(u, b, s), Bit(a));
+          });
+        }
+      });
+    }
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (int s = 0; s < n_; ++s) {
+        for (int r : candidates_[s]) {
+          if (r == target_[s] || !TestBit(dom_[s], Bit(r))) continue;
+          for (const Allowed& entry : compat_[s][Bit(r)]) {
+            if (!Intersects(entry.values, dom_[entry.service])) {
+              ClearBit(dom_[s], Bit(r));
+              changed = true;
+              break;
+            }
+          }
+        }
+      }
+    }
+    for (int s = 0; s < n_; ++s) {
+      std::erase_if(candidates_[s], [&](int r) { return !TestBit(dom_[s], Bit(r)); });
+    }
+  }
+
+  // Whether s may step from `from` to `to` in some pair of consecutive phases, by the pairwise
+  // requirements: every linked service has a value in its domain that fits both (only `to`
+  // when the phase left may be inconsistent or s is not deployed yet).
+  bool MayStep(int s, int from, int to) const {
+    const bool check_from = from != kAbsent && (start_consistent_ || from != phase_[s]);
+    const auto& to_list = compat_[s][Bit(to)];
+    const auto& from_list = compat_[s][Bit(from)];
+    auto find = [](const std::vector<Allowed>& list, int u) -> const Allowed* {
+      for (const Allowed& entry : list) {
+        if (entry.service == u) return &entry;
+      }
+      return nullptr;
+    };
+    for (const Allowed& entry : to_list) {
+      const Allowed* other = check_from ? find(from_list, entry.service) : nullptr;
+      const auto& dom = dom_[entry.service];
+      bool fits = false;
+      for (std::size_t w = 0; w < dom.size() && !fits; ++w) {
+        fits = (entry.values[w] & dom[w] & (other ? other->values[w] : ~std::uint64_t{0})) != 0;
+      }
+      if (!fits) return false;
+    }
+    if (check_from) {
+      for (const Allowed& entry : from_list) {
+        if (find(to_list, entry.service) == nullptr &&
+            !Intersects(entry.values, dom_[entry.service])) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // dist_[s][Bit(v)]: fewest steps from v to the target of s in the relaxation where each
+  // step only needs MayStep (kUnreachable: none). Summed over services it is a lower bound on
+  // the steps left (admissible), and a step lowers it by at most one (consistent).
+  void BuildDistances() {
+    dist_.assign(n_, {});
+    for (int s = 0; s < n_; ++s) {
+      if (phase_[s] == target_[s]) continue;
+      dist_[s].assign(p_.service(s).versions.size() + 1, kUnreachable);
+      std::vector<int> values = candidates_[s];  // ascending rank: the target first
+      std::sort(values.begin(), values.end());
+      values.push_back(phase_[s]);
+      dist_[s][Bit(target_[s])] = 0;
+      for (std::size_t i = 1; i < values.size(); ++i) {
+        const int from = values[i];
+        int best = kUnreachable;
+        for (std::size_t j = 0; j < i; ++j) {
+          const int to = values[j];
+          if (dist_[s][Bit(to)] + 1 < best && MayStep(s, from, to)) best = dist_[s][Bit(to)] + 1;
+        }
+        dist_[s][Bit(from)] = best;
+      }
+    }
+  }
+
+  int Distance(int s, int value) const { return value == target_[s] ? 0 : dist_[s][Bit(value)]; }
+
+  // Lower bound on the steps the group needs from the current phase.
+  long Bound(const std::vector<int>& group) const {
+    long total = 0;
+    for (int s : group) total += Distance(s, phase_[s]);
+    return total;
+  }
+
   // Services to move, split into groups that no requirement links. Without a consistent start
   // the split is unsound (a violation in one group would show in the other's phases): one group.
   std::vector<std::vector<int>> Groups() const {
@@ -97,7 +271,13 @@ class Planner {
     auto link_all = [&](int c) {
       const Constraint& con = p_.constraints()[c];
       std::vector<int> involved = con.services;
-      if (con.kind == ConstraintKind::kBinary) involved = {con.target};
+      if (con.kind == ConstraintKind::kBinary) {
+        // Met by every value its target can take: a constant, it links nothing.
+        bool always = true;
+        ForEachValue(con.target, [&](int b) { always = always && Meets(con, b); });
+        if (always) return;
+        involved = {con.target};
+      }
       if (con.guard_service != kAbsent) involved.push_back(con.guard_service);
       int first = -1;
       for (int s : involved) {
@@ -287,37 +467,73 @@ class Planner {
   }
 
   struct Node {
-    std::vector<int> ranks;  // of the group's services
+    std::string key;  // the group's values, two bytes each (Bit(value))
     int parent;
     int g;
     Step step;
+    // Lazy expansion: successors are generated one at a time, only those whose f equals
+    // `level`; `cursor` is where the scan resumes, `next_level` the least greater f seen.
+    long level = 0;
+    int cursor = 0;
+    long next_level = kUnreachable;
   };
 
+  static std::string Key(const std::vector<int>& ranks) {
+    std::string key(ranks.size() * 2, '\0');
+    for (std::size_t i = 0; i < ranks.size(); ++i) {
+      const auto bits = static_cast<unsigned>(Bit(ranks[i]));
+      key[2 * i] = static_cast<char>(bits & 0xFFU);
+      key[2 * i + 1] = static_cast<char>((bits >> 8) & 0xFFU);
+    }
+    return key;
+  }
+
+  static std::vector<int> Ranks(const std::string& key) {
+    std::vector<int> ranks(key.size() / 2);
+    for (std::size_t i = 0; i < ranks.size(); ++i) {
+      const unsigned bits =
+          static_cast<unsigned char>(key[2 * i]) |
+          (static_cast<unsigned>(static_cast<unsigned char>(key[2 * i + 1])) << 8);
+      ranks[i] = static_cast<int>(bits) - 1;
+    }
+    return ranks;
+  }
+
+  // A* over the group's phases; h = sum of the services' relaxed distances (BuildDistances).
+  // Partial expansion: a phase yields one successor of f equal to its current level at a time
+  // and goes back to the queue (then to the next f level), so memory grows with the phases
+  // explored, not with the branching factor (about services × versions).
   bool AStar(const std::vector<int>& group, std::vector<Step>& steps) {
     const int k = static_cast<int>(group.size());
     auto h = [&](const std::vector<int>& ranks) {
-      int count = 0;
-      for (int i = 0; i < k; ++i) count += ranks[i] != target_[group[i]] ? 1 : 0;
-      return count;
+      long total = 0;
+      for (int i = 0; i < k; ++i) total += Distance(group[i], ranks[i]);
+      return total;
     };
-    auto key = [](const std::vector<int>& ranks) {
-      return std::string(reinterpret_cast<const char*>(ranks.data()), ranks.size() * sizeof(int));
-    };
-    std::vector<Node> nodes;
-    std::unordered_map<std::string, int> index;
-    using Entry = std::tuple<int, int, int>;  // f, -g, node
+    // Successor moves, flat: (group index, candidate index).
+    std::vector<std::pair<int, int>> moves;
+    for (int i = 0; i < k; ++i) {
+      for (int j = 0; j < static_cast<int>(candidates_[group[i]].size()); ++j) {
+        moves.emplace_back(i, j);
+      }
+    }
+    std::deque<Node> nodes;  // stable addresses: `index` views their keys
+    std::unordered_map<std::string_view, int> index;
+    using Entry = std::tuple<long, int, int>;  // f level, -g, node
     std::priority_queue<Entry, std::vector<Entry>, std::greater<>> open;
     std::vector<int> start(k);
     for (int i = 0; i < k; ++i) start[i] = phase_[group[i]];
-    nodes.push_back(Node{start, -1, 0, Step{}});
-    index.emplace(key(start), 0);
+    if (h(start) >= kUnreachable) return false;
+    nodes.push_back(Node{Key(start), -1, 0, Step{}, h(start)});
+    index.emplace(nodes.back().key, 0);
     open.emplace(h(start), 0, 0);
     std::vector<int> x = phase_;
     while (!open.empty()) {
-      const auto [f, neg_g, id] = open.top();
+      const auto [level, neg_g, id] = open.top();
       open.pop();
-      if (-neg_g != nodes[id].g) continue;  // a shorter way here was found since
-      const std::vector<int> ranks = nodes[id].ranks;
+      if (-neg_g != nodes[id].g || level != nodes[id].level) continue;  // stale entry
+      const std::vector<int> ranks = Ranks(nodes[id].key);
+      if (nodes[id].cursor == 0 && level == nodes[id].g + h(ranks)) ++explored_;
       for (int i = 0; i < k; ++i) x[group[i]] = ranks[i];
       NoteProgress(x);
       if (h(ranks) == 0) {
@@ -328,28 +544,52 @@ class Planner {
         return true;
       }
       const bool full = id == 0 && !start_consistent_;
-      for (int i = 0; i < k; ++i) {
+      const int g = nodes[id].g + 1;
+      std::vector<int> next = ranks;
+      bool generated = false;
+      int m = nodes[id].cursor;
+      for (; m < static_cast<int>(moves.size()) && !generated; ++m) {
+        const auto [i, j] = moves[m];
         const int s = group[i];
         const int from = ranks[i];
-        for (int r : candidates_[s]) {
-          if (from != kAbsent && r >= from) continue;  // never downgrade
-          x[s] = r;
-          if (Violation(x, s, full) < 0) {
-            std::vector<int> next = ranks;
-            next[i] = r;
-            const int g = nodes[id].g + 1;
-            auto [it, inserted] = index.emplace(key(next), static_cast<int>(nodes.size()));
-            if (inserted || g < nodes[it->second].g) {
-              if (inserted) {
-                nodes.push_back(Node{next, id, g, Step{s, from, r}});
-              } else {
-                nodes[it->second] = Node{next, id, g, Step{s, from, r}};
-              }
-              open.emplace(g + h(next), -g, it->second);
-            }
-          }
-          x[s] = from;
+        const int r = candidates_[s][j];
+        if (from != kAbsent && r >= from) continue;  // never downgrade
+        if (Distance(s, r) >= kUnreachable) continue;
+        next[i] = r;
+        const long f = g + h(next);
+        std::string key = Key(next);
+        next[i] = from;
+        auto it = index.find(key);
+        if (it != index.end() && nodes[it->second].g <= g) continue;
+        if (f != level) {
+          nodes[id].next_level = std::min(nodes[id].next_level, f);
+          continue;
         }
+        x[s] = r;
+        const bool valid = Violation(x, s, full) < 0;
+        x[s] = from;
+        if (!valid) continue;
+        generated = true;
+        int child = 0;
+        if (it == index.end()) {
+          nodes.push_back(Node{std::move(key), id, g, Step{s, from, r}, f});
+          child = static_cast<int>(nodes.size()) - 1;
+          index.emplace(nodes.back().key, child);
+        } else {
+          child = it->second;
+          nodes[child] = Node{std::move(nodes[child].key), id, g, Step{s, from, r}, f};
+        }
+        open.emplace(f, -g, child);
+      }
+      Node& node = nodes[id];
+      node.cursor = m;
+      if (generated) {
+        open.emplace(node.level, -node.g, id);  // more successors at this level may follow
+      } else if (node.next_level < kUnreachable) {
+        node.level = node.next_level;
+        node.cursor = 0;
+        node.next_level = kUnreachable;
+        open.emplace(node.level, -node.g, id);
       }
       if (TooMany(nodes.size())) return false;
     }
@@ -409,9 +649,18 @@ class Planner {
   }
 
   Failure LimitFailure() const {
+    std::string names;
+    constexpr std::size_t kNamesShown = 8;
+    for (std::size_t i = 0; i < group_.size() && i < kNamesShown; ++i) {
+      names += (i == 0 ? "" : ", ") + p_.service(group_[i]).name;
+    }
+    if (group_.size() > kNamesShown) names += ", …";
     return Failure{"limit",
-                   "the search for an upgrade path gave up after " +
-                       std::to_string(limits_.max_states) + " phases",
+                   "the search for an upgrade path of " + std::to_string(group_.size()) +
+                       " linked services (" + names +
+                       ") gave up: " + std::to_string(limits_.max_states) + " phases kept, " +
+                       std::to_string(explored_) + " explored, at least " +
+                       std::to_string(Bound(group_)) + " steps needed",
                    BlockedSteps()};
   }
 
@@ -421,6 +670,11 @@ class Planner {
   const int n_;
   std::vector<int> phase_;  // the running phase, then after each planned group
   std::vector<std::vector<int>> candidates_;
+  std::vector<std::vector<std::uint64_t>> dom_;            // by service: values (Bit) it may take
+  std::vector<std::vector<std::vector<Allowed>>> compat_;  // by service, Bit(value)
+  std::vector<std::vector<int>> dist_;                     // by service, Bit(value); moving only
+  std::vector<int> group_;                                 // the group being planned
+  std::uint64_t explored_ = 0;                             // phases expanded for group_
   bool start_consistent_ = true;
   bool limit_hit_ = false;
   std::vector<int> best_phase_;

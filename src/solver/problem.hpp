@@ -136,7 +136,7 @@ class Problem {
   friend class ProblemBuilder;
 };
 
-// Bit helpers for per-service version sets (bit r = rank r).
+// Bit operations on per-service version sets (bit r = rank r).
 inline bool TestBit(std::span<const std::uint64_t> bits, int r) {
   return (bits[static_cast<std::size_t>(r) / 64] >> (r % 64)) & 1U;
 }

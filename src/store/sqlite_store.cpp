@@ -338,7 +338,8 @@ Status SqliteStore::SaveRuleHistory(std::string_view service, const RuleHistory&
         .BindText(2, rule)
         .BindInt(3, state.value ? 1 : 0)
         .BindInt(4, ToMicros(state.since));
-    if (st.Step() != SQLITE_DONE) return Failure(what + ", rule \"" + rule + "\"");
+    if (st.Step() != SQLITE_DONE)
+      return Failure(std::string(what).append(", rule \"").append(rule) + "\"");
   }
   if (!tx.Commit()) return Failure(what);
   return {};

@@ -81,7 +81,7 @@ std::strong_ordering ComparePreRelease(const std::vector<std::string>& a,
     } else {
       c = a[i].compare(b[i]) <=> 0;
     }
-    if (c != 0) return c;
+    if (std::is_neq(c)) return c;
   }
   return a.size() <=> b.size();
 }
@@ -286,7 +286,7 @@ std::vector<Tag> VersionedTagsNewestFirst(std::span<const std::string> tags,
   }
   std::sort(out.begin(), out.end(), [](const Tag& a, const Tag& b) {
     auto c = *a.version <=> *b.version;
-    if (c != 0) return c > 0;
+    if (std::is_neq(c)) return std::is_gt(c);
     return a.text < b.text;
   });
   return out;
@@ -383,8 +383,8 @@ Candidacy CompareCandidate(const ImageRef& running, const ImageRef& candidate) {
   }
   if (!r->version || !c->version) return Candidacy::kNotComparable;
   auto order = *c->version <=> *r->version;
-  if (order > 0) return Candidacy::kUpgrade;
-  if (order < 0) return Candidacy::kOlder;
+  if (std::is_gt(order)) return Candidacy::kUpgrade;
+  if (std::is_lt(order)) return Candidacy::kOlder;
   return Candidacy::kSame;
 }
 

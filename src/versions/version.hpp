@@ -42,7 +42,7 @@ class Version {
   bool is_pre_release() const { return !pre_release_.empty(); }
 
   std::strong_ordering operator<=>(const Version& other) const;
-  bool operator==(const Version& other) const { return (*this <=> other) == 0; }
+  bool operator==(const Version& other) const { return std::is_eq(*this <=> other); }
 
  private:
   Version() = default;

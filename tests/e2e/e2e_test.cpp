@@ -52,6 +52,7 @@ constexpr seconds kMaievStartDeadline{30};
 constexpr seconds kMaievStopDeadline{20};
 constexpr seconds kServiceStartDeadline{60};
 constexpr seconds kDiscoveryDeadline{30};
+constexpr seconds kServiceStopDeadline{20};
 
 // ---------------------------------------------------------------------------------------------
 // Processes and shell commands
@@ -178,6 +179,25 @@ struct ServiceSpec {
   int work_ms = 100;
 };
 
+// The worker `name` consuming the queue of the same name.
+ServiceSpec Worker(const std::string& name, int replicas) {
+  ServiceSpec spec;
+  spec.name = name;
+  spec.queue = name;
+  spec.replicas = replicas;
+  return spec;
+}
+
+ServiceSpec WithConfig(ServiceSpec spec, json config) {
+  spec.scale_config = std::move(config);
+  return spec;
+}
+
+ServiceSpec WithWork(ServiceSpec spec, int work_ms) {
+  spec.work_ms = work_ms;
+  return spec;
+}
+
 // A swarm service and its queue, both removed when the test ends, whatever its outcome.
 class ScopedService {
  public:
@@ -198,6 +218,12 @@ class ScopedService {
   }
   ~ScopedService() {
     Shell(Docker() + "service rm " + spec_.name);
+    // A worker still running would declare the queue again after it is deleted.
+    Eventually(kServiceStopDeadline, [&] {
+      const CommandResult ps =
+          Shell(Docker() + "ps -q --filter label=com.docker.swarm.service.name=" + spec_.name);
+      return ps.exit_code == 0 && ps.output.empty();
+    });
     Management("DELETE", "/api/queues/%2F/" + spec_.queue);
   }
   ScopedService(const ScopedService&) = delete;
@@ -489,11 +515,8 @@ TEST(Autoscaling, BurstScalesUpToAtLeastThreeWithinMaxThenBackToMin) {
   constexpr int kBurst = 800;
   TempDir dir;
   const std::string name = Unique("e2e-burst");
-  ScopedService service({.name = name,
-                         .queue = name,
-                         .replicas = kMin,
-                         .scale_config = BacklogConfig(name, kMin, kMax),
-                         .work_ms = 50});
+  ScopedService service(
+      WithWork(WithConfig(Worker(name, kMin), BacklogConfig(name, kMin, kMax)), 50));
   ASSERT_TRUE(service.ok()) << service.error();
   ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
 
@@ -544,17 +567,18 @@ TEST(Autoscaling, LeavesUnconfiguredInvalidAndGlobalServicesAlone) {
           .dump();
   // Would scale on every cycle if it were replicated: below min, and scale_up always true.
   const json always_up = ScaleConfig(global, 2, 5, {{"up", "rmq:exists"}}, "rules:up", "");
-  ScopedService plain_service({.name = plain, .queue = plain, .replicas = 2, .image = kPlainImage});
-  ScopedService invalid_service(
-      {.name = invalid, .queue = invalid, .replicas = 1, .raw_config = invalid_config});
-  ScopedService global_service(
-      {.name = global, .queue = global, .global = true, .scale_config = always_up});
+  ServiceSpec plain_spec = Worker(plain, 2);
+  plain_spec.image = kPlainImage;
+  ServiceSpec invalid_spec = Worker(invalid, 1);
+  invalid_spec.raw_config = invalid_config;
+  ServiceSpec global_spec = WithConfig(Worker(global, 1), always_up);
+  global_spec.global = true;
+  ScopedService plain_service(plain_spec);
+  ScopedService invalid_service(invalid_spec);
+  ScopedService global_service(global_spec);
   // The control proves maiev's cycles ran: the same config on a replicated service.
-  ScopedService control_service(
-      {.name = control,
-       .queue = control,
-       .replicas = 1,
-       .scale_config = ScaleConfig(control, 2, 4, {{"up", "rmq:exists"}}, "rules:up", "")});
+  ScopedService control_service(WithConfig(
+      Worker(control, 1), ScaleConfig(control, 2, 4, {{"up", "rmq:exists"}}, "rules:up", "")));
   for (const ScopedService* s :
        {&plain_service, &invalid_service, &global_service, &control_service}) {
     ASSERT_TRUE(s->ok()) << s->name() << ": " << s->error();
@@ -586,7 +610,7 @@ TEST(Autoscaling, LeavesUnconfiguredInvalidAndGlobalServicesAlone) {
   const std::string error = (*invalid_status)["config_errors"][0];
   EXPECT_NE(error.find("scale.rules[0].expression"), std::string::npos) << error;
   EXPECT_NE(error.find("nope"), std::string::npos) << error;
-  EXPECT_EQ(invalid_status->value("config_origin", ""), "service label");
+  EXPECT_EQ(invalid_status->value("config_origin", ""), "service_label");
 
   auto global_status = maiev.Service(global);
   ASSERT_TRUE(global_status);
@@ -603,8 +627,7 @@ TEST(Resilience, HoldsReplicasWhileRabbitMqIsDownAndResumesAfter) {
   // comparisons are false), so only maiev's hold keeps the replicas during the outage.
   const json config = ScaleConfig(name, 1, kMax, {{"backlog", "rmq:waiting > 0"}}, "rules:backlog",
                                   "not rules:backlog");
-  ScopedService service(
-      {.name = name, .queue = name, .replicas = 1, .scale_config = config, .work_ms = 500});
+  ScopedService service(WithWork(WithConfig(Worker(name, 1), config), 500));
   ASSERT_TRUE(service.ok()) << service.error();
   ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
 
@@ -658,11 +681,7 @@ TEST(Resilience, ReconnectsAfterDockerRestartAndResumesScaling) {
   TempDir dir;
   const std::string name = Unique("e2e-docker-restart");
   const std::string late = Unique("e2e-docker-late");
-  ScopedService service({.name = name,
-                         .queue = name,
-                         .replicas = 1,
-                         .scale_config = BacklogConfig(name, 1, kMax),
-                         .work_ms = 50});
+  ScopedService service(WithWork(WithConfig(Worker(name, 1), BacklogConfig(name, 1, kMax)), 50));
   ASSERT_TRUE(service.ok()) << service.error();
 
   MaievServer maiev(dir.path());
@@ -676,8 +695,7 @@ TEST(Resilience, ReconnectsAfterDockerRestartAndResumesScaling) {
   ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
 
   // The event stream is back: a service created now is discovered.
-  ScopedService late_service(
-      {.name = late, .queue = late, .replicas = 1, .scale_config = BacklogConfig(late, 1, 2)});
+  ScopedService late_service(WithConfig(Worker(late, 1), BacklogConfig(late, 1, 2)));
   ASSERT_TRUE(late_service.ok()) << late_service.error();
   EXPECT_TRUE(Eventually(kDiscoveryDeadline, [&] { return StateOf(maiev, late) == "monitored"; }))
       << maiev.Log();
@@ -694,7 +712,7 @@ TEST(Restart, RuleSinceContinuesFromTheStoreAfterMaievRestarts) {
   const std::string name = Unique("e2e-restart");
   const json config =
       ScaleConfig(name, 1, 2, {{"empty", "rmq:exists and rmq:waiting == 0"}}, "", "");
-  ScopedService service({.name = name, .queue = name, .replicas = 1, .scale_config = config});
+  ScopedService service(WithConfig(Worker(name, 1), config));
   ASSERT_TRUE(service.ok()) << service.error();
   ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
 
