@@ -82,18 +82,19 @@ double MemoryMiB(const std::string& field) {
 }
 
 std::string ScaleConfig(const std::string& queue) {
-  return R"({"min": 1, "max": 1, "scale": {
-    "resources": [{"name": "rmq", "monitorer": "monitorer_rabbitmq", "identifier": ")" +
-         queue + R"("}],
+  // The producer fixture's rules, on this queue.
+  return R"json({"min": 1, "max": 1, "scale": {
+    "resources": [{"name": "rmq", "monitorer": "monitorer_rabbitmq", "identifier": ")json" +
+         queue + R"json("}],
     "rules": [
       {"name": "latency_ok", "expression": "rmq:waiting == 0 or rmq:latency < 0.200"},
       {"name": "latency_fail", "expression": "rmq:latency > 5"},
-      {"name": "panic", "expression": "rmq:latency > 10 or (rules:latency_fail and rules:latency_fail:since > \"25s\")"},
-      {"name": "stable_latency", "expression": "rules:latency_ok and rules:latency_ok:since > \"30s\""}],
+      {"name": "panic",
+       "expression": "rmq:latency > 10 or (rules:latency_fail and rules:latency_fail:since > \"25s\")"},
+      {"name": "stable_latency",
+       "expression": "rules:latency_ok and rules:latency_ok:since > \"30s\""}],
     "scale_up": "rules:panic or (rmq:consumers == 0 and rmq:waiting > 0) or not rmq:exists",
-    "scale_down": "rules:stable_latency and rmq:consumers > 0"
-}
-})";
+    "scale_down": "rules:stable_latency and rmq:consumers > 0"}})json";
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ Synthetic Generate(int n, int m, unsigned seed, bool unsat) {
             v.require.push_back(name(d) + ":api >= " + std::to_string(level));
         }
       }
-      if (pick(0, 49) == 0) v.require.push_back("legacy:bus > 0");  // provided by nobody
+      if (pick(0, 49) == 0) v.require.emplace_back("legacy:bus > 0");  // provided by nobody
       if (unsat && s == n / 2) v.require.push_back(name(deps[0]) + ":api > 99");  // n ≥ 3
       service.versions.push_back(std::move(v));
     }

@@ -97,19 +97,20 @@ int RunServe(const ServeArgs& args) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);  // internal: wakes the waiter when Serve returns by itself
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::stop_source stop;
   std::jthread waiter([&signals, &stop] {
     int sig = 0;
     sigwait(&signals, &sig);
-    if (sig != 0) spdlog::info("signal {} received", sig);
+    if (sig == SIGINT || sig == SIGTERM) spdlog::info("signal {} received", sig);
     stop.request_stop();
   });
 
   Status st = daemon::Serve(*options, stop.get_token());
   if (!stop.stop_requested()) {
     // Wake the signal thread so it can be joined.
-    pthread_kill(waiter.native_handle(), SIGTERM);
+    pthread_kill(waiter.native_handle(), SIGUSR1);
   }
   if (!st.ok()) {
     std::cerr << "maiev serve: " << st.error().message << "\n";

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "daemon/autoscaler.hpp"
 #include "orchestrator/docker_engine_orchestrator.hpp"
@@ -53,14 +54,14 @@ void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, Autoscaler& au
                    st.error().message);
     }
   };
-  if (auto st = orchestrator.WatchEvents(options, on_event, stop); !st.ok()) {
+  if (auto st = orchestrator.WatchEvents(options, on_event, std::move(stop)); !st.ok()) {
     spdlog::error("Docker event stream: {}", st.error().message);
   }
 }
 
 }  // namespace
 
-Status Serve(const ServeOptions& options, std::stop_token stop) {
+Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   SystemClock clock;
   auto opened = store::SqliteStore::Open(options.store_path);
   if (!opened.ok()) {
@@ -88,7 +89,8 @@ Status Serve(const ServeOptions& options, std::stop_token stop) {
   }
   api.SetReady(true);
 
-  std::jthread events([&](std::stop_token s) { WatchServiceEvents(docker, autoscaler, s); });
+  std::jthread events(
+      [&](std::stop_token s) { WatchServiceEvents(docker, autoscaler, std::move(s)); });
   TimePoint counts_read{};
   while (SleepFor(options.evaluation_interval, stop)) {
     if (SecondsBetween(counts_read, clock.Now()) >= kTaskCountRefresh.count()) {

@@ -24,6 +24,6 @@ struct ServeOptions {
 // Runs until `stop` is requested. Returns an error (fatal, with a clear message) when start-up
 // configuration is unusable: the store cannot be opened, the API port cannot be bound. Broker or
 // Docker outages after start are retried, never fatal.
-Status Serve(const ServeOptions& options, std::stop_token stop);
+Status Serve(const ServeOptions& options, const std::stop_token& stop);
 
 }  // namespace maiev::daemon

@@ -201,7 +201,7 @@ void HttpApi::Routes() {
   });
 
   server_->set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+      [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr& ep) {
         std::string what = "unknown error";
         try {
           if (ep) std::rethrow_exception(ep);

@@ -50,10 +50,9 @@ std::string Explainer::UnprovidedNames(int c) const {
 std::string Explainer::RequirementSummary(int c) const {
   const Constraint& con = p_.constraints()[c];
   const std::string text = Quoted(p_.Text(c));
-  const std::string who =
-      con.guard_service == kAbsent
-          ? "constraint " + text
-          : p_.Describe(con.guard_service, con.guard_rank) + " requires " + text;
+  std::string who = con.guard_service == kAbsent
+                        ? "constraint " + text
+                        : p_.Describe(con.guard_service, con.guard_rank) + " requires " + text;
   if (con.kind != ConstraintKind::kBinary) return who;
   const auto met = CandidateRanks(p_, con.target, con.support);
   const std::string& target = p_.service(con.target).name;
@@ -136,7 +135,9 @@ Failure Explainer::WipedOut(int service) const {
   std::deque<std::pair<int, int>> work;
   for (int r : candidates) work.emplace_back(service, r);
   while (!work.empty()) {
-    const auto [s, r] = work.front();
+    // Plain variables, not a structured binding: the lambda below captures them.
+    const int s = work.front().first;
+    const int r = work.front().second;
     work.pop_front();
     if (!seen.insert({s, r}).second) continue;
     Tail tail = Explain(s, r);

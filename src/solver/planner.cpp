@@ -533,7 +533,7 @@ class Planner {
       open.pop();
       if (-neg_g != nodes[id].g || level != nodes[id].level) continue;  // stale entry
       const std::vector<int> ranks = Ranks(nodes[id].key);
-      if (nodes[id].cursor == 0 && level == nodes[id].g + h(ranks)) ++explored_;
+      if (nodes[id].cursor == 0) ++explored_;
       for (int i = 0; i < k; ++i) x[group[i]] = ranks[i];
       NoteProgress(x);
       if (h(ranks) == 0) {
@@ -545,6 +545,7 @@ class Planner {
       }
       const bool full = id == 0 && !start_consistent_;
       const int g = nodes[id].g + 1;
+      const long h_here = h(ranks);
       std::vector<int> next = ranks;
       bool generated = false;
       int m = nodes[id].cursor;
@@ -555,16 +556,16 @@ class Planner {
         const int r = candidates_[s][j];
         if (from != kAbsent && r >= from) continue;  // never downgrade
         if (Distance(s, r) >= kUnreachable) continue;
+        const long f = g + h_here - Distance(s, from) + Distance(s, r);
+        if (f != level) {  // f < level: generated at an earlier level
+          if (f > level) nodes[id].next_level = std::min(nodes[id].next_level, f);
+          continue;
+        }
         next[i] = r;
-        const long f = g + h(next);
         std::string key = Key(next);
         next[i] = from;
         auto it = index.find(key);
         if (it != index.end() && nodes[it->second].g <= g) continue;
-        if (f != level) {
-          nodes[id].next_level = std::min(nodes[id].next_level, f);
-          continue;
-        }
         x[s] = r;
         const bool valid = Violation(x, s, full) < 0;
         x[s] = from;
@@ -577,7 +578,13 @@ class Planner {
           index.emplace(nodes.back().key, child);
         } else {
           child = it->second;
-          nodes[child] = Node{std::move(nodes[child].key), id, g, Step{s, from, r}, f};
+          Node& node = nodes[child];
+          node.parent = id;
+          node.g = g;
+          node.step = Step{s, from, r};
+          node.level = f;
+          node.cursor = 0;
+          node.next_level = kUnreachable;
         }
         open.emplace(f, -g, child);
       }

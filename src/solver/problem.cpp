@@ -105,8 +105,9 @@ class ProblemBuilder {
   Status ApplyRunning() {
     p_.has_running_ = !options_.running.empty();
     for (const auto& [name, version] : options_.running) {
+      const std::string& wanted = name;  // a lambda may not capture a structured binding (C++17)
       auto it = std::find_if(p_.services_.begin(), p_.services_.end(),
-                             [&](const ServiceInfo& info) { return info.name == name; });
+                             [&](const ServiceInfo& info) { return info.name == wanted; });
       if (it == p_.services_.end()) {
         return Fail("invalid", "running phase: service " + Quoted(name) + " is not in the catalog");
       }
