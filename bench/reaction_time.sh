@@ -52,7 +52,7 @@ for i in $(seq 1 "$runs"); do
     [ $SECONDS -lt $deadline ] || { echo "run $i: no scale-up within 30 s"; exit 1; }
     sleep 0.05
   done
-  t1=$(docker events --since "$((t0 / 1000000000 - 1))" --until "$(date +%s)" \
+  t1=$(docker events --since "$((t0 / 1000000000 - 1))" --until "$(($(date +%s) + 1))" \
     --filter type=service --filter "service=$service" --filter event=update \
     --format '{{.TimeNano}}' | tail -n 1)
   ms=$(( (t1 - t0) / 1000000 ))

@@ -37,8 +37,7 @@ class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
   template <class F>
-    requires std::is_convertible_v<F, E>
-  Result(Unexpected<F> error)  // NOLINT: implicit by design
+  requires std::is_convertible_v<F, E> Result(Unexpected<F> error)  // NOLINT: implicit by design
       : state_(std::in_place_index<1>, std::move(error.error)) {}
 
   bool ok() const { return state_.index() == 0; }
@@ -67,8 +66,8 @@ class [[nodiscard]] Result<void, E> {
  public:
   Result() = default;
   template <class F>
-    requires std::is_convertible_v<F, E>
-  Result(Unexpected<F> error) : error_(std::move(error.error)), ok_(false) {}  // NOLINT
+  requires std::is_convertible_v<F, E> Result(Unexpected<F> error)
+      : error_(std::move(error.error)), ok_(false) {}  // NOLINT
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
