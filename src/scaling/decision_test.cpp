@@ -11,10 +11,12 @@ TimePoint SecondsAgo(double s) {
   return kNow - std::chrono::duration_cast<WallClock::duration>(Duration{s});
 }
 
+// The pacing figures in these tests assume a 30 s re-apply interval.
 Policy MakePolicy(int min, int max) {
   Policy p;
   p.min = min;
   p.max = max;
+  p.reapply_interval = Duration{30};
   return p;
 }
 
@@ -219,6 +221,17 @@ TEST(ScaleDecision, FractionalWaitRoundsUp) {
   in.last_change = SecondsAgo(29.5);
   EXPECT_EQ(Decide(MakePolicy(0, 9), in).reason,
             "scale_up true: re-apply interval: 1 s left, holding 3");
+}
+
+TEST(ScaleDecision, DefaultReapplyIntervalIsTenSeconds) {
+  Policy p;
+  p.min = 0;
+  p.max = 9;
+  DecisionInput in = Input(3, true, false);
+  in.last_change = SecondsAgo(9.5);
+  EXPECT_FALSE(Decide(p, in).changed);
+  in.last_change = SecondsAgo(10);
+  EXPECT_EQ(Decide(p, in).replicas, 4);
 }
 
 TEST(ScaleDecision, ZeroReapplyIntervalActsEveryCycle) {
