@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/cli_test_support.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -23,16 +25,8 @@ struct Outcome {
 };
 
 Outcome Maiev(const std::string& args) {
-  const std::string command = std::string("'") + MAIEV_EXE + "' " + args + " 2>&1";
-  Outcome run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.output.append(buf, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  auto run = maiev::cli::testing::RunShell(std::string("'") + MAIEV_EXE + "' " + args + " 2>&1");
+  return {run.exit_code, std::move(run.out)};
 }
 
 std::string Fixture(const std::string& name) {
@@ -42,18 +36,8 @@ std::string Fixture(const std::string& name) {
 // A scratch directory per test, removed afterwards.
 class RulesCommand : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("maiev-cli-test-" + std::to_string(getpid()) + "-" + info->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string Write(const std::string& name, const std::string& text) {
-    const fs::path path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
+    return scratch_.Write(name, text);
   }
   std::string Write(const std::string& name, const char* text) {
     return Write(name, std::string(text));
@@ -71,7 +55,7 @@ class RulesCommand : public ::testing::Test {
       "call_rate": 3.0, "exec_rate": 80.0, "consumers": 0, "unacked": 0, "age": null}})");
   }
 
-  fs::path dir_;
+  maiev::cli::testing::ScratchDir scratch_{"maiev-cli-test"};
 };
 
 TEST_F(RulesCommand, CheckProducerFixturePrintsOk) {
@@ -116,7 +100,7 @@ TEST_F(RulesCommand, CheckInvalidJsonGivesLineAndColumn) {
 }
 
 TEST_F(RulesCommand, CheckUnreadableFile) {
-  const std::string path = (dir_ / "missing.json").string();
+  const std::string path = (scratch_.path() / "missing.json").string();
   const Outcome run = Maiev("rules check '" + path + "'");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output, path + ": cannot read: No such file or directory\n");

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_test_support.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -88,33 +90,19 @@ int StepOf(const json& plan, const std::string& service) {
 // A scratch directory per test, removed afterwards.
 class SolveCommand : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("maiev-solve-test-" + std::to_string(getpid()) + "-" + info->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string Write(const std::string& name, const std::string& text) {
-    const fs::path path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
+    return scratch_.Write(name, text);
   }
 
   Outcome Solve(const std::vector<std::string>& args) {
-    const fs::path err_path = dir_ / "stderr.txt";
+    const fs::path err_path = scratch_.path() / "stderr.txt";
     std::string command = Quote(MAIEV_EXE) + " solve";
     for (const auto& arg : args) command += " " + Quote(arg);
     command += " 2>" + Quote(err_path.string());
+    auto shell = maiev::cli::testing::RunShell(command);
     Outcome run;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return run;
-    char buf[4096];
-    std::size_t n = 0;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
-    const int status = pclose(pipe);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.exit_code = shell.exit_code;
+    run.out = std::move(shell.out);
     std::ifstream err(err_path);
     std::ostringstream text;
     text << err.rdbuf();
@@ -132,7 +120,7 @@ class SolveCommand : public ::testing::Test {
     return doc.is_discarded() ? json::object() : doc;
   }
 
-  fs::path dir_;
+  maiev::cli::testing::ScratchDir scratch_{"maiev-solve-test"};
 };
 
 void ExpectTarget(const json& doc, const std::vector<std::pair<std::string, std::string>>& phase) {
@@ -316,7 +304,7 @@ TEST_F(SolveCommand, UnparsableConstraintNamesItAndTheColumn) {
 }
 
 TEST_F(SolveCommand, MissingCatalogFileIsNamed) {
-  const std::string path = (dir_ / "absent.json").string();
+  const std::string path = (scratch_.path() / "absent.json").string();
   const Outcome run = Solve({path});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("cannot read " + path));
@@ -328,7 +316,7 @@ TEST_F(SolveCommand, MissingCatalogFileIsNamed) {
 
 TEST_F(SolveCommand, BadCurrentFileIsRejected) {
   const std::string catalog = Catalog("planner-sample1.json");
-  const std::string absent = (dir_ / "absent.json").string();
+  const std::string absent = (scratch_.path() / "absent.json").string();
   Outcome run = Solve({catalog, "--current", absent});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("cannot read " + absent));
