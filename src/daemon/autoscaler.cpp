@@ -36,12 +36,6 @@ scaling::Policy ToPolicy(const config::ScaleConfig& config) {
   return policy;
 }
 
-nlohmann::json MetricsJson(const rules::ResourceMetrics& metrics) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, value] : metrics) out[name] = value.ToJson();
-  return out;
-}
-
 std::string ModeName(ServiceMode mode) { return std::string(orchestrator::ToString(mode)); }
 
 }  // namespace
@@ -73,8 +67,13 @@ Autoscaler::Entry Autoscaler::Load(const ServiceInfo& info) {
   if (auto stored = store_.FindService(info.name); stored.ok() && stored->has_value()) {
     entry.paused = (*stored)->paused;
   }
+  if (entry.config && entry.config->scale) {
+    entry.slots.assign(entry.config->scale->ruleset.slot_count(), rules::Value{});
+    entry.rule_states.assign(entry.config->scale->ruleset.rules().size(), std::nullopt);
+    entry.latest.metrics.assign(entry.config->scale->resources.size(), std::nullopt);
+  }
   if (auto history = store_.LoadRuleHistory(info.name); history.ok()) {
-    entry.history = FromStored(*history);
+    SetHistory(entry, FromStored(*history));
   }
   if (auto recent = store_.RecentDecisions(1, info.name); recent.ok() && !recent->empty()) {
     entry.last_change = recent->front().time;
@@ -103,11 +102,7 @@ Status Autoscaler::Discover() {
   std::lock_guard lock(mutex_);
   for (auto& [id, entry] : fresh) {
     // Keep what this process learnt since the store was read (history, last change).
-    if (auto it = services_.find(id); it != services_.end()) {
-      entry.history = std::move(it->second.history);
-      entry.last_change = it->second.last_change;
-      entry.last = std::move(it->second.last);
-    }
+    if (auto it = services_.find(id); it != services_.end()) CarryOver(it->second, entry);
   }
   services_ = std::move(fresh);
   Track();
@@ -133,10 +128,7 @@ Status Autoscaler::Refresh(const std::string& id_or_name) {
   }
   Entry entry = Load(*info);
   std::lock_guard lock(mutex_);
-  if (auto it = services_.find(info->id); it != services_.end()) {
-    entry.history = std::move(it->second.history);
-    entry.last_change = it->second.last_change;
-  }
+  if (auto it = services_.find(info->id); it != services_.end()) CarryOver(it->second, entry);
   spdlog::info("service {}: {}", info->name,
                entry.config ? (entry.config->scale ? "monitored" : "sized by min/max")
                             : (entry.config_errors.empty() ? "no scale config" : "invalid config"));
@@ -181,19 +173,74 @@ void Autoscaler::Track() {
   metrics_.Track(std::move(queues));
 }
 
-void Autoscaler::EvaluateRules(Entry& entry, const rules::MetricsSnapshot& snapshot, TimePoint now,
-                               scaling::DecisionInput& input, nlohmann::json& rules_json) {
-  rules::Evaluation evaluation =
-      entry.config->scale->ruleset.Evaluate(snapshot, entry.history, now);
-  store::RuleHistory changed;
-  for (const auto& [name, state] : evaluation.rules) {
-    auto old = entry.history.find(name);
-    if (old == entry.history.end() || !(old->second == state)) {
-      changed[name] = {state.value, state.since};
+rules::RuleHistory Autoscaler::HistoryOf(const Entry& entry) {
+  rules::RuleHistory history;
+  if (!entry.config || !entry.config->scale) return history;
+  const auto& decls = entry.config->scale->ruleset.rules();
+  for (std::size_t i = 0; i < decls.size(); ++i) {
+    if (entry.rule_states[i]) history[decls[i].name] = *entry.rule_states[i];
+  }
+  return history;
+}
+
+void Autoscaler::SetHistory(Entry& entry, const rules::RuleHistory& history) {
+  if (!entry.config || !entry.config->scale) return;
+  const auto& decls = entry.config->scale->ruleset.rules();
+  for (std::size_t i = 0; i < decls.size(); ++i) {
+    auto it = history.find(decls[i].name);
+    if (it != history.end()) entry.rule_states[i] = it->second;
+  }
+}
+
+void Autoscaler::CarryOver(Entry& from, Entry& to) {
+  const rules::RuleHistory history = HistoryOf(from);
+  if (!history.empty()) SetHistory(to, history);
+  to.last_change = from.last_change;
+  // The latest metrics only fit the same resources; the next cycle refreshes them anyway.
+  if (from.latest.metrics.size() == to.latest.metrics.size()) to.latest = std::move(from.latest);
+}
+
+nlohmann::json Autoscaler::RulesJson(const Entry& entry, TimePoint now) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, state] : HistoryOf(entry)) {
+    out[name] = {{"value", state.value}, {"since_seconds", SecondsBetween(state.since, now)}};
+  }
+  return out;
+}
+
+nlohmann::json Autoscaler::MetricsJson(const Entry& entry) {
+  nlohmann::json out = nlohmann::json::object();
+  if (!entry.config || !entry.config->scale || !entry.latest.at) return out;
+  const auto& resources = entry.config->scale->resources;
+  for (std::size_t r = 0; r < resources.size(); ++r) {
+    const auto& metrics = entry.latest.metrics[r];
+    if (!metrics) {
+      out[resources[r].name] = nullptr;
+      continue;
     }
-    entry.history[name] = state;
-    rules_json[name] = {{"value", state.value},
-                        {"since_seconds", SecondsBetween(state.since, now)}};
+    nlohmann::json values = nlohmann::json::object();
+    for (std::size_t m = 0; m < rules::kMetricNames.size(); ++m) {
+      const rules::Value value = monitor::MetricValue(*metrics, m);
+      if (!value.is_null()) values[std::string(rules::kMetricNames[m])] = value.ToJson();
+    }
+    out[resources[r].name] = std::move(values);
+  }
+  return out;
+}
+
+void Autoscaler::EvaluateRules(Entry& entry, TimePoint now, scaling::DecisionInput& input) {
+  const rules::RuleSet& ruleset = entry.config->scale->ruleset;
+  // A rule never evaluated nor stored is false since now (as rules::RuleSet::Evaluate does).
+  std::vector<rules::RuleState> states(entry.rule_states.size());
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    states[i] = entry.rule_states[i].value_or(rules::RuleState{false, now});
+  }
+  const rules::RuleSet::Triggers triggers = ruleset.EvaluateSlots(entry.slots, states, now);
+  store::RuleHistory changed;
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    if (entry.rule_states[i] == states[i]) continue;
+    changed[ruleset.rules()[i].name] = {states[i].value, states[i].since};
+    entry.rule_states[i] = states[i];
   }
   if (!changed.empty()) {
     if (auto st = store_.SaveRuleHistory(entry.info.name, changed); !st.ok()) {
@@ -201,8 +248,8 @@ void Autoscaler::EvaluateRules(Entry& entry, const rules::MetricsSnapshot& snaps
                     st.error().message);
     }
   }
-  input.scale_up = evaluation.scale_up;
-  input.scale_down = evaluation.scale_down;
+  input.scale_up = triggers.scale_up;
+  input.scale_down = triggers.scale_down;
 }
 
 std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
@@ -215,45 +262,38 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
   input.last_change = entry.last_change;
   input.now = now;
 
-  nlohmann::json metrics_json = nlohmann::json::object();
-  nlohmann::json rules_json = nlohmann::json::object();
   if (config.scale) {
-    rules::MetricsSnapshot snapshot;
-    for (const auto& resource : config.scale->resources) {
+    const rules::RuleSet& ruleset = config.scale->ruleset;
+    entry.latest.at = now;
+    for (std::size_t r = 0; r < config.scale->resources.size(); ++r) {
+      const auto& resource = config.scale->resources[r];
       auto it = queues.find(resource.identifier);
       if (it == queues.end() || !it->second.HasAnyMetric()) {
         input.metrics_missing = true;
-        metrics_json[resource.name] = nullptr;
+        entry.latest.metrics[r].reset();
         continue;
       }
-      snapshot[resource.name] = monitor::ToResourceMetrics(it->second);
-      metrics_json[resource.name] = MetricsJson(snapshot[resource.name]);
+      entry.latest.metrics[r] = it->second;
+      entry.slots[ruleset.PresenceSlot(r)] = rules::Value::Bool(true);
+      for (std::size_t m = 0; m < rules::kMetricNames.size(); ++m) {
+        entry.slots[ruleset.MetricSlot(r, m)] = monitor::MetricValue(it->second, m);
+      }
       if (config.policy.proportional && config.policy.proportional->resource == resource.name) {
         input.latency = it->second.latency;
       }
     }
-    if (input.metrics_missing) {
-      // Rules over missing data are not evaluated: their history (and so `since`) stays as it
-      // was, so a broker outage or maiev's own start-up does not reset how long a rule has held.
-      for (const auto& [name, state] : entry.history) {
-        rules_json[name] = {{"value", state.value},
-                            {"since_seconds", SecondsBetween(state.since, now)}};
-      }
-    } else {
-      EvaluateRules(entry, snapshot, now, input, rules_json);
-    }
+    // Rules over missing data are not evaluated: their history (and so `since`) stays as it
+    // was, so a broker outage or maiev's own start-up does not reset how long a rule has held.
+    if (!input.metrics_missing) EvaluateRules(entry, now, input);
   }
 
   scaling::Decision decision = scaling::Decide(ToPolicy(config), input);
-  entry.last.metrics = metrics_json;
-  entry.last.rules = rules_json;
-  entry.last.scale_up = input.scale_up;
-  entry.last.scale_down = input.scale_down;
-  entry.last.last_reason = decision.reason;
+  entry.latest.scale_up = input.scale_up;
+  entry.latest.scale_down = input.scale_down;
+  entry.latest.reason = decision.reason;
   if (entry.paused || !decision.changed) return std::nullopt;
-  return PendingChange{entry.info.id,          entry.info.name, input.current,
-                       decision.replicas,      decision.reason, std::move(rules_json),
-                       std::move(metrics_json)};
+  return PendingChange{entry.info.id,   entry.info.name,       input.current,     decision.replicas,
+                       decision.reason, RulesJson(entry, now), MetricsJson(entry)};
 }
 
 void Autoscaler::RunCycle() {
@@ -284,7 +324,7 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
   {
     std::lock_guard lock(mutex_);
     if (auto it = services_.find(change.id); it != services_.end()) {
-      it->second.last.last_reason = reason;
+      it->second.latest.reason = reason;
       if (status.ok()) {
         it->second.info.replicas = static_cast<std::uint64_t>(change.to);
         it->second.last_change = now;
@@ -327,7 +367,7 @@ std::vector<ServiceStatus> Autoscaler::Snapshot() const {
   std::vector<ServiceStatus> out;
   out.reserve(services_.size());
   for (const auto& [id, entry] : services_) {
-    ServiceStatus s = entry.last;
+    ServiceStatus s;
     s.id = id;
     s.name = entry.info.name;
     s.mode = ModeName(entry.info.mode);
@@ -337,6 +377,11 @@ std::vector<ServiceStatus> Autoscaler::Snapshot() const {
     s.config_origin = entry.config_origin;
     s.config_errors = entry.config_errors;
     s.last_change = entry.last_change;
+    s.metrics = MetricsJson(entry);
+    if (entry.latest.at) s.rules = RulesJson(entry, *entry.latest.at);
+    s.scale_up = entry.latest.scale_up;
+    s.scale_down = entry.latest.scale_down;
+    s.last_reason = entry.latest.reason;
     if (entry.config) {
       s.min = entry.config->min;
       s.max = entry.config->max;

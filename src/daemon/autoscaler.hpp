@@ -81,9 +81,19 @@ class Autoscaler {
     std::string config_origin;
     std::vector<std::string> config_errors;
     bool paused = false;
-    rules::RuleHistory history;
     std::optional<TimePoint> last_change;
-    ServiceStatus last;  // metrics/rules/reason of the latest cycle
+    // Rule states in the rule set's declaration order; nullopt: never evaluated nor stored.
+    std::vector<std::optional<rules::RuleState>> rule_states;
+    // The rule set's slots, reused by every cycle (rules::RuleSet::EvaluateSlots).
+    std::vector<rules::Value> slots;
+    // What the latest cycle saw, turned into JSON only when asked (Snapshot, decisions).
+    struct Latest {
+      std::optional<TimePoint> at;
+      std::vector<std::optional<monitor::QueueMetrics>> metrics;  // by resource; nullopt: none
+      bool scale_up = false;
+      bool scale_down = false;
+      std::string reason;
+    } latest;
   };
   // A decision to apply, taken under mutex_ and applied without it.
   struct PendingChange {
@@ -97,13 +107,22 @@ class Autoscaler {
   };
 
   Entry Load(const orchestrator::ServiceInfo& info);
+  // Rule history by name (what the store keeps), and back: a reloaded config keeps the states
+  // of the rules it still has.
+  static rules::RuleHistory HistoryOf(const Entry& entry);
+  static void SetHistory(Entry& entry, const rules::RuleHistory& history);
+  // Carries what this process learnt of a service (history, last change, latest cycle) over to
+  // its reloaded entry.
+  static void CarryOver(Entry& from, Entry& to);
+  static nlohmann::json RulesJson(const Entry& entry, TimePoint now);
+  static nlohmann::json MetricsJson(const Entry& entry);
   void Track();  // REQUIRES: mutex_ held
   std::optional<PendingChange> Evaluate(Entry& entry,
                                         const std::map<std::string, monitor::QueueMetrics>& queues,
                                         TimePoint now);
-  // Evaluates the rules on fresh metrics, records changed rule states, sets the triggers.
-  void EvaluateRules(Entry& entry, const rules::MetricsSnapshot& snapshot, TimePoint now,
-                     scaling::DecisionInput& input, nlohmann::json& rules_json);
+  // Evaluates the rules on fresh metrics (entry.slots filled), records changed rule states,
+  // sets the triggers.
+  void EvaluateRules(Entry& entry, TimePoint now, scaling::DecisionInput& input);
   void Apply(const PendingChange& change, TimePoint now);
 
   orchestrator::Orchestrator& orchestrator_;

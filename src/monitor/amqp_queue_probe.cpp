@@ -3,8 +3,13 @@
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -20,6 +25,26 @@ constexpr std::size_t kMaxQueueNameBytes = 255;  // AMQP shortstr
 constexpr int kNotFound = 404;                   // AMQP reply code of a missing queue
 constexpr int kAccessRefused = 403;              // login refused
 constexpr int kNotAllowed = 530;  // vhost access refused, also when the vhost does not exist
+
+// A queue.declare-ok frame without its queue name: frame header 7, method id 4, name length 1,
+// message and consumer counts 8, frame end 1.
+constexpr int kDeclareOkFrameBytes = 21;
+// How long to let a batch's replies accumulate before reading them, and how many bytes at most
+// to wait for (the kernel caps SO_RCVLOWAT by the receive buffer).
+constexpr int kReplyCoalesceMs = 100;
+constexpr int kMaxReplyLowWater = 16 * 1024;
+
+// Waits until `bytes` can be read from `fd` or kReplyCoalesceMs passed, so the replies of a
+// pipelined batch are read in a few system calls instead of about one per reply (the broker
+// answers each declare on its own). Best effort: whatever happens, the reads that follow are
+// bounded by the RPC timeout.
+void AwaitBytes(int fd, int bytes) {
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) != 0) return;
+  pollfd readable{fd, POLLIN, 0};
+  poll(&readable, 1, kReplyCoalesceMs);
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+}
 
 timeval ToTimeval(Duration d) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -148,35 +173,122 @@ Status AmqpQueueProbe::OpenChannel() {
               Redact(Where() + ": channel.open: " + e.message, endpoint_.password));
 }
 
-Result<QueueCounts> AmqpQueueProbe::Declare(const std::string& queue) {
-  if (queue.empty() || queue.size() > kMaxQueueNameBytes) {
-    return Fail("invalid", "queue name `" + queue + "`: accepted are 1 to 255 bytes");
-  }
+Status AmqpQueueProbe::Ready() {
   if (!conn_) {
-    if (Status s = Connect(); !s) return Unexpected{s.error()};
+    if (Status s = Connect(); !s) return s;
   }
-  if (!channel_open_) {
-    if (Status s = OpenChannel(); !s) return Unexpected{s.error()};
+  if (!channel_open_) return OpenChannel();
+  return {};
+}
+
+Result<QueueCounts> AmqpQueueProbe::Declare(const std::string& queue) {
+  auto all = DeclareAll(std::span<const std::string>(&queue, 1));
+  if (!all) return Unexpected{all.error()};
+  return std::move(all->front());
+}
+
+Result<std::vector<Result<QueueCounts>>> AmqpQueueProbe::DeclareAll(
+    std::span<const std::string> queues) {
+  std::vector<Result<QueueCounts>> out(queues.size(), QueueCounts{});
+  // Queues missing at the previous call go last, in batches read without waiting for a whole
+  // batch of replies: a missing queue answers with a channel.close, not a declare-ok.
+  std::vector<std::size_t> present;
+  std::vector<std::size_t> missing;
+  present.reserve(queues.size());
+  for (std::size_t i = 0; i < queues.size(); ++i) {
+    if (queues[i].empty() || queues[i].size() > kMaxQueueNameBytes) {
+      out[i] = Fail("invalid", "queue name `" + queues[i] + "`: accepted are 1 to 255 bytes");
+    } else {
+      (missing_.contains(queues[i]) ? missing : present).push_back(i);
+    }
   }
-  amqp_bytes_t name;
-  name.len = queue.size();
-  name.bytes = const_cast<char*>(queue.data());  // librabbitmq only reads it
-  const amqp_queue_declare_ok_t* ok =
-      amqp_queue_declare(conn_, kChannel, name, /*passive=*/1, /*durable=*/0, /*exclusive=*/0,
-                         /*auto_delete=*/0, amqp_empty_table);
-  const amqp_rpc_reply_t reply = amqp_get_rpc_reply(conn_);
-  if (ok && reply.reply_type == AMQP_RESPONSE_NORMAL) {
-    QueueCounts counts{true, ok->message_count, ok->consumer_count};
-    amqp_maybe_release_buffers(conn_);
-    return counts;
+  for (const auto* group : {&present, &missing}) {
+    const bool expect_all = group == &present;
+    std::size_t next = 0;
+    while (next < group->size()) {
+      if (Status s = Ready(); !s) return Unexpected{s.error()};
+      const auto batch = std::span<const std::size_t>(*group).subspan(
+          next, std::min(kPipelineWindow, group->size() - next));
+      auto answered = DeclareBatch(queues, batch, expect_all, out);
+      if (!answered) return Unexpected{answered.error()};
+      // A closed channel dropped the declares written after the refused one: send them again.
+      next += *answered;
+    }
   }
-  bool broken = false;
-  Error e = FailedReply(conn_, reply, channel_open_, broken);
-  if (broken) Drop();
-  if (e.code == "not_found") return QueueCounts{};
-  if (e.code == "protocol") e.code = "unavailable";
-  return Fail(e.code, Redact(Where() + ": queue.declare of `" + queue + "`: " + e.message,
-                             endpoint_.password));
+  missing_.clear();
+  for (std::size_t i = 0; i < queues.size(); ++i) {
+    if (out[i] && !out[i]->exists) missing_.insert(queues[i]);
+  }
+  return out;
+}
+
+Result<std::size_t> AmqpQueueProbe::DeclareBatch(std::span<const std::string> queues,
+                                                 std::span<const std::size_t> batch,
+                                                 bool expect_all,
+                                                 std::vector<Result<QueueCounts>>& out) {
+  auto broken = [&](const std::string& what) -> Result<std::size_t> {
+    Drop();
+    return Fail("unavailable", Redact(Where() + ": queue.declare: " + what, endpoint_.password));
+  };
+  // TCP_CORK holds the frames back until the batch is written: one segment instead of one per
+  // queue (the socket has TCP_NODELAY set). Failing to set an option only costs system calls.
+  const int fd = amqp_get_sockfd(conn_);
+  int cork = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_CORK, &cork, sizeof cork);
+  int rc = AMQP_STATUS_OK;
+  int reply_bytes = 0;
+  for (std::size_t i : batch) {
+    amqp_queue_declare_t declare{};
+    declare.queue.len = queues[i].size();
+    declare.queue.bytes = const_cast<char*>(queues[i].data());  // librabbitmq only reads it
+    declare.passive = 1;
+    declare.arguments = amqp_empty_table;
+    rc = amqp_send_method(conn_, kChannel, AMQP_QUEUE_DECLARE_METHOD, &declare);
+    if (rc != AMQP_STATUS_OK) break;
+    reply_bytes += kDeclareOkFrameBytes + static_cast<int>(queues[i].size());
+  }
+  cork = 0;
+  setsockopt(fd, IPPROTO_TCP, TCP_CORK, &cork, sizeof cork);
+  if (rc != AMQP_STATUS_OK) return broken(amqp_error_string2(rc));
+  if (expect_all) AwaitBytes(fd, std::min(reply_bytes, kMaxReplyLowWater));
+
+  timeval timeout = ToTimeval(timeouts_.rpc);
+  std::size_t answered = 0;
+  while (answered < batch.size()) {
+    amqp_frame_t frame{};
+    rc = amqp_simple_wait_frame_noblock(conn_, &frame, &timeout);
+    if (rc != AMQP_STATUS_OK) return broken(amqp_error_string2(rc));
+    if (frame.frame_type != AMQP_FRAME_METHOD) return broken("unexpected frame in reply");
+    const amqp_method_t& method = frame.payload.method;
+    if (frame.channel == kChannel && method.id == AMQP_QUEUE_DECLARE_OK_METHOD) {
+      const auto* ok = static_cast<const amqp_queue_declare_ok_t*>(method.decoded);
+      out[batch[answered++]] = QueueCounts{true, ok->message_count, ok->consumer_count};
+      continue;
+    }
+    if (method.id != AMQP_CHANNEL_CLOSE_METHOD && method.id != AMQP_CONNECTION_CLOSE_METHOD) {
+      continue;  // e.g. connection.blocked: not an answer to a declare
+    }
+    amqp_rpc_reply_t reply{};
+    reply.reply_type = AMQP_RESPONSE_SERVER_EXCEPTION;
+    reply.reply = method;
+    bool connection_broken = false;
+    Error e = FailedReply(conn_, reply, channel_open_, connection_broken);
+    if (connection_broken) {
+      Drop();
+      return Fail(e.code == "auth" ? "auth" : "unavailable",
+                  Redact(Where() + ": queue.declare: " + e.message, endpoint_.password));
+    }
+    const std::size_t i = batch[answered++];
+    if (e.code == "not_found") {
+      out[i] = QueueCounts{};
+    } else {
+      out[i] = Fail(e.code, Redact(Where() + ": queue.declare of `" + queues[i] + "`: " + e.message,
+                                   endpoint_.password));
+    }
+    break;  // the broker ignores the rest of the batch until the channel is reopened
+  }
+  amqp_maybe_release_buffers(conn_);
+  return answered;
 }
 
 }  // namespace maiev::monitor

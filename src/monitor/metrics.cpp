@@ -77,17 +77,30 @@ QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
   return m;
 }
 
+rules::Value MetricValue(const QueueMetrics& metrics, std::size_t metric) {
+  // In rules::kMetricNames order.
+  static constexpr std::optional<double> QueueMetrics::*kNumbers[] = {
+      nullptr,
+      &QueueMetrics::waiting,
+      &QueueMetrics::latency,
+      &QueueMetrics::call_rate,
+      &QueueMetrics::exec_rate,
+      &QueueMetrics::rate,
+      &QueueMetrics::consumers,
+      &QueueMetrics::unacked,
+      &QueueMetrics::age,
+  };
+  static_assert(std::size(kNumbers) == rules::kMetricNames.size());
+  if (metric == 0) return metrics.exists ? rules::Value::Bool(*metrics.exists) : rules::Value{};
+  const std::optional<double>& number = metrics.*kNumbers[metric];
+  return number ? rules::Value::Number(*number) : rules::Value{};
+}
+
 rules::ResourceMetrics ToResourceMetrics(const QueueMetrics& metrics) {
   rules::ResourceMetrics out;
-  if (metrics.exists) out.emplace("exists", rules::Value::Bool(*metrics.exists));
-  const std::pair<const char*, const std::optional<double>*> numbers[] = {
-      {"waiting", &metrics.waiting},     {"latency", &metrics.latency},
-      {"call_rate", &metrics.call_rate}, {"exec_rate", &metrics.exec_rate},
-      {"rate", &metrics.rate},           {"consumers", &metrics.consumers},
-      {"unacked", &metrics.unacked},     {"age", &metrics.age},
-  };
-  for (const auto& [name, value] : numbers) {
-    if (*value) out.emplace(name, rules::Value::Number(**value));
+  for (std::size_t m = 0; m < rules::kMetricNames.size(); ++m) {
+    rules::Value value = MetricValue(metrics, m);
+    if (!value.is_null()) out.emplace(rules::kMetricNames[m], std::move(value));
   }
   return out;
 }

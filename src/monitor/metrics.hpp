@@ -86,4 +86,9 @@ QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
 // metric is left out of the map (the rules read it as null).
 rules::ResourceMetrics ToResourceMetrics(const QueueMetrics& metrics);
 
+// Metric rules::kMetricNames[metric] of `metrics`; null when missing. The allocation-free form of
+// ToResourceMetrics, for filling a rule set's slots (rules::RuleSet::MetricSlot).
+// REQUIRES: metric < rules::kMetricNames.size().
+rules::Value MetricValue(const QueueMetrics& metrics, std::size_t metric);
+
 }  // namespace maiev::monitor

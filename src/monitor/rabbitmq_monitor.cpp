@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <utility>
@@ -139,24 +140,25 @@ BrokerHealth RabbitMqMonitor::Health() const {
 
 Status RabbitMqMonitor::RunCountsCycle() {
   std::lock_guard probe_lock(probe_mutex_);
-  std::set<std::string> tracked;
+  std::vector<std::string> tracked;
   {
     std::lock_guard lock(mutex_);
-    tracked = tracked_;
+    tracked.assign(tracked_.begin(), tracked_.end());
   }
-  for (const std::string& queue : tracked) {
-    if (stopping_) break;
-    auto counts = probe_.Declare(queue);
-    const TimePoint at = clock_.Now();
+  if (tracked.empty() || stopping_) return {};
+  auto all = probe_.DeclareAll(tracked);
+  if (!all) return Unexpected{all.error()};
+  // The replies of one pipelined batch arrive within milliseconds: one timestamp serves them all.
+  const TimePoint at = clock_.Now();
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < tracked.size(); ++i) {
+    const auto& counts = (*all)[i];
     if (!counts) {
-      if (counts.error().code == "unavailable" || counts.error().code == "auth") {
-        return Unexpected{counts.error()};
-      }
-      spdlog::debug("monitor: no AMQP counts for queue `{}`: {}", queue, counts.error().message);
+      spdlog::debug("monitor: no AMQP counts for queue `{}`: {}", tracked[i],
+                    counts.error().message);
       continue;
     }
-    std::lock_guard lock(mutex_);
-    auto it = samples_.find(queue);
+    auto it = samples_.find(tracked[i]);
     if (it == samples_.end()) continue;  // untracked meanwhile
     it->second.counts = CountsSample{at, counts->exists, counts->waiting, counts->consumers};
   }
@@ -204,9 +206,15 @@ void RabbitMqMonitor::StatsLoop() {
 void RabbitMqMonitor::Loop(const std::function<Status()>& cycle, Duration interval) {
   int failures = 0;
   while (!stopping_) {
+    // Cycles start `interval` apart (not `interval` after the previous one ended), so a sample
+    // is never older than the interval plus one cycle.
+    const auto started = std::chrono::steady_clock::now();
     const Status s = cycle();
     failures = s ? 0 : failures + 1;
-    if (!WaitFor(s ? interval : config_.backoff.Delay(failures))) return;
+    const Duration took = std::chrono::steady_clock::now() - started;
+    const Duration wait =
+        s ? std::max(Duration::zero(), interval - took) : config_.backoff.Delay(failures);
+    if (!WaitFor(wait)) return;
   }
 }
 

@@ -5,12 +5,14 @@
 // distance to its target: the fewest steps in its own versions where a step from v to w needs
 // every linked service to have a version fitting both. Services that must move are split into
 // independent groups (a requirement met by every version its target may take links nothing),
-// planned one after the other. Within a group, direct moves to the target are tried first when
-// the distances allow them (one step per service meets the lower bound, so it is shortest): a
-// topological sort of pairwise precedences when only binary requirements link the group, else
-// a depth-first search. Otherwise A* over phases (never a downgrade, never past the target) with
-// the sum of the distances as heuristic — admissible and consistent, since a step moves one
-// service along one relaxed edge — finds a shortest path or proves there is none.
+// planned one after the other. From a consistent phase a group is planned by PlanByRoutes
+// (route_search.hpp): routes per service, an order of their moves found by precedences, and
+// exact plans of small projections (patterns) where the moves conflict; a plan it finds has as
+// many steps as the patterns' lower bound, so it is shortest. From an inconsistent running phase
+// (one group), direct moves are tried first when the distances allow them (one step per service
+// meets the lower bound), else A* over phases (never a downgrade, never past the target) with the
+// sum of the distances as heuristic — admissible and consistent, since a step moves one service
+// along one relaxed edge — finds a shortest path or proves there is none.
 #include <algorithm>
 #include <deque>
 #include <numeric>
@@ -21,12 +23,15 @@
 #include <unordered_set>
 
 #include "solver/explain.hpp"
+#include "solver/route_search.hpp"
 #include "solver/solver.hpp"
 
 namespace maiev::solver {
 namespace {
 
 constexpr int kUnreachable = 1 << 20;  // a relaxed distance: no path at all
+// Phases a search may visit only to explain why there is no plan.
+constexpr std::uint64_t kExplainStates = 2'000;
 
 class Planner {
  public:
@@ -48,12 +53,8 @@ class Planner {
       std::vector<Step> steps;
       group_ = group;
       explored_ = 0;
-      // A plan of direct moves has one step per service: impossible when one needs two.
-      const bool direct_possible = Bound(group) <= static_cast<long>(group.size());
-      const Ordering ordering = direct_possible ? Order(group, steps) : Ordering::kNone;
-      const bool found = ordering == Ordering::kFound ||
-                         (ordering == Ordering::kNotApplicable && Direct(group, steps)) ||
-                         (!limit_hit_ && AStar(group, steps));
+      const bool found =
+          start_consistent_ ? ByRoutes(group, steps) : FromInconsistent(group, steps);
       if (limit_hit_) return Unexpected<Failure>{LimitFailure()};
       if (!found) return Unexpected<Failure>{Blocked()};
       for (const Step& step : steps) phase_[step.service] = step.to;
@@ -63,6 +64,64 @@ class Planner {
   }
 
  private:
+  // From a consistent phase: the exact search over routes (route_search.hpp). On success the
+  // plan is replayed step by step as a safeguard; a phase it would break is a defect.
+  bool ByRoutes(const std::vector<int>& group, std::vector<Step>& steps) {
+    RouteInput input;
+    input.phase = phase_;
+    input.group = group;
+    input.max_states = limits_.max_states;
+    for (const int s : group) {
+      std::vector<int> values = candidates_[s];  // ascending rank: the target first
+      values.push_back(phase_[s]);
+      const int size = static_cast<int>(values.size());
+      std::vector<char> may_step(static_cast<std::size_t>(size) * size, 0);
+      for (int i = 1; i < size; ++i) {
+        for (int j = 0; j < i; ++j) may_step[i * size + j] = MayStep(s, values[i], values[j]);
+      }
+      input.values.push_back(std::move(values));
+      input.may_step.push_back(std::move(may_step));
+    }
+    const RouteOutcome outcome = PlanByRoutes(p_, input);
+    route_nodes_ = outcome.nodes;
+    route_bound_ = outcome.lower_bound;
+    route_pattern_ = outcome.pattern;
+    switch (outcome.kind) {
+      case RouteOutcome::Kind::kPlan:
+        steps = outcome.steps;
+        return Replays(steps);
+      case RouteOutcome::Kind::kLimit:
+        limit_hit_ = true;
+        return false;
+      case RouteOutcome::Kind::kNoPlan:
+        break;
+    }
+    // No plan: a short search only to say how far one gets (Blocked()).
+    state_cap_ = std::min<std::uint64_t>(state_cap_, kExplainStates);
+    std::vector<Step> ignored;
+    Direct(group, ignored);
+    limit_hit_ = false;
+    return false;
+  }
+
+  bool Replays(const std::vector<Step>& steps) const {
+    std::vector<int> x = phase_;
+    for (const Step& step : steps) {
+      if (x[step.service] != step.from) return false;
+      x[step.service] = step.to;
+      if (Violation(x, step.service, false) >= 0) return false;
+    }
+    return std::all_of(group_.begin(), group_.end(), [&](int s) { return x[s] == target_[s]; });
+  }
+
+  // The running phase breaks a requirement (one group): direct moves when the distances allow
+  // them, else A* over phases.
+  bool FromInconsistent(const std::vector<int>& group, std::vector<Step>& steps) {
+    // A plan of direct moves has one step per service: impossible when one needs two.
+    const bool direct_possible = Bound(group) <= static_cast<long>(group.size());
+    return (direct_possible && Direct(group, steps)) || (!limit_hit_ && AStar(group, steps));
+  }
+
   int Remaining(const std::vector<int>& x) const {
     int count = 0;
     for (int s = 0; s < n_; ++s) count += x[s] != target_[s] ? 1 : 0;
@@ -345,92 +404,8 @@ class Planner {
   }
 
   bool TooMany(std::size_t states) {
-    if (states > limits_.max_states) limit_hit_ = true;
+    if (states > state_cap_) limit_hit_ = true;
     return limit_hit_;
-  }
-
-  enum class Ordering { kFound, kNone, kNotApplicable };
-
-  // Whether a general requirement of a version that may run during the plan involves two or
-  // more services that move.
-  bool LinksSeveralMoving() const {
-    for (int s = 0; s < n_; ++s) {
-      for (const int rank : {phase_[s], target_[s]}) {
-        if (rank == kAbsent) continue;
-        for (int c : p_.ConstraintsOf(s, rank)) {
-          const Constraint& con = p_.constraints()[c];
-          if (con.kind != ConstraintKind::kGeneral) continue;
-          int moving = 0;
-          for (int t : con.services) moving += phase_[t] != target_[t] ? 1 : 0;
-          if (moving >= 2) return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  // When only pairwise (binary) requirements link the group's services and the start is
-  // consistent, a phase where each service is at its start or its target is consistent iff
-  // every pair is, so a plan of direct moves exists iff "s must move before t" has an order:
-  // a topological sort finds it (kFound) or proves there is none (kNone).
-  Ordering Order(const std::vector<int>& group, std::vector<Step>& steps) const {
-    if (!start_consistent_ || LinksSeveralMoving()) return Ordering::kNotApplicable;
-    const int k = static_cast<int>(group.size());
-    std::unordered_map<int, int> position;
-    for (int i = 0; i < k; ++i) position[group[i]] = i;
-    // may_precede[i][j]: phase with i at target and j at start is consistent for the pair.
-    std::vector<std::vector<char>> may_precede(k, std::vector<char>(k, 1));
-    for (int i = 0; i < k; ++i) {
-      const int s = group[i];
-      for (const int rank : {target_[s], phase_[s]}) {
-        if (rank == kAbsent) continue;
-        const bool at_target = rank == target_[s];
-        for (int c : p_.ConstraintsOf(s, rank)) {
-          const Constraint& con = p_.constraints()[c];
-          if (con.kind != ConstraintKind::kBinary) continue;
-          auto it = position.find(con.target);
-          if (it == position.end()) continue;
-          const int t = con.target;
-          // The other service is at its start when s is at target, and vice versa.
-          const int other = at_target ? phase_[t] : target_[t];
-          const bool met =
-              other == kAbsent ? con.holds_without_target : TestBit(con.support, other);
-          if (met) continue;
-          if (at_target) {
-            may_precede[i][it->second] = 0;
-          } else {
-            may_precede[it->second][i] = 0;
-          }
-        }
-      }
-    }
-    // Edge j → i when i may not precede j.
-    std::vector<std::vector<int>> after(k);
-    std::vector<int> indegree(k, 0);
-    for (int i = 0; i < k; ++i) {
-      for (int j = 0; j < k; ++j) {
-        if (i == j || may_precede[i][j]) continue;
-        if (!may_precede[j][i]) return Ordering::kNone;
-        after[j].push_back(i);
-        ++indegree[i];
-      }
-    }
-    std::priority_queue<int, std::vector<int>, std::greater<>> ready;  // catalog order first
-    for (int i = 0; i < k; ++i) {
-      if (indegree[i] == 0) ready.push(i);
-    }
-    std::vector<Step> order;
-    while (!ready.empty()) {
-      const int i = ready.top();
-      ready.pop();
-      order.push_back(Step{group[i], phase_[group[i]], target_[group[i]]});
-      for (int j : after[i]) {
-        if (--indegree[j] == 0) ready.push(j);
-      }
-    }
-    if (static_cast<int>(order.size()) != k) return Ordering::kNone;
-    steps = std::move(order);
-    return Ordering::kFound;
   }
 
   // Depth-first over "move a service straight to its target", phases remembered by the set of
@@ -656,19 +631,30 @@ class Planner {
   }
 
   Failure LimitFailure() const {
-    std::string names;
     constexpr std::size_t kNamesShown = 8;
-    for (std::size_t i = 0; i < group_.size() && i < kNamesShown; ++i) {
-      names += (i == 0 ? "" : ", ") + p_.service(group_[i]).name;
+    auto names = [&](const std::vector<int>& services) {
+      std::string text;
+      for (std::size_t i = 0; i < services.size() && i < kNamesShown; ++i) {
+        text += (i == 0 ? "" : ", ") + p_.service(services[i]).name;
+      }
+      if (services.size() > kNamesShown) text += ", …";
+      return text;
+    };
+    std::string message = "the search for an upgrade path of " + std::to_string(group_.size()) +
+                          " linked services (" + names(group_) + ") gave up: ";
+    if (!start_consistent_) {
+      message += std::to_string(limits_.max_states) + " phases kept, " + std::to_string(explored_) +
+                 " explored, at least " + std::to_string(Bound(group_)) + " steps needed";
+    } else {
+      message += std::to_string(route_nodes_) + " route assignments checked";
+      if (!route_pattern_.empty()) {
+        message += ", over " + std::to_string(limits_.max_states) + " phases kept planning the " +
+                   std::to_string(route_pattern_.size()) + " services whose moves conflict (" +
+                   names(route_pattern_) + ")";
+      }
+      message += ", at least " + std::to_string(route_bound_) + " steps needed";
     }
-    if (group_.size() > kNamesShown) names += ", …";
-    return Failure{"limit",
-                   "the search for an upgrade path of " + std::to_string(group_.size()) +
-                       " linked services (" + names +
-                       ") gave up: " + std::to_string(limits_.max_states) + " phases kept, " +
-                       std::to_string(explored_) + " explored, at least " +
-                       std::to_string(Bound(group_)) + " steps needed",
-                   BlockedSteps()};
+    return Failure{"limit", message, BlockedSteps()};
   }
 
   const Problem& p_;
@@ -684,6 +670,11 @@ class Planner {
   std::uint64_t explored_ = 0;                             // phases expanded for group_
   bool start_consistent_ = true;
   bool limit_hit_ = false;
+  std::uint64_t state_cap_ = limits_.max_states;  // for Direct and AStar
+  std::uint64_t route_nodes_ = 0;                 // route assignments checked (ByRoutes)
+  int route_bound_ = 0;
+  std::vector<int> route_pattern_;  // the pattern whose projection gave up (ByRoutes) // steps
+                                    // proved needed (ByRoutes)
   std::vector<int> best_phase_;
   int best_remaining_ = 0;
 };

@@ -117,9 +117,9 @@ TEST(PlanUpgrade, PlansIndependentServicesOneStepEach) {
   for (int i = 0; i < kServices; ++i) {
     const std::string n = "s" + std::to_string(i);
     const std::string next = "s" + std::to_string((i + 1) % kServices);
-    json += (i ? "," : "") + std::string("{\"name\": \"") + n + "\", \"versions\": {" +
-            "\"1\": {\"provide\": {\"" + n + ":v\": 1}}, \"2\": {\"provide\": {\"" + n +
-            ":v\": 2}, \"require\": [\"" + next + ":v >= 1\"]}}}";
+    json += (i ? "," : "") + std::string(R"({"name": ")") + n + R"(", "versions": {)" +
+            R"("1": {"provide": {")" + n + R"(:v": 1}}, "2": {"provide": {")" + n +
+            R"(:v": 2}, "require": [")" + next + R"(:v >= 1"]}}})";
     running[n] = "1";
   }
   json += "]";
@@ -129,9 +129,55 @@ TEST(PlanUpgrade, PlansIndependentServicesOneStepEach) {
   EXPECT_EQ(plan->size(), static_cast<std::size_t>(kServices));
 }
 
+// a 2 needs c 2, b 2 needs a 2, c 2 needs b 2: direct moves would have to go c, a, b, c.
+// Every direct step passes the pairwise test, so only the search sees the cycle.
+constexpr std::string_view kCycle = R"([
+    {"name": "a", "versions": {"1": {"provide": {"a:v": 1}},
+                               "2": {"provide": {"a:v": 2}, "require": ["c:v >= 2"]}}},
+    {"name": "b", "versions": {"1": {"provide": {"b:v": 1}},
+                               "2": {"provide": {"b:v": 2}, "require": ["a:v >= 2"]}}},
+    {"name": "c", "versions": {"1": {"provide": {"c:v": 1}},
+                               "2": {"provide": {"c:v": 2}, "require": ["b:v >= 2"]}}}])";
+
+// kCycle with a 1.5: a's api level 2 without a's requirement, a way out of the cycle.
+std::string CycleWithABridge() {
+  std::string json(kCycle);
+  const std::string first = R"("1": {"provide": {"a:v": 1}},)";
+  json.insert(json.find(first) + first.size(), R"( "1.5": {"provide": {"a:v": 2}},)");
+  return json;
+}
+
+TEST(PlanUpgrade, BreaksACycleOfDirectMovesWithAnIntermediateVersion) {
+  const Problem p = BuildOk(CycleWithABridge(), {{"a", "1"}, {"b", "1"}, {"c", "1"}});
+  auto plan = PlanUpgrade(p, TargetOf(p));
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(Steps(p, *plan), (std::vector<std::string>{"a 1→1.5", "b 1→2", "c 1→2", "a 1.5→2"}));
+}
+
+TEST(PlanUpgrade, ProvesThereIsNoPlanWhenACycleCannotBeBroken) {
+  const Problem p = BuildOk(kCycle, {{"a", "1"}, {"b", "1"}, {"c", "1"}});
+  auto plan = PlanUpgrade(p, TargetOf(p));
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().code, "no_plan");
+  EXPECT_THAT(plan.error().reasons,
+              ::testing::Contains("upgrading b 1 → 2 is blocked: b 2 requires `a:v >= 2`, not "
+                                  "met while a 1 runs"));
+}
+
 TEST(PlanUpgrade, GivesUpAtTheStateLimitAndSaysSo) {
+  const Problem p = BuildOk(CycleWithABridge(), {{"a", "1"}, {"b", "1"}, {"c", "1"}});
+  auto plan = PlanUpgrade(p, TargetOf(p), PlanLimits{1});
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().code, "limit");
+  EXPECT_THAT(plan.error().message, HasSubstr("3 linked services (a, b, c)"));
+  EXPECT_THAT(plan.error().message, HasSubstr("planning the 3 services whose moves conflict"));
+  EXPECT_THAT(plan.error().message, HasSubstr("at least 3 steps needed"));
+}
+
+TEST(PlanUpgrade, GivesUpAtTheStateLimitFromAnInconsistentPhaseToo) {
+  // a 1 needs b 2, which does not run: the start breaks a requirement.
   const Problem p = BuildOk(R"([
-    {"name": "a", "versions": {"1": {"require": ["b:v < 3"]},
+    {"name": "a", "versions": {"1": {"require": ["b:v >= 2"]},
                                "2": {"require": ["b:v >= 1"]},
                                "3": {"require": ["b:v >= 3"]}}},
     {"name": "b", "versions": {"1": {"provide": {"b:v": 1}},
@@ -140,6 +186,7 @@ TEST(PlanUpgrade, GivesUpAtTheStateLimitAndSaysSo) {
   auto plan = PlanUpgrade(p, TargetOf(p), PlanLimits{1});
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.error().code, "limit");
+  EXPECT_THAT(plan.error().message, HasSubstr("phases kept"));
 }
 
 }  // namespace

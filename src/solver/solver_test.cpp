@@ -621,5 +621,86 @@ TEST(SolveProperty, MatchesBruteForceOnThousandsOfRandomCatalogs) {
   EXPECT_GT(unplannable, 0);
 }
 
+// Layered catalogs like the benchmark's, small enough for the brute force: requirements point to
+// services listed earlier, api levels rise with the version, and upper bounds (breaking changes)
+// and `or` over two services make direct moves form cycles that intermediate versions break —
+// the cases where the planner's conflicts and projections do the work.
+std::string RandomLayeredCatalog(std::mt19937& rng, std::map<std::string, std::string>& running) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int n = pick(3, 6);
+  auto name = [](int s) { return "s" + std::to_string(s); };
+  nlohmann::json catalog = nlohmann::json::array();
+  for (int s = 0; s < n; ++s) {
+    const int m = pick(2, 4);
+    std::vector<int> deps;
+    for (int d = 0; d < s; ++d) {
+      if (pick(0, 2) != 0) deps.push_back(d);
+    }
+    nlohmann::json versions = nlohmann::json::object();
+    for (int k = 0; k < m; ++k) {
+      nlohmann::json require = nlohmann::json::array();
+      for (int q = deps.empty() ? 0 : pick(0, 2); q > 0; --q) {
+        const std::string d = name(deps[pick(0, static_cast<int>(deps.size()) - 1)]);
+        const int level = std::max(0, k - pick(0, 1));
+        switch (pick(0, 5)) {
+          case 0:
+            require.push_back(d + ":api < " + std::to_string(k + pick(1, 2)));
+            break;
+          case 1:
+            require.push_back(d + ":api >= " + std::to_string(level) + " or " + name(deps[0]) +
+                              ":api >= " + std::to_string(level + 1));
+            break;
+          default:
+            require.push_back(d + ":api >= " + std::to_string(level));
+        }
+      }
+      versions[std::to_string(k + 1) + ".0"] = {{"provide", {{name(s) + ":api", k}}},
+                                                {"require", require}};
+    }
+    catalog.push_back({{"name", name(s)}, {"versions", versions}});
+    running[name(s)] = std::to_string(pick(1, (m + 1) / 2)) + ".0";
+  }
+  return catalog.dump();
+}
+
+constexpr int kLayeredCases = 1500;
+
+TEST(SolveProperty, PlansMatchBruteForceOnLayeredCatalogsWithBreakingChanges) {
+  std::mt19937 rng(kPropertySeed + 1);
+  int consistent = 0, planned = 0, with_intermediates = 0, unplannable = 0;
+  for (int i = 0; i < kLayeredCases; ++i) {
+    std::map<std::string, std::string> running;
+    const std::string json = RandomLayeredCatalog(rng, running);
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + json);
+    Case c = Make(json, running);
+    const Problem p = BuildOk(c);
+    std::vector<int> start;
+    for (const auto& service : p.services()) start.push_back(service.running);
+    consistent += p.Consistent(start, false) ? 1 : 0;
+    const BruteForce brute(c.catalog, running, {});
+    const auto solution = Solve(p);
+    ASSERT_EQ(solution.ok(), brute.Solve().has_value());
+    if (!solution.ok()) continue;
+    const auto plan = PlanUpgrade(p, solution->ranks);
+    const auto shortest = brute.ShortestPlan(solution->ranks);
+    ASSERT_EQ(plan.ok(), shortest.has_value()) << (plan.ok() ? "" : ReasonsOf(plan.error()));
+    if (!plan.ok()) {
+      ++unplannable;
+      EXPECT_EQ(plan.error().code, "no_plan");
+      continue;
+    }
+    ++planned;
+    ASSERT_EQ(static_cast<int>(plan->size()), *shortest);
+    ASSERT_TRUE(brute.ValidPlan(*plan, solution->ranks));
+    int moving = 0;
+    for (std::size_t s = 0; s < start.size(); ++s) moving += start[s] != solution->ranks[s];
+    with_intermediates += static_cast<int>(plan->size()) > moving ? 1 : 0;
+  }
+  EXPECT_GT(consistent, kLayeredCases / 4);
+  EXPECT_GT(planned, kLayeredCases / 4);
+  EXPECT_GT(with_intermediates, kLayeredCases / 50);
+  EXPECT_GT(unplannable, kLayeredCases / 50);
+}
+
 }  // namespace
 }  // namespace maiev::solver
