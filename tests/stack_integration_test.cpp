@@ -14,60 +14,16 @@
 #include <string>
 #include <thread>
 
+#include "support/stack_test_support.hpp"
+
 namespace {
 
+using namespace maiev::stack_testing;
 using std::chrono::seconds;
 
 constexpr seconds kConvergeDeadline{60};
 constexpr seconds kDrainDeadline{60};
-constexpr std::chrono::milliseconds kPollInterval{500};
 constexpr int kBurst = 300;
-constexpr const char* kWorkerImage = "127.0.0.1:5000/maiev-worker:worker-1.0.0";
-constexpr const char* kManagementUrl = "http://127.0.0.1:15672";
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult Shell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string StackDir() {
-  const char* dir = std::getenv("MAIEV_STACK_DIR");
-  return dir != nullptr && *dir != '\0' ? dir : "/tmp/maiev-stack";
-}
-
-std::string Docker() { return "docker -H unix://" + StackDir() + "/docker.sock "; }
-
-std::string Management(const std::string& path, const std::string& method = "GET") {
-  return Shell("curl -fsS --max-time 5 -u guest:guest -X " + method + " '" + kManagementUrl + path +
-               "'")
-      .output;
-}
-
-// Polls `condition` until it holds or `deadline` passes.
-bool Eventually(seconds deadline, const std::function<bool()>& condition) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(kPollInterval);
-  }
-  return true;
-}
-
-nlohmann::json QueueInfo(const std::string& queue) {
-  return nlohmann::json::parse(Management("/api/queues/%2F/" + queue), nullptr,
-                               /*allow_exceptions=*/false);
-}
 
 // A swarm service removed when the test ends, whatever its outcome.
 class ScopedService {
@@ -140,7 +96,7 @@ TEST(Stack, WorkerImageLabelAndScaleInfoCarryTheSameScaleConfig) {
 
 TEST(Stack, HostNetworkWorkerServiceConvergesAndDrainsABurst) {
   const std::string queue = "maiev-smoke-" + std::to_string(getpid());
-  Management("/api/queues/%2F/" + queue, "DELETE");
+  Management("DELETE", "/api/queues/%2F/" + queue);
   ScopedService service(queue);
   const CommandResult created =
       Shell(Docker() + "service create -d --name " + service.name() +
@@ -173,7 +129,7 @@ TEST(Stack, HostNetworkWorkerServiceConvergesAndDrainsABurst) {
     return info.value("messages_ready", -1) == 0 && info.contains("message_stats") &&
            info["message_stats"].value("ack", 0) >= kBurst;
   })) << info.dump();
-  Management("/api/queues/%2F/" + queue, "DELETE");
+  Management("DELETE", "/api/queues/%2F/" + queue);
 }
 
 }  // namespace

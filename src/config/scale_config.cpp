@@ -16,9 +16,7 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kRabbitMqMonitorer = "monitorer_rabbitmq";
-constexpr std::string_view kRulesNamespace = "rules";  // `rules:NAME` in expressions
-constexpr std::string_view kSinceAttribute = "since";  // `rules:NAME:since`
-constexpr size_t kMaxShownValueChars = 40;             // "got ..." excerpts in messages
+constexpr size_t kMaxShownValueChars = 40;  // "got ..." excerpts in messages
 // Names a resource or rule may not take: the rules namespace and the language's keywords.
 constexpr std::array<std::string_view, 7> kReservedNames = {"rules", "and",  "or",   "not",
                                                             "in",    "true", "false"};
@@ -51,10 +49,6 @@ bool IsIdentifier(std::string_view s) {
   return true;
 }
 
-bool IsBlank(std::string_view text) {
-  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
-
 // Integral JSON number (an integral float such as 3.0 is accepted) within [0, INT_MAX].
 std::optional<int> AsCount(const json& j) {
   if (j.is_number_unsigned()) {
@@ -76,51 +70,6 @@ std::optional<int> AsCount(const json& j) {
   }
   return std::nullopt;
 }
-
-// Resolves names in scale expressions: `RES`, `RES:METRIC`, `rules:NAME`, `rules:NAME:since`.
-// Mirrors RuleSet's name resolution so that every expression's error can be reported, not just
-// the first; RuleSet::Compile stays authoritative.
-class ScaleBinder final : public rules::Binder {
- public:
-  ScaleBinder(const std::set<std::string, std::less<>>& resources,
-              const std::set<std::string, std::less<>>& rule_names)
-      : resources_(resources), rule_names_(rule_names) {}
-
-  Result<rules::Binding, std::string> Bind(const rules::Reference& ref) override {
-    const auto& seg = ref.segments;
-    if (!seg.empty() && seg[0] == kRulesNamespace) return BindRule(ref);
-    if (seg.empty() || !resources_.contains(seg[0])) {
-      return Unexpected{"unknown resource " + Quoted(seg.empty() ? "" : seg[0])};
-    }
-    if (seg.size() == 1) return Next(rules::SlotType::kValue);
-    const std::string metric = ref.Text().substr(seg[0].size() + 1);
-    for (std::string_view known : rules::kMetricNames) {
-      if (known == metric) return Next(rules::SlotType::kValue);
-    }
-    return Unexpected{"unknown metric " + Quoted(metric) + " of resource " + Quoted(seg[0])};
-  }
-
- private:
-  Result<rules::Binding, std::string> BindRule(const rules::Reference& ref) {
-    const auto& seg = ref.segments;
-    if (seg.size() < 2) {
-      return Unexpected{
-          std::string("`rules` needs a rule name: `rules:NAME` or `rules:NAME:since`")};
-    }
-    if (!rule_names_.contains(seg[1])) return Unexpected{"unknown rule " + Quoted(seg[1])};
-    if (seg.size() == 2) return Next(rules::SlotType::kValue);
-    if (seg.size() == 3 && seg[2] == kSinceAttribute) return Next(rules::SlotType::kDuration);
-    return Unexpected{"unknown property " +
-                      Quoted(ref.Text().substr(seg[0].size() + seg[1].size() + 2)) + " of rule " +
-                      Quoted(seg[1]) + "; accepted: `since`"};
-  }
-
-  rules::Binding Next(rules::SlotType type) { return rules::Binding{next_slot_++, type}; }
-
-  const std::set<std::string, std::less<>>& resources_;
-  const std::set<std::string, std::less<>>& rule_names_;
-  uint32_t next_slot_ = 0;
-};
 
 // Collects every problem of one document; each Parse* method reads one part of it.
 class Parser {
@@ -151,7 +100,6 @@ class Parser {
                                       std::string_view what, const std::string& list,
                                       std::map<std::string, size_t, std::less<>>& first_index,
                                       size_t index);
-  void CheckExpression(const std::string& text, const std::string& field, rules::Binder& binder);
   Dependencies ParseDependencies(const json& j, const std::string& field);
   ScalingPolicy ParsePolicy(const json& j, const std::string& field,
                             const std::optional<ScaleRules>& scale, bool scale_declared);
@@ -288,17 +236,10 @@ std::optional<ScaleRules> Parser::ParseScale(const json& j, const std::string& f
   }
 
   // Every expression is checked, so that all their errors are reported at once.
-  std::set<std::string, std::less<>> resource_names;
-  std::set<std::string, std::less<>> rule_names;
-  for (const auto& r : resources) resource_names.insert(r.name);
-  for (const auto& r : rule_decls) rule_names.insert(r.name);
-  ScaleBinder binder(resource_names, rule_names);
-  for (size_t i = 0; i < rule_decls.size(); ++i) {
-    CheckExpression(rule_decls[i].expression, Join(Index(Join(field, "rules"), i), "expression"),
-                    binder);
-  }
-  for (int i = 0; i < 2; ++i) {
-    if (!IsBlank(triggers[i])) CheckExpression(triggers[i], Join(field, trigger_keys[i]), binder);
+  for (const rules::RuleSetError& e :
+       rules::RuleSet::CheckExpressions(resources, rule_decls, triggers[0], triggers[1])) {
+    Error(Join(field, e.field),
+          "col " + std::to_string(e.diagnostic.column) + ": " + e.diagnostic.message);
   }
   if (errors_.size() != errors_before) return std::nullopt;
 
@@ -403,15 +344,6 @@ std::vector<rules::RuleDecl> Parser::ParseRules(const json& j, const std::string
     out.push_back(std::move(decl));
   }
   return out;
-}
-
-void Parser::CheckExpression(const std::string& text, const std::string& field,
-                             rules::Binder& binder) {
-  if (text.empty()) return;  // already reported, or a trigger meaning "never"
-  auto compiled = rules::Expression::Compile(text, binder);
-  if (compiled.ok()) return;
-  const auto& d = compiled.error();
-  Error(field, "col " + std::to_string(d.column) + ": " + d.message);
 }
 
 Dependencies Parser::ParseDependencies(const json& j, const std::string& field) {

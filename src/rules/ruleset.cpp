@@ -179,6 +179,26 @@ Result<RuleSet, RuleSetError> RuleSet::Compile(std::vector<ResourceDecl> resourc
   return RuleSet(std::move(impl));
 }
 
+std::vector<RuleSetError> RuleSet::CheckExpressions(const std::vector<ResourceDecl>& resources,
+                                                    const std::vector<RuleDecl>& rules,
+                                                    std::string_view scale_up,
+                                                    std::string_view scale_down) {
+  std::vector<RuleSetError> errors;
+  RuleSetBinder binder(resources, rules);
+  auto check = [&](std::string_view text, std::string field) {
+    auto expression = Expression::Compile(text, binder);
+    if (!expression.ok()) errors.push_back(RuleSetError{std::move(field), expression.error()});
+  };
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (!rules[i].expression.empty()) {
+      check(rules[i].expression, "rules[" + std::to_string(i) + "].expression");
+    }
+  }
+  if (!IsBlank(scale_up)) check(scale_up, "scale_up");
+  if (!IsBlank(scale_down)) check(scale_down, "scale_down");
+  return errors;
+}
+
 RuleSet::RuleSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RuleSet::RuleSet(RuleSet&&) noexcept = default;
 RuleSet& RuleSet::operator=(RuleSet&&) noexcept = default;

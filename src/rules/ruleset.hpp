@@ -74,6 +74,15 @@ class RuleSet {
                                                std::vector<RuleDecl> rules, std::string scale_up,
                                                std::string scale_down);
 
+  // Compiles every expression against the declared names and returns every error, not just the
+  // first, for callers that report all problems of a document at once. Does not check the names
+  // themselves (Compile does; a duplicate name binds to its first declaration). Blank triggers
+  // mean "never" and empty rule expressions are skipped (the caller reports them).
+  static std::vector<RuleSetError> CheckExpressions(const std::vector<ResourceDecl>& resources,
+                                                    const std::vector<RuleDecl>& rules,
+                                                    std::string_view scale_up,
+                                                    std::string_view scale_down);
+
   RuleSet(RuleSet&&) noexcept;
   RuleSet& operator=(RuleSet&&) noexcept;
   ~RuleSet();

@@ -35,6 +35,21 @@ TEST(RuleSetCompile, TriggerErrorsNameTheirField) {
   EXPECT_EQ(down.diagnostic.message, "unknown resource `x`");
 }
 
+TEST(RuleSetCheckExpressions, ReportsEveryErrorWhereCompileStopsAtTheFirst) {
+  const std::vector<RuleDecl> rules = {
+      {"a", "rmq:waiting > 0"}, {"b", "rmq:nope"}, {"c", ""}, {"d", "rules:zz"}};
+  const std::vector<RuleSetError> errors =
+      RuleSet::CheckExpressions(kRmq, rules, "rules:a and (", "  ");
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].ToString(),
+            "rules[1].expression: col 1: unknown metric `nope` of resource "
+            "`rmq`");
+  EXPECT_EQ(errors[1].ToString(), "rules[3].expression: col 1: unknown rule `zz`");
+  EXPECT_EQ(errors[2].field, "scale_up");
+  EXPECT_EQ(CompileError(kRmq, rules, "rules:a and (").ToString(), errors[0].ToString());
+  EXPECT_TRUE(RuleSet::CheckExpressions(kRmq, {{"a", "rmq"}}, "rules:a", "").empty());
+}
+
 TEST(RuleSetCompile, RuleNamesMustBeIdentifiers) {
   for (const char* name : {"", "1st", "has-dash", "a:b", "sp ace"}) {
     RuleSetError error = CompileError(kRmq, {{"ok", "rmq"}, {name, "rmq"}});

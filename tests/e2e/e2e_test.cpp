@@ -31,21 +31,21 @@
 #include <utility>
 #include <vector>
 
+#include "support/stack_test_support.hpp"
+
 extern char** environ;
 
 namespace {
 
+using namespace maiev::stack_testing;
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr const char* kWorkerImage = "127.0.0.1:5000/maiev-worker:worker-1.0.0";
 // An image with neither a scale-config label nor a working scale_info (built by the test).
 constexpr const char* kPlainImage = "maiev-e2e-plain:1";
-constexpr const char* kManagementUrl = "http://127.0.0.1:15672";
 
-constexpr milliseconds kPollInterval{250};
 constexpr milliseconds kSampleInterval{200};
 constexpr seconds kHttpTimeout{3};
 constexpr seconds kMaievStartDeadline{30};
@@ -57,49 +57,10 @@ constexpr seconds kServiceStopDeadline{20};
 // ---------------------------------------------------------------------------------------------
 // Processes and shell commands
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult Shell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string Quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string StackDir() {
-  const char* dir = std::getenv("MAIEV_STACK_DIR");
-  return dir != nullptr && *dir != '\0' ? dir : "/tmp/maiev-stack";
-}
-
-std::string DockerHost() { return "unix://" + StackDir() + "/docker.sock"; }
-std::string Docker() { return "docker -H " + DockerHost() + " "; }
 std::string StackScript() { return std::string(MAIEV_SOURCE_DIR) + "/scripts/stack.sh "; }
 
 // Names unique to this process, so parallel runs on one stack do not collide.
 std::string Unique(const std::string& base) { return base + "-" + std::to_string(getpid()); }
-
-// Polls `condition` until it holds or `deadline` passes.
-bool Eventually(SteadyClock::duration deadline, const std::function<bool()>& condition) {
-  const auto end = SteadyClock::now() + deadline;
-  while (!condition()) {
-    if (SteadyClock::now() > end) return false;
-    std::this_thread::sleep_for(kPollInterval);
-  }
-  return true;
-}
 
 double SecondsSince(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
@@ -126,16 +87,6 @@ class TempDir {
 
 // ---------------------------------------------------------------------------------------------
 // RabbitMQ
-
-std::string Management(const std::string& method, const std::string& path) {
-  return Shell("curl -fsS --max-time 5 -u guest:guest -X " + method + " '" + kManagementUrl + path +
-               "'")
-      .output;
-}
-
-json QueueInfo(const std::string& queue) {
-  return json::parse(Management("GET", "/api/queues/%2F/" + queue), nullptr, false);
-}
 
 bool HasConsumers(const std::string& queue, int count) {
   const json q = QueueInfo(queue);
