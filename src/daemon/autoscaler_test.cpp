@@ -241,6 +241,50 @@ TEST_F(AutoscalerTest, RuleSinceSurvivesARestart) {
   EXPECT_DOUBLE_EQ(worker->rules["idle"]["since_seconds"].get<double>(), 11.0);
 }
 
+TEST_F(AutoscalerTest, ARefreshedConfigKeepsTheStatesOfTheRulesItStillHas) {
+  docker_.PutService(Service("1", "worker", 3));
+  queues_.SetWaiting("q1", 0);
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  autoscaler->RunCycle();  // idle becomes true now
+  clock_.Advance(Duration{5.0});
+  std::string changed = kWorkerConfig;
+  changed.replace(changed.find("\"max\": 4"), 8, "\"max\": 5");
+  for (std::size_t at; (at = changed.find("backlog")) != std::string::npos;) {
+    changed.replace(at, 7, "busy");
+  }
+  docker_.PutService(Service("1", "worker", 3, changed));
+  ASSERT_TRUE(autoscaler->Refresh("1").ok());
+  clock_.Advance(Duration{6.0});
+  autoscaler->RunCycle();
+
+  EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
+  const auto snapshot = autoscaler->Snapshot();
+  const auto* worker = Find(snapshot, "worker");
+  ASSERT_NE(worker, nullptr);
+  EXPECT_EQ(worker->max, 5);
+  EXPECT_DOUBLE_EQ(worker->rules["idle"]["since_seconds"].get<double>(), 11.0);
+  EXPECT_EQ(worker->rules["busy"]["value"], false);
+  EXPECT_FALSE(worker->rules.contains("backlog"));
+  EXPECT_EQ(worker->metrics["rmq"]["waiting"], 0);
+  EXPECT_EQ(worker->metrics["rmq"]["exists"], true);
+  EXPECT_FALSE(worker->metrics["rmq"].contains("latency"));  // missing metrics are left out
+}
+
+TEST_F(AutoscalerTest, SnapshotShowsAResourceWithoutMetricsAsNull) {
+  docker_.PutService(Service("1", "worker", 3));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  EXPECT_TRUE(Find(autoscaler->Snapshot(), "worker")->metrics.empty());  // no cycle yet
+  autoscaler->RunCycle();                                                // q1 has no sample
+  const auto snapshot = autoscaler->Snapshot();
+  const auto* worker = Find(snapshot, "worker");
+  ASSERT_NE(worker, nullptr);
+  EXPECT_TRUE(worker->metrics["rmq"].is_null());
+  EXPECT_TRUE(worker->rules.empty());  // never evaluated, nothing stored
+  EXPECT_TRUE(docker_.replica_calls().empty());
+}
+
 TEST_F(AutoscalerTest, PausedServicesAreEvaluatedButNotScaled) {
   docker_.PutService(Service("1", "worker", 1));
   auto autoscaler = Make();
