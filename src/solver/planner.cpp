@@ -13,16 +13,16 @@
 // meets the lower bound), else A* over phases (never a downgrade, never past the target) with the
 // sum of the distances as heuristic — admissible and consistent, since a step moves one service
 // along one relaxed edge — finds a shortest path or proves there is none.
+#include "solver/planner.hpp"
+
 #include <algorithm>
-#include <deque>
 #include <numeric>
-#include <queue>
-#include <string_view>
-#include <tuple>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "solver/explain.hpp"
+#include "solver/phase_search.hpp"
 #include "solver/route_search.hpp"
 #include "solver/solver.hpp"
 
@@ -35,8 +35,9 @@ constexpr std::uint64_t kExplainStates = 2'000;
 
 class Planner {
  public:
-  Planner(const Problem& p, const std::vector<int>& target, const PlanLimits& limits)
-      : p_(p), target_(target), limits_(limits), n_(p.service_count()) {
+  Planner(const Problem& p, const std::vector<int>& target, const PlanLimits& limits,
+          PlanStats& stats)
+      : p_(p), target_(target), limits_(limits), stats_(stats), n_(p.service_count()) {
     for (int s = 0; s < n_; ++s) phase_.push_back(p_.service(s).running);
     best_phase_ = phase_;
     best_remaining_ = Remaining(phase_);
@@ -84,6 +85,7 @@ class Planner {
     }
     const RouteOutcome outcome = PlanByRoutes(p_, input);
     route_nodes_ = outcome.nodes;
+    AddStats(outcome.stats);
     route_bound_ = outcome.lower_bound;
     route_pattern_ = outcome.pattern;
     switch (outcome.kind) {
@@ -102,6 +104,16 @@ class Planner {
     Direct(group, ignored);
     limit_hit_ = false;
     return false;
+  }
+
+  void AddStats(const RouteStats& add) {
+    RouteStats& to = stats_.routes;
+    to.patterns += add.patterns;
+    to.by_routes += add.by_routes;
+    to.by_phases += add.by_phases;
+    to.deepenings += add.deepenings;
+    to.checks += add.checks;
+    to.backjumps += add.backjumps;
   }
 
   bool Replays(const std::vector<Step>& steps) const {
@@ -441,139 +453,55 @@ class Planner {
     return false;
   }
 
-  struct Node {
-    std::string key;  // the group's values, two bytes each (Bit(value))
-    int parent;
-    int g;
-    Step step;
-    // Lazy expansion: successors are generated one at a time, only those whose f equals
-    // `level`; `cursor` is where the scan resumes, `next_level` the least greater f seen.
-    long level = 0;
-    int cursor = 0;
-    long next_level = kUnreachable;
+  // A* over the group's phases (phase_search.hpp); h = sum of the services' relaxed distances
+  // (BuildDistances).
+  class GroupDomain {
+   public:
+    GroupDomain(Planner& planner, const std::vector<int>& group)
+        : planner_(planner), group_(group), x_(planner.phase_) {}
+
+    long Cost(int i, int value) const { return planner_.Distance(group_[i], value); }
+    bool MayMove(int i, int from, int to) const {
+      // Never downgrade; never to a version that cannot reach the target.
+      return (from == kAbsent || to < from) && Cost(i, to) < kUnreachable;
+    }
+    bool Holds(const std::vector<int>& next, int i, bool from_start) {
+      for (std::size_t t = 0; t < group_.size(); ++t) x_[group_[t]] = next[t];
+      return planner_.Violation(x_, group_[i], from_start && !planner_.start_consistent_) < 0;
+    }
+    void Expanded(const std::vector<int>& phase) {
+      ++planner_.explored_;
+      ++planner_.stats_.phases_expanded;
+      for (std::size_t t = 0; t < group_.size(); ++t) x_[group_[t]] = phase[t];
+      planner_.NoteProgress(x_);
+    }
+
+   private:
+    Planner& planner_;
+    const std::vector<int>& group_;
+    std::vector<int> x_;  // the phase, all services
   };
 
-  static std::string Key(const std::vector<int>& ranks) {
-    std::string key(ranks.size() * 2, '\0');
-    for (std::size_t i = 0; i < ranks.size(); ++i) {
-      const auto bits = static_cast<unsigned>(Bit(ranks[i]));
-      key[2 * i] = static_cast<char>(bits & 0xFFU);
-      key[2 * i + 1] = static_cast<char>((bits >> 8) & 0xFFU);
-    }
-    return key;
-  }
-
-  static std::vector<int> Ranks(const std::string& key) {
-    std::vector<int> ranks(key.size() / 2);
-    for (std::size_t i = 0; i < ranks.size(); ++i) {
-      const unsigned bits =
-          static_cast<unsigned char>(key[2 * i]) |
-          (static_cast<unsigned>(static_cast<unsigned char>(key[2 * i + 1])) << 8);
-      ranks[i] = static_cast<int>(bits) - 1;
-    }
-    return ranks;
-  }
-
-  // A* over the group's phases; h = sum of the services' relaxed distances (BuildDistances).
-  // Partial expansion: a phase yields one successor of f equal to its current level at a time
-  // and goes back to the queue (then to the next f level), so memory grows with the phases
-  // explored, not with the branching factor (about services × versions).
   bool AStar(const std::vector<int>& group, std::vector<Step>& steps) {
-    const int k = static_cast<int>(group.size());
-    auto h = [&](const std::vector<int>& ranks) {
-      long total = 0;
-      for (int i = 0; i < k; ++i) total += Distance(group[i], ranks[i]);
-      return total;
-    };
-    // Successor moves, flat: (group index, candidate index).
-    std::vector<std::pair<int, int>> moves;
-    for (int i = 0; i < k; ++i) {
-      for (int j = 0; j < static_cast<int>(candidates_[group[i]].size()); ++j) {
-        moves.emplace_back(i, j);
-      }
+    GroupDomain domain(*this, group);
+    std::vector<int> start;
+    std::vector<PhaseMove> moves;
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      start.push_back(phase_[group[i]]);
+      for (const int r : candidates_[group[i]]) moves.push_back(PhaseMove{static_cast<int>(i), r});
     }
-    std::deque<Node> nodes;  // stable addresses: `index` views their keys
-    std::unordered_map<std::string_view, int> index;
-    using Entry = std::tuple<long, int, int>;  // f level, -g, node
-    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> open;
-    std::vector<int> start(k);
-    for (int i = 0; i < k; ++i) start[i] = phase_[group[i]];
-    if (h(start) >= kUnreachable) return false;
-    nodes.push_back(Node{Key(start), -1, 0, Step{}, h(start)});
-    index.emplace(nodes.back().key, 0);
-    open.emplace(h(start), 0, 0);
-    std::vector<int> x = phase_;
-    while (!open.empty()) {
-      const auto [level, neg_g, id] = open.top();
-      open.pop();
-      if (-neg_g != nodes[id].g || level != nodes[id].level) continue;  // stale entry
-      const std::vector<int> ranks = Ranks(nodes[id].key);
-      if (nodes[id].cursor == 0) ++explored_;
-      for (int i = 0; i < k; ++i) x[group[i]] = ranks[i];
-      NoteProgress(x);
-      if (h(ranks) == 0) {
-        for (int at = id; nodes[at].parent >= 0; at = nodes[at].parent) {
-          steps.push_back(nodes[at].step);
-        }
-        std::reverse(steps.begin(), steps.end());
+    if (Bound(group) >= kUnreachable) return false;
+    std::vector<PhaseStep> path;
+    switch (PartialExpansionAStar(domain, start, moves, state_cap_, path)) {
+      case PhaseSearchResult::kFound:
+        for (const PhaseStep& step : path)
+          steps.push_back(Step{group[step.slot], step.from, step.to});
         return true;
-      }
-      const bool full = id == 0 && !start_consistent_;
-      const int g = nodes[id].g + 1;
-      const long h_here = h(ranks);
-      std::vector<int> next = ranks;
-      bool generated = false;
-      int m = nodes[id].cursor;
-      for (; m < static_cast<int>(moves.size()) && !generated; ++m) {
-        const auto [i, j] = moves[m];
-        const int s = group[i];
-        const int from = ranks[i];
-        const int r = candidates_[s][j];
-        if (from != kAbsent && r >= from) continue;  // never downgrade
-        if (Distance(s, r) >= kUnreachable) continue;
-        const long f = g + h_here - Distance(s, from) + Distance(s, r);
-        if (f != level) {  // f < level: generated at an earlier level
-          if (f > level) nodes[id].next_level = std::min(nodes[id].next_level, f);
-          continue;
-        }
-        next[i] = r;
-        std::string key = Key(next);
-        next[i] = from;
-        auto it = index.find(key);
-        if (it != index.end() && nodes[it->second].g <= g) continue;
-        x[s] = r;
-        const bool valid = Violation(x, s, full) < 0;
-        x[s] = from;
-        if (!valid) continue;
-        generated = true;
-        int child = 0;
-        if (it == index.end()) {
-          nodes.push_back(Node{std::move(key), id, g, Step{s, from, r}, f});
-          child = static_cast<int>(nodes.size()) - 1;
-          index.emplace(nodes.back().key, child);
-        } else {
-          child = it->second;
-          Node& node = nodes[child];
-          node.parent = id;
-          node.g = g;
-          node.step = Step{s, from, r};
-          node.level = f;
-          node.cursor = 0;
-          node.next_level = kUnreachable;
-        }
-        open.emplace(f, -g, child);
-      }
-      Node& node = nodes[id];
-      node.cursor = m;
-      if (generated) {
-        open.emplace(node.level, -node.g, id);  // more successors at this level may follow
-      } else if (node.next_level < kUnreachable) {
-        node.level = node.next_level;
-        node.cursor = 0;
-        node.next_level = kUnreachable;
-        open.emplace(node.level, -node.g, id);
-      }
-      if (TooMany(nodes.size())) return false;
+      case PhaseSearchResult::kLimit:
+        limit_hit_ = true;
+        return false;
+      case PhaseSearchResult::kNone:
+        break;
     }
     return false;
   }
@@ -648,9 +576,10 @@ class Planner {
     } else {
       message += std::to_string(route_nodes_) + " route assignments checked";
       if (!route_pattern_.empty()) {
-        message += ", over " + std::to_string(limits_.max_states) + " phases kept planning the " +
-                   std::to_string(route_pattern_.size()) + " services whose moves conflict (" +
-                   names(route_pattern_) + ")";
+        message += ", then planning the " + std::to_string(route_pattern_.size()) +
+                   " services whose moves conflict (" + names(route_pattern_) + ") over " +
+                   std::to_string(limits_.max_states) +
+                   " route checks per member order and phases kept by A*";
       }
       message += ", at least " + std::to_string(route_bound_) + " steps needed";
     }
@@ -660,6 +589,7 @@ class Planner {
   const Problem& p_;
   const std::vector<int>& target_;
   const PlanLimits& limits_;
+  PlanStats& stats_;
   const int n_;
   std::vector<int> phase_;  // the running phase, then after each planned group
   std::vector<std::vector<int>> candidates_;
@@ -672,9 +602,8 @@ class Planner {
   bool limit_hit_ = false;
   std::uint64_t state_cap_ = limits_.max_states;  // for Direct and AStar
   std::uint64_t route_nodes_ = 0;                 // route assignments checked (ByRoutes)
-  int route_bound_ = 0;
-  std::vector<int> route_pattern_;  // the pattern whose projection gave up (ByRoutes) // steps
-                                    // proved needed (ByRoutes)
+  int route_bound_ = 0;                           // steps proved needed (ByRoutes)
+  std::vector<int> route_pattern_;                // the pattern whose projection gave up (ByRoutes)
   std::vector<int> best_phase_;
   int best_remaining_ = 0;
 };
@@ -683,8 +612,15 @@ class Planner {
 
 Result<std::vector<Step>, Failure> PlanUpgrade(const Problem& problem,
                                                const std::vector<int>& target,
+                                               const PlanLimits& limits, PlanStats& stats) {
+  return Planner(problem, target, limits, stats).Run();
+}
+
+Result<std::vector<Step>, Failure> PlanUpgrade(const Problem& problem,
+                                               const std::vector<int>& target,
                                                const PlanLimits& limits) {
-  return Planner(problem, target, limits).Run();
+  PlanStats stats;
+  return PlanUpgrade(problem, target, limits, stats);
 }
 
 }  // namespace maiev::solver

@@ -17,17 +17,22 @@
 //
 // Patterns. Each failed check merges its conflict into a pattern, planned exactly in projection
 // (Project); patterns only grow, so the loop ends, at worst with the whole group as one pattern.
+// The patterns form a tree (a pattern's children are the patterns and members it absorbed), and
+// each pattern's length bounds its share of its parent's projection: the route search uses the
+// tree as its lower bound.
 #include "solver/route_search.hpp"
 
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <map>
 #include <queue>
 #include <string>
 #include <tuple>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
+
+#include "solver/phase_search.hpp"
 
 namespace maiev::solver {
 namespace {
@@ -51,14 +56,14 @@ struct Clause {
 // Finds an order of events meeting every clause, or a conflict. Not thread-safe.
 class Precedence {
  public:
-  Precedence(int events, int label_words)
+  // `clauses` must outlive the object.
+  Precedence(int events, int label_words, const std::vector<Clause>& clauses)
       : n_(events),
         words_(WordsFor(events)),
         label_words_(label_words),
         reach_(static_cast<std::size_t>(n_) * words_, 0),
-        out_(n_) {}
-
-  void AddClause(Clause clause) { clauses_.push_back(std::move(clause)); }
+        out_(n_),
+        clauses_(clauses) {}
 
   // True when an order exists (then Order() gives one); else `conflict` names the services whose
   // routes the proof used.
@@ -204,12 +209,16 @@ class Precedence {
   std::vector<std::uint64_t> reach_;  // row a: the events after a
   std::vector<Edge> edges_;
   std::vector<std::vector<int>> out_;  // event → edge ids
-  std::vector<Clause> clauses_;
+  const std::vector<Clause>& clauses_;
 };
 
 using Route = std::vector<int>;  // value indices, from the start (values.size() - 1) down to 0
 
 int Length(const Route& route) { return static_cast<int>(route.size()) - 1; }
+
+void ClearBit(Label& label, int a) {
+  label[static_cast<std::size_t>(a) / 64] &= ~(std::uint64_t{1} << (a % 64));
+}
 
 class RouteSearch {
  public:
@@ -235,6 +244,7 @@ class RouteSearch {
     for (;;) {
       out.lower_bound = 0;
       for (const Route& route : route_) out.lower_bound += Length(route);
+      out.stats = stats_;
       if (out.nodes >= in_.max_states) {
         out.kind = RouteOutcome::Kind::kLimit;
         return out;
@@ -246,10 +256,17 @@ class RouteSearch {
         out.steps = std::move(steps_);
         return out;
       }
-      const std::vector<int> members = Absorb(conflict);
+      Absorb(conflict);
+      const std::vector<int>& members = patterns_.back();
+      int share = 0;  // the pattern's share of the bound before
+      for (const int child : tree_[Root()].children) {
+        share += child < k_ ? dist_[child][Start(child)] : tree_[child].bound;
+      }
       const Projected projected = Project(members);
+      out.stats = stats_;
       if (projected == Projected::kLimit) {
         for (const int a : members) out.pattern.push_back(in_.group[a]);
+        out.lower_bound += proved_ - share;
       }
       if (projected != Projected::kSolved) {
         out.kind = projected == Projected::kNoPlan ? RouteOutcome::Kind::kNoPlan
@@ -260,6 +277,7 @@ class RouteSearch {
   }
 
  private:
+  friend class ProjectionDomain;
   static constexpr int kNone = 1 << 20;  // no route
 
   // A requirement that may break during the plan (of one value of a member, or of a service
@@ -269,8 +287,42 @@ class RouteSearch {
     std::vector<int> partners;
   };
 
+  // An occurrence of a member's value that reads another member (readers_).
+  struct Reader {
+    int member;  // the guard
+    int value;   // value index of the guard
+    int index;   // into by_value_[member][value]
+  };
+
+  // A route of a member: RoutesOf(member, length)[index].
+  struct RouteId {
+    int length = -1;
+    int index = -1;
+    bool operator==(const RouteId&) const = default;
+  };
+
+  // Routes (by member) that never complete together, and the members they name.
+  struct Nogood {
+    std::vector<std::pair<int, RouteId>> routes;
+    Label label;
+  };
+
+  // The pattern tree: node a < k_ is member a, node k_ + id is pattern id, its children the
+  // patterns and members it absorbed. A node's least: for a member, the length of its route when
+  // placed by the route search, else its distance; for a pattern, the greater of its bound (the
+  // length of its projection's shortest plan) and the sum of its children's least. Every plan of
+  // a projection whose routes agree with the placed ones has at least the root's least moves.
+  struct TreeNode {
+    int parent = -1;
+    int bound = 0;
+    int sum = 0;  // a member: its least; a pattern: its children's least, summed
+    std::vector<int> children;
+    int Least() const { return std::max(sum, bound); }
+  };
+
   int Size(int a) const { return static_cast<int>(in_.values[a].size()); }
   bool MayStep(int a, int i, int j) const { return in_.may_step[a][i * Size(a) + j] != 0; }
+  int Start(int a) const { return Size(a) - 1; }
 
   std::vector<int> Partners(const Constraint& con, int service) const {
     std::vector<int> partners;
@@ -295,7 +347,7 @@ class RouteSearch {
     }
     for (int a = 0; a < k_; ++a) {
       const int s = in_.group[a];
-      for (int i = 0; i + 1 < Size(a); ++i) {  // the start is consistent: it is never ruled out
+      for (int i = 0; i < Start(a); ++i) {  // the start is consistent: it is never ruled out
         const int v = in_.values[a][i];
         if (v == kAbsent) continue;
         x_[s] = v;
@@ -309,11 +361,12 @@ class RouteSearch {
         }
         x_[s] = in_.phase[s];
       }
-      const int start = Size(a) - 1;
-      if (in_.values[a][start] == kAbsent) continue;
-      for (const int c : p_.ConstraintsOf(s, in_.values[a][start])) {
+      if (in_.values[a][Start(a)] == kAbsent) continue;
+      for (const int c : p_.ConstraintsOf(s, in_.values[a][Start(a)])) {
         std::vector<int> partners = Partners(p_.constraints()[c], s);
-        if (!partners.empty()) by_value_[a][start].push_back(Occurrence{c, std::move(partners)});
+        if (!partners.empty()) {
+          by_value_[a][Start(a)].push_back(Occurrence{c, std::move(partners)});
+        }
       }
     }
     for (int s = 0; s < p_.service_count(); ++s) {
@@ -328,37 +381,74 @@ class RouteSearch {
       }
     }
     BuildDistances();
+    BuildLinks();
   }
 
   // A requirement of a fixed value that reads one member: the member's values breaking it.
   void RuleOut(int c, int a) {
     const int s = in_.group[a];
-    for (int i = 0; i + 1 < Size(a); ++i) {
+    for (int i = 0; i < Start(a); ++i) {
       x_[s] = in_.values[a][i];
       if (!p_.Satisfied(c, x_)) usable_[a][i] = 0;
     }
     x_[s] = in_.phase[s];
   }
 
-  // Fewest moves from each value to the target, over usable values.
+  // Fewest (dist_) and most (longest_) moves from each value to the target, over usable values.
   void BuildDistances() {
     dist_.assign(k_, {});
+    longest_.assign(k_, {});
     for (int a = 0; a < k_; ++a) {
       std::vector<int>& dist = dist_[a];
+      std::vector<int>& longest = longest_[a];
       dist.assign(Size(a), kNone);
+      longest.assign(Size(a), -1);
       dist[0] = 0;
+      longest[0] = 0;
       for (int i = 1; i < Size(a); ++i) {
         if (usable_[a][i] == 0) continue;
         for (int j = 0; j < i; ++j) {
-          if (usable_[a][j] != 0 && MayStep(a, i, j)) dist[i] = std::min(dist[i], dist[j] + 1);
+          if (usable_[a][j] == 0 || !MayStep(a, i, j) || longest[j] < 0) continue;
+          dist[i] = std::min(dist[i], dist[j] + 1);
+          longest[i] = std::max(longest[i], longest[j] + 1);
         }
       }
     }
   }
 
+  // Who reads whom: readers_ and fixed_readers_ by member read, links_ between two members.
+  void BuildLinks() {
+    readers_.assign(k_, {});
+    fixed_readers_.assign(k_, {});
+    links_.assign(static_cast<std::size_t>(k_) * k_, 0);
+    auto link = [&](int a, int b) {
+      ++links_[static_cast<std::size_t>(a) * k_ + b];
+      ++links_[static_cast<std::size_t>(b) * k_ + a];
+    };
+    for (int a = 0; a < k_; ++a) {
+      for (int v = 0; v < Size(a); ++v) {
+        for (int i = 0; i < static_cast<int>(by_value_[a][v].size()); ++i) {
+          for (const int b : by_value_[a][v][i].partners) {
+            readers_[b].push_back(Reader{a, v, i});
+            link(a, b);
+          }
+        }
+      }
+    }
+    for (int f = 0; f < static_cast<int>(fixed_.size()); ++f) {
+      const std::vector<int>& partners = fixed_[f].partners;
+      for (std::size_t i = 0; i < partners.size(); ++i) {
+        fixed_readers_[partners[i]].push_back(f);
+        for (std::size_t j = i + 1; j < partners.size(); ++j) link(partners[i], partners[j]);
+      }
+    }
+  }
+
+  int Links(int a, int b) const { return links_[static_cast<std::size_t>(a) * k_ + b]; }
+
   // A shortest route: at each move, the newest value that keeps it shortest.
   Route Shortest(int a) const {
-    Route route{Size(a) - 1};
+    Route route{Start(a)};
     while (route.back() != 0) {
       const int i = route.back();
       for (int j = 0; j < i; ++j) {
@@ -371,33 +461,354 @@ class RouteSearch {
     return route;
   }
 
-  // The members of the conflict and of every pattern it touches, as one pattern.
-  std::vector<int> Absorb(const Label& conflict) {
+  // The conflict's members and every pattern it touches become one pattern (patterns_.back(),
+  // tree node Root()).
+  void Absorb(const Label& conflict) {
+    const int node = static_cast<int>(tree_.size());
+    tree_.emplace_back();
     std::vector<int> members;
     for (int a = 0; a < k_; ++a) {
       if (!TestBit(conflict, a)) continue;
-      if (pattern_[a] < 0) {
+      int child = a;
+      if (pattern_[a] >= 0) {
+        std::vector<int>& old = patterns_[pattern_[a]];
+        if (old.empty()) continue;  // taken with another member
+        child = k_ + pattern_[a];
+        members.insert(members.end(), old.begin(), old.end());
+        old.clear();
+      } else {
         members.push_back(a);
-        continue;
       }
-      std::vector<int>& old = patterns_[pattern_[a]];
-      members.insert(members.end(), old.begin(), old.end());
-      old.clear();
+      tree_[child].parent = node;
+      tree_[node].children.push_back(child);
     }
     std::sort(members.begin(), members.end());
-    members.erase(std::unique(members.begin(), members.end()), members.end());
     for (const int a : members) pattern_[a] = static_cast<int>(patterns_.size());
-    patterns_.push_back(members);
-    return members;
+    patterns_.push_back(std::move(members));
+  }
+
+  int Root() const { return static_cast<int>(tree_.size()) - 1; }
+
+  // Sets the least of every node under `node` (members at their distance); returns it.
+  int ResetTree(int node) {
+    TreeNode& n = tree_[node];
+    if (node < k_) {
+      n.sum = dist_[node][Start(node)];
+    } else {
+      n.sum = 0;
+      for (const int child : n.children) n.sum += ResetTree(child);
+    }
+    return tree_[node].Least();
+  }
+
+  // Member a's least becomes `value`; its ancestors follow.
+  void SetLeast(int a, int value) {
+    int delta = value - tree_[a].sum;
+    tree_[a].sum = value;
+    for (int n = tree_[a].parent; n >= 0 && delta != 0; n = tree_[n].parent) {
+      const int before = tree_[n].Least();
+      tree_[n].sum += delta;
+      delta = tree_[n].Least() - before;
+    }
   }
 
   enum class Projected { kSolved, kNoPlan, kLimit };
+
+  enum class Order {
+    kLinked,       // first the member with the most links inside the pattern, then each next
+                   // the one most linked to those placed (ties: most links inside)
+    kForcedFirst,  // likewise, but first the members with one route within the budget
+  };
+
+  // Plans the pattern's projection. Two methods, each fast where the other is slow: the route
+  // search (in two member orders), and A* over the projection's phases (a projection without a
+  // plan is usually proved there). They take turns, each with a budget that starts at
+  // first_budget and grows fourfold until each has spent max_states; the route search resumes
+  // from the length its earlier turns proved. On success the members' routes are a shortest plan
+  // of the projection and the pattern's bound is its length.
+  Projected Project(const std::vector<int>& members) {
+    ++stats_.patterns;
+    slot_.assign(k_, -1);
+    for (int t = 0; t < static_cast<int>(members.size()); ++t) slot_[members[t]] = t;
+    for (const int a : members) prior_[a] = route_[a];
+    proved_ = ResetTree(Root());
+    int length = 0;
+    std::uint64_t spent = 0;  // by each method
+    for (std::uint64_t budget = std::max<std::uint64_t>(in_.first_budget, 1);; budget *= 4) {
+      budget = std::min(budget, in_.max_states - spent);
+      spent += budget;
+      for (const Order order : {Order::kLinked, Order::kForcedFirst}) {
+        const Projected projected = ProjectByRoutes(members, order, budget, length);
+        if (projected == Projected::kSolved) ++stats_.by_routes;
+        if (projected != Projected::kLimit) return Adopted(projected, length);
+      }
+      const Projected projected = ProjectByPhases(members, budget, length);
+      if (projected == Projected::kSolved) ++stats_.by_phases;
+      if (projected != Projected::kLimit) return Adopted(projected, length);
+      if (spent >= in_.max_states) return Projected::kLimit;
+    }
+  }
+
+  Projected Adopted(Projected projected, int length) {
+    if (projected == Projected::kSolved) tree_[Root()].bound = length;
+    return projected;
+  }
 
   // Whether `occ` reads only members of the pattern (slot_ >= 0).
   bool Inside(const Occurrence& occ) const {
     return std::all_of(occ.partners.begin(), occ.partners.end(),
                        [&](int b) { return slot_[b] >= 0; });
   }
+
+  // ---- The projection by routes -------------------------------------------------------------
+  //
+  // Iterative deepening on the projection's length, from the sum of its blocks' bounds; at each
+  // length, a depth-first search gives the members routes one at a time (blocks kept together,
+  // each next member the one most linked to those placed) and checks after each that the
+  // requirements among the placed members still allow an order: a failure there holds for every
+  // completion. A failure names the members whose routes it used (route lengths, for the length
+  // budget), so the search jumps back to the last of them (conflict-directed backjumping). A
+  // length whose search never hit the budget proves there is no plan at any length.
+
+  Projected ProjectByRoutes(const std::vector<int>& members, Order order, std::uint64_t budget,
+                            int& length) {
+    placed_.assign(k_, 0);
+    checks_ = 0;
+    check_budget_ = budget;
+    for (;; ++proved_) {
+      budget_ = proved_;
+      Arrange(members, order);
+      pruned_ = false;
+      nogoods_.assign(k_, {});
+      clauses_.clear();
+      events_ = 0;
+      Label conflict(words_, 0);
+      if (Assign(0, conflict)) {
+        length = proved_;
+        return Projected::kSolved;
+      }
+      if (checks_ > check_budget_) return Projected::kLimit;
+      if (!pruned_) return Projected::kNoPlan;
+      ++stats_.deepenings;
+    }
+  }
+
+  // The search order (order_).
+  void Arrange(const std::vector<int>& members, Order order) {
+    std::vector<int> inside(k_, 0);
+    for (const int a : members) {
+      for (const int b : members) inside[a] += Links(a, b);
+    }
+    std::vector<char> forced(k_, 0);
+    if (order == Order::kForcedFirst) MarkForced(Root(), budget_ - tree_[Root()].Least(), forced);
+    std::vector<int> weight(k_, 0);  // links to the members placed
+    std::vector<int> left = members;
+    order_.clear();
+    while (!left.empty()) {
+      const auto next = std::max_element(left.begin(), left.end(), [&](int a, int b) {
+        return std::tuple(forced[a], weight[a], inside[a]) <
+               std::tuple(forced[b], weight[b], inside[b]);
+      });
+      const int a = *next;
+      order_.push_back(a);
+      left.erase(next);
+      for (const int b : left) weight[b] += Links(a, b);
+    }
+  }
+
+  // Members under `node` with one route within `room` moves more than the least of `node` (the
+  // room grows by a pattern's bound less its children's least).
+  void MarkForced(int node, int room, std::vector<char>& forced) {
+    if (node < k_) {
+      const int dist = dist_[node][Start(node)];
+      forced[node] =
+          RoutesOf(node, dist).size() == 1 && (room == 0 || dist == longest_[node][Start(node)]);
+      return;
+    }
+    const int inner = room + std::max(0, tree_[node].bound - tree_[node].sum);
+    for (const int child : tree_[node].children) MarkForced(child, inner, forced);
+  }
+
+  // Gives routes to order_[depth…] within budget_ moves in all. False: no such routes (then
+  // `conflict` names the members placed before whose routes the failure depends on), or the
+  // check budget ran out.
+  bool Assign(std::size_t depth, Label& conflict) {
+    if (depth == order_.size()) return true;
+    const int a = order_[depth];
+    conflict.assign(words_, 0);
+    placed_[a] = 1;
+    Next next = Next::kRoute;
+    for (int len = dist_[a][Start(a)]; len <= longest_[a][Start(a)] && next == Next::kRoute;
+         ++len) {
+      SetLeast(a, len);
+      if (tree_[Root()].Least() > budget_) {
+        pruned_ = true;
+        Lengthened(depth, conflict);
+        break;
+      }
+      const std::vector<Route>& routes = RoutesOf(a, len);
+      if (checks_ > check_budget_) break;
+      // The route the member had before first: it fitted its pattern.
+      const auto prior = std::find(routes.begin(), routes.end(), prior_[a]);
+      const int first = prior == routes.end() ? 0 : static_cast<int>(prior - routes.begin());
+      for (int n = 0; n < static_cast<int>(routes.size()) && next == Next::kRoute; ++n) {
+        const int r = n == 0 ? first : (n <= first ? n - 1 : n);
+        next = Try(depth, RouteId{len, r}, conflict);
+      }
+    }
+    if (next != Next::kFound) SetLeast(a, dist_[a][Start(a)]);
+    placed_[a] = 0;
+    if (next == Next::kRoute) Learn(conflict);
+    return next == Next::kFound;
+  }
+
+  enum class Next {
+    kRoute,  // the route failed because of it: try the next one
+    kFound,  // every member has a route
+    kStop,   // a backjump past this member (conflict replaced), or the check budget ran out
+  };
+
+  // Gives order_[depth] route `id` and goes on to the next members.
+  Next Try(std::size_t depth, RouteId id, Label& conflict) {
+    const int a = order_[depth];
+    if (++checks_ > check_budget_) return Next::kStop;
+    ++stats_.checks;
+    const int len = id.length;
+    route_[a] = RoutesOf(a, len)[id.index];
+    route_id_[a] = id;
+    base_[a] = events_;
+    events_ += len;
+    const std::size_t mark = clauses_.size();
+    AddClauses(a);
+    Label why;
+    if (!Excluded(a, why) && Precedence(events_, words_, clauses_).Solve(why)) {
+      if (Assign(depth + 1, why)) return Next::kFound;
+      if (checks_ > check_budget_) return Next::kStop;
+    }
+    clauses_.resize(mark);
+    events_ -= len;
+    if (!TestBit(why, a)) {  // the failure holds whatever a's route: jump back
+      ++stats_.backjumps;
+      conflict = std::move(why);
+      return Next::kStop;
+    }
+    ClearBit(why, a);
+    Merge(conflict, why);
+    return Next::kRoute;
+  }
+
+  // A failure of the search below the members `conflict` names: their routes together never
+  // complete within budget_ moves (a nogood), whatever the routes of the others.
+  void Learn(const Label& conflict) {
+    Nogood nogood{{}, conflict};
+    int last = -1;
+    for (const int b : order_) {
+      if (!TestBit(conflict, b)) continue;
+      nogood.routes.emplace_back(b, route_id_[b]);
+      last = b;
+    }
+    if (last >= 0) nogoods_[last].push_back(std::move(nogood));
+  }
+
+  // Whether a nogood whose last member is a matches the routes placed (then `why` is its label).
+  bool Excluded(int a, Label& why) const {
+    for (const Nogood& nogood : nogoods_[a]) {
+      const bool matches =
+          std::all_of(nogood.routes.begin(), nogood.routes.end(),
+                      [&](const auto& entry) { return route_id_[entry.first] == entry.second; });
+      if (matches) {
+        why = nogood.label;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The members placed before `depth` whose route could be shorter and thereby lower the root's
+  // least: longer than their distance, and under no pattern whose bound alone sets its least.
+  // The others' least cannot fall, so with these routes the budget is exceeded whatever the rest.
+  void Lengthened(std::size_t depth, Label& conflict) const {
+    for (std::size_t d = 0; d < depth; ++d) {
+      const int b = order_[d];
+      if (tree_[b].sum <= dist_[b][Start(b)]) continue;
+      bool free = true;
+      for (int n = tree_[b].parent; n != Root() && free; n = tree_[n].parent) {
+        free = tree_[n].sum > tree_[n].bound;
+      }
+      if (free) SetBit(conflict, b);
+    }
+  }
+
+  // Routes of member a with exactly `len` moves, newest values first (cached). More than
+  // max_states of them exhaust the check budget.
+  const std::vector<Route>& RoutesOf(int a, int len) {
+    const auto [it, inserted] = routes_.try_emplace({a, len});
+    if (inserted) {
+      Route route{Start(a)};
+      Enumerate(a, len, route, it->second);
+    }
+    if (it->second.size() > in_.max_states) checks_ = check_budget_ + 1;  // cut short
+    return it->second;
+  }
+
+  void Enumerate(int a, int left, Route& route, std::vector<Route>& out) const {
+    const int i = route.back();
+    if (left == 0) {
+      out.push_back(route);
+      return;
+    }
+    if (out.size() > in_.max_states) return;
+    for (int j = 0; j < i; ++j) {
+      if (usable_[a][j] == 0 || !MayStep(a, i, j)) continue;
+      if (dist_[a][j] > left - 1 || longest_[a][j] < left - 1) continue;
+      route.push_back(j);
+      Enumerate(a, left - 1, route, out);
+      route.pop_back();
+    }
+  }
+
+  // Whether every member `occ` reads is placed in the pattern.
+  bool Ready(const Occurrence& occ) const {
+    return std::all_of(occ.partners.begin(), occ.partners.end(),
+                       [&](int b) { return slot_[b] >= 0 && placed_[b] != 0; });
+  }
+
+  // The clauses that member a, just placed, adds: its route's own order, and every requirement
+  // among placed members that a's values or a's partners' values state and a completes.
+  void AddClauses(int a) {
+    Label self(words_, 0);
+    SetBit(self, a);
+    for (int i = 1; i < Length(route_[a]); ++i) {
+      clauses_.push_back(Clause{{Literal{Event(a, i), Event(a, i + 1)}}, self});
+    }
+    std::vector<std::pair<int, int>> combo;
+    auto combine = [&](const Occurrence& occ, int guard, int i) {
+      if (!Ready(occ)) return;
+      const int s = in_.group[guard];
+      combo.assign(1, {guard, i});
+      x_[s] = in_.values[guard][route_[guard][i]];
+      Combine(occ, 0, combo, clauses_, false);
+      x_[s] = in_.phase[s];
+    };
+    for (int i = 0; i <= Length(route_[a]); ++i) {
+      for (const Occurrence& occ : by_value_[a][route_[a][i]]) combine(occ, a, i);
+    }
+    for (const Reader& reader : readers_[a]) {
+      const int b = reader.member;
+      if (b == a || slot_[b] < 0 || placed_[b] == 0) continue;
+      const auto at = std::find(route_[b].begin(), route_[b].end(), reader.value);
+      if (at == route_[b].end()) continue;
+      combine(by_value_[b][reader.value][reader.index], b,
+              static_cast<int>(at - route_[b].begin()));
+    }
+    for (const int f : fixed_readers_[a]) {
+      if (!Ready(fixed_[f])) continue;
+      combo.clear();
+      Combine(fixed_[f], 0, combo, clauses_, false);
+    }
+  }
+
+  // ---- The projection by A* over its phases (phase_search.hpp) -------------------------------
 
   // Whether the projection's phase `pos` (value index by slot) meets every requirement that
   // reads only the pattern and fixed services and involves slot `moved`.
@@ -426,122 +837,10 @@ class RouteSearch {
     return ok;
   }
 
-  // A shortest plan of the pattern alone (requirements that read other members dropped: a
-  // relaxation, so its length bounds the pattern's share of any plan), by A* over its phases
-  // with the sum of the members' distances. Its routes replace the members' routes.
-  Projected Project(const std::vector<int>& members) {
-    const int size = static_cast<int>(members.size());
-    slot_.assign(k_, -1);
-    for (int t = 0; t < size; ++t) slot_[members[t]] = t;
-    // Partial expansion: a phase yields its successors of f equal to its level one at a time,
-    // so only phases on that level are kept (the branching factor is members × values).
-    struct State {
-      std::vector<int> pos;
-      int parent;
-      int g;
-      int level;
-      int cursor = 0;
-      int next_level = kNone;
-    };
-    std::vector<std::pair<int, int>> moves;  // (slot, value index)
-    for (int t = 0; t < size; ++t) {
-      for (int j = 0; j + 1 < Size(members[t]); ++j) {
-        if (usable_[members[t]][j] != 0 && dist_[members[t]][j] < kNone) moves.emplace_back(t, j);
-      }
-    }
-    std::vector<State> states;
-    std::unordered_map<std::string, int> index;
-    auto key = [](const std::vector<int>& pos) {
-      std::string text(pos.size() * 2, '\0');
-      for (std::size_t t = 0; t < pos.size(); ++t) {
-        text[2 * t] = static_cast<char>(pos[t] & 0xFF);
-        text[2 * t + 1] = static_cast<char>((pos[t] >> 8) & 0xFF);
-      }
-      return text;
-    };
-    auto h = [&](const std::vector<int>& pos) {
-      int total = 0;
-      for (int t = 0; t < size; ++t) total += dist_[members[t]][pos[t]];
-      return total;
-    };
-    using Entry = std::tuple<int, int, int>;  // f level, -g, state
-    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> open;
-    std::vector<int> start(size);
-    for (int t = 0; t < size; ++t) start[t] = Size(members[t]) - 1;
-    states.push_back(State{start, -1, 0, h(start)});
-    index.emplace(key(start), 0);
-    open.emplace(states[0].level, 0, 0);
-    while (!open.empty()) {
-      const auto [level, neg_g, id] = open.top();
-      open.pop();
-      if (-neg_g != states[id].g || level != states[id].level) continue;  // stale entry
-      const std::vector<int> pos = states[id].pos;
-      const int h_here = h(pos);
-      if (h_here == 0) {
-        AdoptRoutes(members, states, id);
-        return Projected::kSolved;
-      }
-      const int g = states[id].g + 1;
-      std::vector<int> next = pos;
-      bool generated = false;
-      int m = states[id].cursor;
-      for (; m < static_cast<int>(moves.size()) && !generated; ++m) {
-        const auto [t, j] = moves[m];
-        const int a = members[t];
-        if (j >= pos[t] || !MayStep(a, pos[t], j)) continue;
-        const int f = g + h_here - dist_[a][pos[t]] + dist_[a][j];
-        if (f != level) {  // f < level: generated at an earlier level
-          if (f > level) states[id].next_level = std::min(states[id].next_level, f);
-          continue;
-        }
-        next[t] = j;
-        std::string k = key(next);
-        const auto it = index.find(k);
-        const bool better = it == index.end() || states[it->second].g > g;
-        const bool holds = better && ProjectionHolds(members, next, t);
-        if (holds) {
-          generated = true;
-          int child = 0;
-          if (it == index.end()) {
-            child = static_cast<int>(states.size());
-            states.push_back(State{next, id, g, f});
-            index.emplace(std::move(k), child);
-          } else {
-            child = it->second;
-            states[child] = State{next, id, g, f};
-          }
-          open.emplace(f, -g, child);
-        }
-        next[t] = pos[t];
-      }
-      State& state = states[id];
-      state.cursor = m;
-      if (generated) {
-        open.emplace(state.level, -state.g, id);  // more successors at this level may follow
-      } else if (state.next_level < kNone) {
-        state.level = state.next_level;
-        state.cursor = 0;
-        state.next_level = kNone;
-        open.emplace(state.level, -state.g, id);
-      }
-      if (states.size() > in_.max_states) return Projected::kLimit;
-    }
-    return Projected::kNoPlan;
-  }
+  Projected ProjectByPhases(const std::vector<int>& members, std::uint64_t budget, int& length);
 
-  template <typename States>
-  void AdoptRoutes(const std::vector<int>& members, const States& states, int goal) {
-    std::vector<int> path;
-    for (int at = goal; at >= 0; at = states[at].parent) path.push_back(at);
-    std::reverse(path.begin(), path.end());
-    for (std::size_t t = 0; t < members.size(); ++t) {
-      Route route;
-      for (const int at : path) {
-        if (route.empty() || route.back() != states[at].pos[t]) route.push_back(states[at].pos[t]);
-      }
-      route_[members[t]] = std::move(route);
-    }
-  }
+  // ---- Ordering the moves of fixed routes ----------------------------------------------------
+
   // Whether the current routes can be ordered; on success steps_ holds the plan.
   bool Check(Label& conflict) {
     base_.assign(k_, 0);
@@ -550,12 +849,12 @@ class RouteSearch {
       base_[a] = static_cast<int>(event_of.size());
       for (int i = 1; i <= Length(route_[a]); ++i) event_of.emplace_back(a, i);
     }
-    Precedence order(static_cast<int>(event_of.size()), words_);
+    std::vector<Clause> clauses;
     for (int a = 0; a < k_; ++a) {
       for (int i = 1; i < Length(route_[a]); ++i) {
         Label label(words_, 0);
         SetBit(label, a);
-        order.AddClause(Clause{{Literal{Event(a, i), Event(a, i + 1)}}, std::move(label)});
+        clauses.push_back(Clause{{Literal{Event(a, i), Event(a, i + 1)}}, std::move(label)});
       }
     }
     seen_.clear();
@@ -565,15 +864,16 @@ class RouteSearch {
         for (const Occurrence& occ : by_value_[a][route_[a][i]]) {
           combo.assign(1, {a, i});
           x_[in_.group[a]] = in_.values[a][route_[a][i]];
-          Combine(occ, 0, combo, order);
+          Combine(occ, 0, combo, clauses, true);
           x_[in_.group[a]] = in_.phase[in_.group[a]];
         }
       }
     }
     for (const Occurrence& occ : fixed_) {
       combo.clear();
-      Combine(occ, 0, combo, order);
+      Combine(occ, 0, combo, clauses, true);
     }
+    Precedence order(static_cast<int>(event_of.size()), words_, clauses);
     if (!order.Solve(conflict)) return false;
     steps_.clear();
     for (const int e : order.Order()) {
@@ -587,11 +887,11 @@ class RouteSearch {
   int Event(int a, int i) const { return base_[a] + i - 1; }
 
   // Every combination of the partners' route positions; one that breaks the requirement becomes
-  // a clause.
+  // a clause (once, with `dedupe`).
   void Combine(const Occurrence& occ, std::size_t next, std::vector<std::pair<int, int>>& combo,
-               Precedence& order) {
+               std::vector<Clause>& clauses, bool dedupe) {
     if (next == occ.partners.size()) {
-      if (!p_.Satisfied(occ.constraint, x_)) AddCombination(combo, order);
+      if (!p_.Satisfied(occ.constraint, x_)) AddCombination(combo, clauses, dedupe);
       return;
     }
     const int b = occ.partners[next];
@@ -599,17 +899,20 @@ class RouteSearch {
     for (int j = 0; j <= Length(route_[b]); ++j) {
       x_[s] = in_.values[b][route_[b][j]];
       combo.emplace_back(b, j);
-      Combine(occ, next + 1, combo, order);
+      Combine(occ, next + 1, combo, clauses, dedupe);
       combo.pop_back();
     }
     x_[s] = in_.phase[s];
   }
 
-  void AddCombination(std::vector<std::pair<int, int>> combo, Precedence& order) {
+  void AddCombination(std::vector<std::pair<int, int>> combo, std::vector<Clause>& clauses,
+                      bool dedupe) {
     std::sort(combo.begin(), combo.end());
-    std::string key;
-    for (const auto& [a, i] : combo) key += std::to_string(a) + ":" + std::to_string(i) + ",";
-    if (!seen_.insert(std::move(key)).second) return;
+    if (dedupe) {
+      std::string key;
+      for (const auto& [a, i] : combo) key += std::to_string(a) + ":" + std::to_string(i) + ",";
+      if (!seen_.insert(std::move(key)).second) return;
+    }
     Clause clause{{}, Label(words_, 0)};
     for (const auto& [p, ip] : combo) {
       SetBit(clause.label, p);
@@ -618,7 +921,7 @@ class RouteSearch {
         if (q != p && iq > 0) clause.literals.push_back(Literal{Event(p, ip + 1), Event(q, iq)});
       }
     }
-    order.AddClause(std::move(clause));
+    clauses.push_back(std::move(clause));
   }
 
   const Problem& p_;
@@ -631,14 +934,83 @@ class RouteSearch {
   std::vector<std::vector<char>> usable_;
   std::vector<std::vector<std::vector<Occurrence>>> by_value_;  // member, value index
   std::vector<Occurrence> fixed_;
+  std::vector<std::vector<Reader>> readers_;  // by member read
+  std::vector<std::vector<int>> fixed_readers_;
+  std::vector<int> links_;  // k × k: occurrences relating two members
   std::vector<std::vector<int>> dist_;
+  std::vector<std::vector<int>> longest_;  // most moves to the target; -1: none
   std::vector<Route> route_;
   std::vector<int> pattern_;                // member → pattern id, or -1
   std::vector<std::vector<int>> patterns_;  // by id: members, ascending (emptied when merged)
-  std::vector<int> base_;
+  std::vector<TreeNode> tree_ = std::vector<TreeNode>(k_);
+  std::vector<int> base_ = std::vector<int>(k_, 0);  // member → its first event
   std::unordered_set<std::string> seen_;
   std::vector<Step> steps_;
+  RouteStats stats_;
+  // The route search of a projection.
+  std::vector<int> order_;
+  std::vector<Route> prior_ = std::vector<Route>(k_);  // routes before the projection
+  std::vector<char> placed_;
+  std::vector<RouteId> route_id_ = std::vector<RouteId>(k_);  // of the routes placed
+  std::vector<std::vector<Nogood>> nogoods_;                  // by last member in order_
+  std::map<std::pair<int, int>, std::vector<Route>> routes_;  // (member, length) → routes
+  std::vector<Clause> clauses_;
+  int events_ = 0;
+  int budget_ = 0;                  // the length being tried
+  int proved_ = 0;                  // no shorter plan of the projection exists
+  bool pruned_ = false;             // the length budget cut the search at this length
+  std::uint64_t checks_ = 0;        // by this turn of the route search
+  std::uint64_t check_budget_ = 0;  // … at most
 };
+
+// The projection's phases for PartialExpansionAStar: value indices by slot.
+class ProjectionDomain {
+ public:
+  ProjectionDomain(RouteSearch& search, const std::vector<int>& members)
+      : search_(search), members_(members) {}
+
+  long Cost(int t, int j) const { return search_.dist_[members_[t]][j]; }
+  bool MayMove(int t, int from, int to) const {
+    return to < from && search_.MayStep(members_[t], from, to);
+  }
+  bool Holds(const std::vector<int>& next, int t, bool /*from_start*/) {
+    return search_.ProjectionHolds(members_, next, t);
+  }
+  void Expanded(const std::vector<int>& /*phase*/) {}
+
+ private:
+  RouteSearch& search_;
+  const std::vector<int>& members_;
+};
+
+// A shortest plan of the pattern alone by A* over its phases, the sum of the members' distances
+// as heuristic. Its routes replace the members' routes.
+RouteSearch::Projected RouteSearch::ProjectByPhases(const std::vector<int>& members,
+                                                    std::uint64_t budget, int& length) {
+  std::vector<int> start;
+  std::vector<PhaseMove> moves;
+  for (int t = 0; t < static_cast<int>(members.size()); ++t) {
+    const int a = members[t];
+    start.push_back(Start(a));
+    for (int j = 0; j < Start(a); ++j) {
+      if (usable_[a][j] != 0 && dist_[a][j] < kNone) moves.push_back(PhaseMove{t, j});
+    }
+  }
+  ProjectionDomain domain(*this, members);
+  std::vector<PhaseStep> steps;
+  switch (PartialExpansionAStar(domain, start, moves, budget, steps)) {
+    case PhaseSearchResult::kFound:
+      break;
+    case PhaseSearchResult::kNone:
+      return Projected::kNoPlan;
+    case PhaseSearchResult::kLimit:
+      return Projected::kLimit;
+  }
+  for (const int a : members) route_[a].assign(1, Start(a));
+  for (const PhaseStep& step : steps) route_[members[step.slot]].push_back(step.to);
+  length = static_cast<int>(steps.size());
+  return Projected::kSolved;
+}
 
 }  // namespace
 

@@ -9,7 +9,9 @@
 // few. A small search decides whether an order exists; when none does, it names the services
 // whose routes its proof used (a conflict). The conflict's services, with every pattern it
 // touches, become one *pattern*: its projection (the requirements that read only it and the
-// services that do not move) is planned exactly by A*, and its routes are adopted. A shortest
+// services that do not move) is planned exactly — by the same route method over the pattern
+// alone, with the patterns it absorbed as lower bounds, or by A* — and its routes are adopted.
+// A shortest
 // plan of a projection is no longer than the pattern's share of any plan, so the sum over
 // disjoint patterns, plus the shortest route of every other service, is a lower bound on the
 // plan — and the current routes have exactly that length. The first routes that can be ordered
@@ -35,8 +37,22 @@ struct RouteInput {
   // By group index, [i * values.size() + j]: a move from values[i] to values[j] (j < i) is
   // possible as far as pairwise requirements tell; a route only uses such moves.
   std::vector<std::vector<char>> may_step;
-  // Phases one projection may keep, and route assignments checked, before giving up.
+  // Work allowed before giving up: route assignments checked (whole), and for each projection,
+  // partial assignments checked by each order of the route search and phases kept by A*.
   std::uint64_t max_states = 0;
+  // The first budget of each method planning a projection; they take turns, the budget growing
+  // fourfold (a small value makes them alternate sooner: tests).
+  std::uint64_t first_budget = 1'000;
+};
+
+// Counters, for tests and benchmarks.
+struct RouteStats {
+  int patterns = 0;   // projections planned
+  int by_routes = 0;  // … of which by the route search (Assign), the rest by A* over phases
+  int by_phases = 0;
+  int deepenings = 0;           // lengths a projection's route search exhausted past its bound
+  std::uint64_t checks = 0;     // partial route assignments checked by the route searches
+  std::uint64_t backjumps = 0;  // conflict-directed backjumps of the route searches
 };
 
 struct RouteOutcome {
@@ -47,6 +63,7 @@ struct RouteOutcome {
   // No plan has fewer steps (for kPlan: the plan's length).
   int lower_bound = 0;
   std::vector<int> pattern;  // kLimit: the services whose projection was being planned, if any
+  RouteStats stats;
 };
 
 // REQUIRES: input.phase is consistent, and each group member has at least its target and its

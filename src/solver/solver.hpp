@@ -42,7 +42,10 @@ struct SolveLimits {
 };
 
 struct PlanLimits {
-  // Phases kept in memory before giving up (each holds one rank per moving service).
+  // Work allowed per group of linked services before giving up with "limit": phases kept by
+  // an A* search (each holds one rank per service it moves), route assignments checked by the
+  // route planner, and for each pattern it plans, partial route assignments checked by each
+  // member order of its route search and phases kept by its A* (docs/SOLVER.md).
   std::uint64_t max_states = 20'000;
 };
 

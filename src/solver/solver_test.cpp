@@ -18,7 +18,9 @@
 
 #include "rules/expression.hpp"
 #include "solver/catalog.hpp"
+#include "solver/planner.hpp"
 #include "solver/problem.hpp"
+#include "solver/route_search.hpp"
 #include "versions/version.hpp"
 
 namespace maiev::solver {
@@ -251,6 +253,27 @@ std::string ReasonsOf(const Failure& f) {
   std::string out = f.message;
   for (const auto& r : f.reasons) out += "\n" + r;
   return out;
+}
+
+// A planner's answer against the brute force: a plan exactly when one exists, and then a valid
+// one of the least length; else the failure "no_plan".
+::testing::AssertionResult PlanMatchesBruteForce(const Result<std::vector<Step>, Failure>& plan,
+                                                 const BruteForce& brute,
+                                                 const std::vector<int>& target) {
+  const auto shortest = brute.ShortestPlan(target);
+  if (plan.ok() != shortest.has_value()) {
+    return ::testing::AssertionFailure()
+           << (plan.ok() ? "a plan where the brute force finds none" : ReasonsOf(plan.error()));
+  }
+  if (!plan.ok()) {
+    if (plan.error().code == "no_plan") return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "failure code " << plan.error().code;
+  }
+  if (static_cast<int>(plan->size()) != *shortest) {
+    return ::testing::AssertionFailure()
+           << "plan of " << plan->size() << " steps, the shortest has " << *shortest;
+  }
+  return brute.ValidPlan(*plan, target);
 }
 
 // a: 3.0 needs b >= 2; b: 2.0 needs c:api == 2; c: newest 3.0 provides api 3.
@@ -603,16 +626,12 @@ TEST(SolveProperty, MatchesBruteForceOnThousandsOfRandomCatalogs) {
     ASSERT_TRUE(p.Consistent(solution->ranks, true));
     if (!brute.has_running()) continue;
     const auto plan = PlanUpgrade(p, solution->ranks);
-    const auto shortest = brute.ShortestPlan(solution->ranks);
-    ASSERT_EQ(plan.ok(), shortest.has_value()) << (plan.ok() ? "" : ReasonsOf(plan.error()));
+    ASSERT_TRUE(PlanMatchesBruteForce(plan, brute, solution->ranks));
     if (!plan.ok()) {
       ++unplannable;
-      EXPECT_EQ(plan.error().code, "no_plan");
       continue;
     }
     ++planned;
-    ASSERT_EQ(static_cast<int>(plan->size()), *shortest);
-    ASSERT_TRUE(brute.ValidPlan(*plan, solution->ranks));
   }
   // The generator must exercise every outcome, or the comparison proves little.
   EXPECT_GT(solved, kPropertyCases / 4);
@@ -625,9 +644,10 @@ TEST(SolveProperty, MatchesBruteForceOnThousandsOfRandomCatalogs) {
 // services listed earlier, api levels rise with the version, and upper bounds (breaking changes)
 // and `or` over two services make direct moves form cycles that intermediate versions break —
 // the cases where the planner's conflicts and projections do the work.
-std::string RandomLayeredCatalog(std::mt19937& rng, std::map<std::string, std::string>& running) {
+std::string RandomLayeredCatalog(std::mt19937& rng, std::map<std::string, std::string>& running,
+                                 int max_services = 6) {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  const int n = pick(3, 6);
+  const int n = pick(3, max_services);
   auto name = [](int s) { return "s" + std::to_string(s); };
   nlohmann::json catalog = nlohmann::json::array();
   for (int s = 0; s < n; ++s) {
@@ -668,6 +688,7 @@ constexpr int kLayeredCases = 1500;
 TEST(SolveProperty, PlansMatchBruteForceOnLayeredCatalogsWithBreakingChanges) {
   std::mt19937 rng(kPropertySeed + 1);
   int consistent = 0, planned = 0, with_intermediates = 0, unplannable = 0;
+  PlanStats stats;
   for (int i = 0; i < kLayeredCases; ++i) {
     std::map<std::string, std::string> running;
     const std::string json = RandomLayeredCatalog(rng, running);
@@ -681,17 +702,13 @@ TEST(SolveProperty, PlansMatchBruteForceOnLayeredCatalogsWithBreakingChanges) {
     const auto solution = Solve(p);
     ASSERT_EQ(solution.ok(), brute.Solve().has_value());
     if (!solution.ok()) continue;
-    const auto plan = PlanUpgrade(p, solution->ranks);
-    const auto shortest = brute.ShortestPlan(solution->ranks);
-    ASSERT_EQ(plan.ok(), shortest.has_value()) << (plan.ok() ? "" : ReasonsOf(plan.error()));
+    const auto plan = PlanUpgrade(p, solution->ranks, {}, stats);
+    ASSERT_TRUE(PlanMatchesBruteForce(plan, brute, solution->ranks));
     if (!plan.ok()) {
       ++unplannable;
-      EXPECT_EQ(plan.error().code, "no_plan");
       continue;
     }
     ++planned;
-    ASSERT_EQ(static_cast<int>(plan->size()), *shortest);
-    ASSERT_TRUE(brute.ValidPlan(*plan, solution->ranks));
     int moving = 0;
     for (std::size_t s = 0; s < start.size(); ++s) moving += start[s] != solution->ranks[s];
     with_intermediates += static_cast<int>(plan->size()) > moving ? 1 : 0;
@@ -700,6 +717,68 @@ TEST(SolveProperty, PlansMatchBruteForceOnLayeredCatalogsWithBreakingChanges) {
   EXPECT_GT(planned, kLayeredCases / 4);
   EXPECT_GT(with_intermediates, kLayeredCases / 50);
   EXPECT_GT(unplannable, kLayeredCases / 50);
+  // Some patterns are planned by the route search over the pattern, some needing more moves
+  // than their parts' bounds.
+  EXPECT_GT(stats.routes.by_routes, 0);
+  EXPECT_GT(stats.routes.deepenings, 0);
+}
+
+// PlanByRoutes alone, from consistent running phases, with its two projection methods taking
+// turns from a budget of one: each must give shortest plans and prove the absence of one.
+constexpr int kRouteCaseServices = 6;  // the brute force stays fast
+
+TEST(SolveProperty, RoutePlannerMatchesBruteForceWhenItsProjectionMethodsTakeTurns) {
+  std::mt19937 rng(kPropertySeed + 2);
+  int planned = 0, unplannable = 0;
+  RouteStats stats;
+  for (int i = 0; i < kLayeredCases; ++i) {
+    std::map<std::string, std::string> running;
+    const std::string json = RandomLayeredCatalog(rng, running, kRouteCaseServices);
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + json);
+    Case c = Make(json, running);
+    const Problem p = BuildOk(c);
+    RouteInput input;
+    for (const auto& service : p.services()) input.phase.push_back(service.running);
+    const auto solution = Solve(p);
+    if (!solution.ok() || !p.Consistent(input.phase, false)) continue;
+    input.max_states = 1'000'000;
+    input.first_budget = 1;
+    for (int s = 0; s < p.service_count(); ++s) {
+      const int from = input.phase[s], to = solution->ranks[s];
+      if (from == to) continue;
+      input.group.push_back(s);
+      std::vector<int> values{to};
+      const int oldest = from == kAbsent ? static_cast<int>(p.service(s).versions.size()) : from;
+      for (int r = to + 1; r < oldest; ++r) {
+        if (p.service(s).allowed[r]) values.push_back(r);
+      }
+      values.push_back(from);
+      input.may_step.emplace_back(values.size() * values.size(), 1);  // no pairwise filter
+      input.values.push_back(std::move(values));
+    }
+    if (input.group.empty()) continue;
+    const RouteOutcome outcome = PlanByRoutes(p, input);
+    ASSERT_NE(outcome.kind, RouteOutcome::Kind::kLimit);
+    Result<std::vector<Step>, Failure> plan = outcome.steps;
+    if (outcome.kind == RouteOutcome::Kind::kNoPlan) {
+      plan = Unexpected<Failure>{Failure{"no_plan", "", {}}};
+    }
+    ASSERT_TRUE(PlanMatchesBruteForce(plan, BruteForce(c.catalog, running, {}), solution->ranks));
+    (plan.ok() ? planned : unplannable)++;
+    stats.patterns += outcome.stats.patterns;
+    stats.by_routes += outcome.stats.by_routes;
+    stats.by_phases += outcome.stats.by_phases;
+    stats.deepenings += outcome.stats.deepenings;
+    stats.backjumps += outcome.stats.backjumps;
+  }
+  // Both methods plan patterns; the route search also needs more moves than the bounds of a
+  // pattern's parts, and jumps back over members a failure does not involve.
+  EXPECT_GT(planned, kLayeredCases / 2);
+  EXPECT_GT(unplannable, kLayeredCases / 100);
+  EXPECT_GT(stats.by_routes, 10);
+  EXPECT_GT(stats.by_phases, 0);
+  EXPECT_GT(stats.deepenings, 10);
+  EXPECT_GT(stats.backjumps, 0U);
 }
 
 }  // namespace
