@@ -11,11 +11,10 @@
 // touches, become one *pattern*: its projection (the requirements that read only it and the
 // services that do not move) is planned exactly — by the same route method over the pattern
 // alone, with the patterns it absorbed as lower bounds, or by A* — and its routes are adopted.
-// A shortest
-// plan of a projection is no longer than the pattern's share of any plan, so the sum over
-// disjoint patterns, plus the shortest route of every other service, is a lower bound on the
-// plan — and the current routes have exactly that length. The first routes that can be ordered
-// therefore give a shortest plan; a projection without a plan proves there is none.
+// A shortest plan of a projection is no longer than the pattern's share of any plan, so the sum
+// over disjoint patterns, plus the shortest route of every other service, is a lower bound on
+// the plan — and the current routes have exactly that length. The first routes that can be
+// ordered therefore give a shortest plan; a projection without a plan proves there is none.
 #pragma once
 
 #include <cstdint>
