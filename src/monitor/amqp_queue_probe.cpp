@@ -190,34 +190,34 @@ Result<QueueCounts> AmqpQueueProbe::Declare(const std::string& queue) {
 Result<std::vector<Result<QueueCounts>>> AmqpQueueProbe::DeclareAll(
     std::span<const std::string> queues) {
   std::vector<Result<QueueCounts>> out(queues.size(), QueueCounts{});
-  // Queues missing at the previous call go last, in batches read without waiting for a whole
-  // batch of replies: a missing queue answers with a channel.close, not a declare-ok.
-  std::vector<std::size_t> present;
-  std::vector<std::size_t> missing;
-  present.reserve(queues.size());
+  // Queues missing or refused at the previous call go last, in batches read without waiting for
+  // a whole batch of replies: the broker answers them with a channel.close, not a declare-ok.
+  std::vector<std::size_t> likely_counts;
+  std::vector<std::size_t> likely_closed;
+  likely_counts.reserve(queues.size());
   for (std::size_t i = 0; i < queues.size(); ++i) {
     if (queues[i].empty() || queues[i].size() > kMaxQueueNameBytes) {
       out[i] = Fail("invalid", "queue name `" + queues[i] + "`: accepted are 1 to 255 bytes");
     } else {
-      (missing_.contains(queues[i]) ? missing : present).push_back(i);
+      (unanswered_.contains(queues[i]) ? likely_closed : likely_counts).push_back(i);
     }
   }
-  for (const auto* group : {&present, &missing}) {
-    const bool expect_all = group == &present;
+  unanswered_.clear();
+  for (const auto* group : {&likely_counts, &likely_closed}) {
+    const bool expect_all = group == &likely_counts;
     std::size_t next = 0;
     while (next < group->size()) {
       if (Status s = Ready(); !s) return Unexpected{s.error()};
       const auto batch = std::span<const std::size_t>(*group).subspan(
           next, std::min(kPipelineWindow, group->size() - next));
-      auto answered = DeclareBatch(queues, batch, expect_all, out);
-      if (!answered) return Unexpected{answered.error()};
+      auto replies = DeclareBatch(queues, batch, expect_all, out);
+      if (!replies) return Unexpected{replies.error()};
+      for (std::size_t i : batch.first(*replies)) {
+        if (!out[i] || !out[i]->exists) unanswered_.insert(queues[i]);
+      }
       // A closed channel dropped the declares written after the refused one: send them again.
-      next += *answered;
+      next += *replies;
     }
-  }
-  missing_.clear();
-  for (std::size_t i = 0; i < queues.size(); ++i) {
-    if (out[i] && !out[i]->exists) missing_.insert(queues[i]);
   }
   return out;
 }

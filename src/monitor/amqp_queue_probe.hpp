@@ -86,7 +86,9 @@ class AmqpQueueProbe {
   AmqpTimeouts timeouts_;
   amqp_connection_state_t_* conn_ = nullptr;
   bool channel_open_ = false;
-  std::unordered_set<std::string> missing_;  // queues a passive declare found missing last time
+  // Queues whose last passive declare the broker answered by closing the channel (missing or
+  // refused).
+  std::unordered_set<std::string> unanswered_;
 };
 
 }  // namespace maiev::monitor
