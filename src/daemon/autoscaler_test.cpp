@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "orchestrator/fake_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -71,11 +73,17 @@ class AutoscalerTest : public ::testing::Test {
   std::unique_ptr<Autoscaler> Make() {
     return std::make_unique<Autoscaler>(docker_, queues_, *store_, clock_);
   }
-  static std::string StateOf(const Autoscaler& autoscaler, const std::string& name) {
-    for (const auto& s : autoscaler.Snapshot()) {
-      if (s.name == name) return s.state;
+  // The status of service `name`, or nullopt when the autoscaler does not know it.
+  static std::optional<ServiceStatus> StatusOf(const Autoscaler& autoscaler,
+                                               const std::string& name) {
+    for (auto& s : autoscaler.Snapshot()) {
+      if (s.name == name) return std::move(s);
     }
-    return "absent";
+    return std::nullopt;
+  }
+  static std::string StateOf(const Autoscaler& autoscaler, const std::string& name) {
+    const auto status = StatusOf(autoscaler, name);
+    return status ? status->state : "absent";
   }
   static const ServiceStatus* Find(const std::vector<ServiceStatus>& list,
                                    const std::string& name) {
@@ -200,9 +208,8 @@ TEST_F(AutoscalerTest, RuleSinceIsKeptWhileMetricsAreMissing) {
   queues_.SetWaiting("q1", 0);
   clock_.Advance(Duration{6.0});
   autoscaler->RunCycle();
-  const auto snapshot = autoscaler->Snapshot();
-  const auto* worker = Find(snapshot, "worker");
-  ASSERT_NE(worker, nullptr);
+  const auto worker = StatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(worker);
   EXPECT_DOUBLE_EQ(worker->rules["idle"]["since_seconds"].get<double>(), 12.0);
   EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
 }
@@ -216,9 +223,8 @@ TEST_F(AutoscalerTest, RefreshTaskCountsUpdatesRunningTasks) {
   worker.running_tasks = 3;
   docker_.PutService(worker);
   ASSERT_TRUE(autoscaler->RefreshTaskCounts().ok());
-  const auto snapshot = autoscaler->Snapshot();
-  const auto* status = Find(snapshot, "worker");
-  ASSERT_NE(status, nullptr);
+  const auto status = StatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(status);
   EXPECT_EQ(status->running_tasks, std::optional<std::uint64_t>(3));
 }
 
@@ -235,9 +241,8 @@ TEST_F(AutoscalerTest, RuleSinceSurvivesARestart) {
   ASSERT_TRUE(second->Discover().ok());
   second->RunCycle();
   EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
-  const auto status = second->Snapshot();
-  const auto* worker = Find(status, "worker");
-  ASSERT_NE(worker, nullptr);
+  const auto worker = StatusOf(*second, "worker");
+  ASSERT_TRUE(worker);
   EXPECT_DOUBLE_EQ(worker->rules["idle"]["since_seconds"].get<double>(), 11.0);
 }
 
@@ -259,9 +264,8 @@ TEST_F(AutoscalerTest, ARefreshedConfigKeepsTheStatesOfTheRulesItStillHas) {
   autoscaler->RunCycle();
 
   EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
-  const auto snapshot = autoscaler->Snapshot();
-  const auto* worker = Find(snapshot, "worker");
-  ASSERT_NE(worker, nullptr);
+  const auto worker = StatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(worker);
   EXPECT_EQ(worker->max, 5);
   EXPECT_DOUBLE_EQ(worker->rules["idle"]["since_seconds"].get<double>(), 11.0);
   EXPECT_EQ(worker->rules["busy"]["value"], false);
@@ -275,11 +279,12 @@ TEST_F(AutoscalerTest, SnapshotShowsAResourceWithoutMetricsAsNull) {
   docker_.PutService(Service("1", "worker", 3));
   auto autoscaler = Make();
   ASSERT_TRUE(autoscaler->Discover().ok());
-  EXPECT_TRUE(Find(autoscaler->Snapshot(), "worker")->metrics.empty());  // no cycle yet
-  autoscaler->RunCycle();                                                // q1 has no sample
-  const auto snapshot = autoscaler->Snapshot();
-  const auto* worker = Find(snapshot, "worker");
-  ASSERT_NE(worker, nullptr);
+  const auto before = StatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(before);
+  EXPECT_TRUE(before->metrics.empty());  // no cycle yet
+  autoscaler->RunCycle();                // q1 has no sample
+  const auto worker = StatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(worker);
   EXPECT_TRUE(worker->metrics["rmq"].is_null());
   EXPECT_TRUE(worker->rules.empty());  // never evaluated, nothing stored
   EXPECT_TRUE(docker_.replica_calls().empty());

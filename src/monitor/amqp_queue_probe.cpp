@@ -226,9 +226,11 @@ Result<std::size_t> AmqpQueueProbe::DeclareBatch(std::span<const std::string> qu
                                                  std::span<const std::size_t> batch,
                                                  bool expect_all,
                                                  std::vector<Result<QueueCounts>>& out) {
-  auto broken = [&](const std::string& what) -> Result<std::size_t> {
+  // The connection is of no use any more: drop it and fail the whole call.
+  auto broken = [&](const std::string& what,
+                    const std::string& code = "unavailable") -> Result<std::size_t> {
     Drop();
-    return Fail("unavailable", Redact(Where() + ": queue.declare: " + what, endpoint_.password));
+    return Fail(code, Redact(Where() + ": queue.declare: " + what, endpoint_.password));
   };
   // TCP_CORK holds the frames back until the batch is written: one segment instead of one per
   // queue (the socket has TCP_NODELAY set). Failing to set an option only costs system calls.
@@ -273,11 +275,7 @@ Result<std::size_t> AmqpQueueProbe::DeclareBatch(std::span<const std::string> qu
     reply.reply = method;
     bool connection_broken = false;
     Error e = FailedReply(conn_, reply, channel_open_, connection_broken);
-    if (connection_broken) {
-      Drop();
-      return Fail(e.code == "auth" ? "auth" : "unavailable",
-                  Redact(Where() + ": queue.declare: " + e.message, endpoint_.password));
-    }
+    if (connection_broken) return broken(e.message, e.code == "auth" ? "auth" : "unavailable");
     const std::size_t i = batch[answered++];
     if (e.code == "not_found") {
       out[i] = QueueCounts{};
