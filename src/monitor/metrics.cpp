@@ -1,6 +1,7 @@
 #include "monitor/metrics.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace maiev::monitor {
 namespace {
@@ -35,7 +36,7 @@ void SetDerived(QueueMetrics& m) {
 
 bool QueueMetrics::HasAnyMetric() const {
   return exists || waiting || latency || call_rate || exec_rate || rate || consumers || unacked ||
-         age;
+         age || stalled;
 }
 
 QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
@@ -46,7 +47,16 @@ QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
   const StatsSample* stats = sample.stats && IsFresh(sample.stats->sampled_at, now, bounds.stats)
                                  ? &*sample.stats
                                  : nullptr;
-  if (!counts && !stats) return {};
+  std::optional<TimePoint> newest;
+  if (sample.counts) newest = sample.counts->sampled_at;
+  if (sample.stats && (!newest || sample.stats->sampled_at > *newest)) {
+    newest = sample.stats->sampled_at;
+  }
+  if (!counts && !stats) {
+    QueueMetrics none;
+    none.newest_sample_at = newest;
+    return none;
+  }
 
   const bool counts_newest = counts && (!stats || counts->sampled_at >= stats->sampled_at);
   const bool exists = counts_newest ? counts->exists : stats->exists;
@@ -54,6 +64,7 @@ QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
   QueueMetrics m = exists ? QueueMetrics{} : NonExistent();
   if (counts) m.counts_sampled_at = counts->sampled_at;
   if (stats) m.stats_sampled_at = stats->sampled_at;
+  m.newest_sample_at = newest;
   if (!exists) return m;
   m.exists = true;
 
@@ -79,7 +90,7 @@ QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
 
 rules::Value MetricValue(const QueueMetrics& metrics, std::size_t metric) {
   // In rules::kMetricNames order.
-  static constexpr std::optional<double> QueueMetrics::*kNumbers[] = {
+  static constexpr std::array<std::optional<double> QueueMetrics::*, 9> kNumbers = {
       nullptr,
       &QueueMetrics::waiting,
       &QueueMetrics::latency,
@@ -90,8 +101,11 @@ rules::Value MetricValue(const QueueMetrics& metrics, std::size_t metric) {
       &QueueMetrics::unacked,
       &QueueMetrics::age,
   };
-  static_assert(std::size(kNumbers) == rules::kMetricNames.size());
+  static_assert(std::size(kNumbers) + 1 == rules::kMetricNames.size());
   if (metric == 0) return metrics.exists ? rules::Value::Bool(*metrics.exists) : rules::Value{};
+  if (metric == kNumbers.size()) {
+    return metrics.stalled ? rules::Value::Bool(*metrics.stalled) : rules::Value{};
+  }
   const std::optional<double>& number = metrics.*kNumbers[metric];
   return number ? rules::Value::Number(*number) : rules::Value{};
 }

@@ -58,9 +58,17 @@ struct QueueMetrics {
   std::optional<double> consumers;
   std::optional<double> unacked;
   std::optional<double> age;  // seconds
+  // Messages wait, consumers are attached, and none was delivered over a full rate window.
+  // latency is then +infinity.
+  std::optional<bool> stalled;
+  // Seconds spanned by the samples the rates were computed from (the rate window's age).
+  std::optional<double> rate_window;
   // Times of the samples the metrics were computed from (absent: stale or never sampled).
   std::optional<TimePoint> counts_sampled_at;
   std::optional<TimePoint> stats_sampled_at;
+  // Time of the newest sample of the queue, fresh or stale (absent: never sampled), so a caller
+  // can say how stale missing metrics are.
+  std::optional<TimePoint> newest_sample_at;
 
   // False when every metric is missing (no fresh sample at all).
   bool HasAnyMetric() const;

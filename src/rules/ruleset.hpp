@@ -18,9 +18,11 @@
 namespace maiev::rules {
 
 // Metric names a queue resource offers (SPEC §2), in this order everywhere.
-inline constexpr std::array<std::string_view, 9> kMetricNames = {
+// `stalled` (appended last, so existing slot numbers keep their meaning) is true when messages
+// wait, consumers are attached, and nothing was delivered over a full rate window.
+inline constexpr std::array<std::string_view, 10> kMetricNames = {
     "exists", "waiting",   "latency", "call_rate", "exec_rate",
-    "rate",   "consumers", "unacked", "age"};
+    "rate",   "consumers", "unacked", "age",       "stalled"};
 
 struct ResourceDecl {
   std::string name;        // how rules refer to it, e.g. "rmq"
