@@ -154,18 +154,18 @@ echo "maiev API: $API   (try: $MAIEV status --url $API)"
 
 # --- 4. the burst and the timeline -------------------------------------------------------------
 say "publishing $BURST messages to $QUEUE"
+burst_at=$(date +%s.%N)
 "$LOADGEN" --queue "$QUEUE" --burst "$BURST"
 
 say "timeline (every ${TICK}s; decisions as maiev logs them)"
 # One Python loop polls the API, follows maiev's log for decision lines and prints the summary;
 # it exits 0 once the service is back at its minimum with an empty queue, 1 at the deadline.
 set +e
-python3 - "$API" "$SERVICE" "$LOG" "$TICK" "$DEADLINE" "$BURST" "$WORK_MS" <<'PY'
-import json, sys, time, urllib.request
+python3 - "$API" "$SERVICE" "$LOG" "$TICK" "$DEADLINE" "$BURST" "$WORK_MS" "$burst_at" <<'PY'
+import datetime, json, math, sys, time, urllib.request
 
-api, service, log_path, tick, deadline, burst, work_ms = sys.argv[1:8]
-tick, deadline = float(tick), float(deadline)
-start = time.monotonic()
+api, service, log_path, tick, deadline, burst, work_ms, burst_at = sys.argv[1:9]
+tick, deadline, burst_at = float(tick), float(deadline), float(burst_at)
 
 def status():
     try:
@@ -175,19 +175,36 @@ def status():
         return None
 
 def show(value, fmt):
-    return "-" if value is None else fmt % value
+    if value is None:
+        return "-"
+    if value == "inf" or (isinstance(value, float) and math.isinf(value)):
+        return "inf"
+    return fmt % value
+
+def logged_at(line):
+    """Seconds after the burst of a log line stamped [YYYY-mm-dd HH:MM:SS.mmm]."""
+    try:
+        stamp = datetime.datetime.strptime(line[1:24], "%Y-%m-%d %H:%M:%S.%f")
+        return stamp.timestamp() - burst_at
+    except ValueError:
+        return time.time() - burst_at
 
 log = open(log_path, encoding="utf-8", errors="replace")
 log.seek(0, 2)  # decisions from now on
 marker = f"service {service}: replicas "
 print(f"{'t (s)':>7}  {'waiting':>8}  {'latency':>8}  {'desired':>8}  {'running':>8}", flush=True)
-peak, peak_at, back_at, decisions, minimum = None, None, None, 0, None
+peak, peak_at, back_at, decisions, minimum, first_up = None, None, None, 0, None, None
 while True:
-    t = time.monotonic() - start
+    t = time.time() - burst_at
     for line in log.readlines():
         if marker in line:
             decisions += 1
-            print("           decision: " + line[line.index(marker):].rstrip(), flush=True)
+            at = logged_at(line)
+            change = line[line.index(marker) + len(marker):]
+            before, _, after = change.partition(" → ")
+            if first_up is None and after[:1].isdigit() and int(after.split(":")[0]) > int(before):
+                first_up = at
+            print(f"{at:7.1f}  decision: " + line[line.index(marker):].rstrip(), flush=True)
     s = status()
     if s is None:
         print(f"{t:7.1f}  (maiev's API did not answer)", flush=True)
@@ -209,6 +226,8 @@ while True:
 print("\033[1m==> summary\033[0m")
 print(f"burst:             {burst} messages, {work_ms} ms of work each")
 print(f"decisions:         {decisions}")
+if first_up is not None:
+    print(f"first scale-up:    {first_up:.1f} s after the burst")
 if peak is not None and minimum is not None and peak > minimum:
     print(f"peak replicas:     {peak}, reached {peak_at:.1f} s after the burst")
 if back_at is not None:

@@ -212,8 +212,11 @@ write_rmq_config() {
   : >"$RMQ_DIR/rabbitmq-env.conf"
   # The bundled syslog application opens a UDP socket even when nothing is logged to syslog;
   # bind it to loopback, and keep its destination there.
-  echo '[{syslog, [{protocol, {rfc3164, udp, [{ip, {127,0,0,1}}]}}, {dest_host, {127,0,0,1}}]}].' \
-    >"$RMQ_DIR/advanced.config"
+  cat >"$RMQ_DIR/advanced.config" <<'EOF'
+[{syslog, [{protocol, {rfc3164, udp, [{ip, {127,0,0,1}}]}}, {dest_host, {127,0,0,1}}]},
+ {rabbitmq_management_agent, [{sample_retention_policies,
+   [{global, [{605, 1}, {3660, 60}]}, {basic, [{605, 1}, {3600, 60}]}, {detailed, [{605, 1}]}]}]}].
+EOF
   cat >"$RMQ_DIR/rabbitmq.conf" <<EOF
 listeners.tcp.default = $LOOPBACK:$AMQP_PORT
 management.tcp.ip = $LOOPBACK

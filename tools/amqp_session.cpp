@@ -122,6 +122,11 @@ Status AmqpSession::DeclareQueue(const std::string& queue) {
   return CheckReply(("queue.declare " + queue).c_str());
 }
 
+Status AmqpSession::DeleteQueue(const std::string& queue) {
+  amqp_queue_delete(connection_, kChannel, Bytes(queue), /*if_unused=*/0, /*if_empty=*/0);
+  return CheckReply(("queue.delete " + queue).c_str());
+}
+
 Status AmqpSession::Publish(const std::string& queue, const std::string& body,
                             std::int64_t timestamp_seconds) {
   amqp_basic_properties_t props{};

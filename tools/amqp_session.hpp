@@ -43,6 +43,7 @@ class AmqpSession {
   // Declares a non-durable, non-exclusive queue that is not auto-deleted: it outlives its
   // consumers but not a broker restart. Every workload program declares it the same way.
   Status DeclareQueue(const std::string& queue);
+  Status DeleteQueue(const std::string& queue);
   // Publishes a transient message through the default exchange, stamped with the time it was
   // sent (seconds since the epoch) so the broker can report the age of the head message.
   Status Publish(const std::string& queue, const std::string& body, std::int64_t timestamp_seconds);

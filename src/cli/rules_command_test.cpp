@@ -175,7 +175,7 @@ TEST_F(RulesCommand, EvalUnknownMetricNamesIt) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output, path +
                             ": rmq.latncy: unknown metric (accepted: exists, waiting, latency, "
-                            "call_rate, exec_rate, rate, consumers, unacked, age)\n");
+                            "call_rate, exec_rate, rate, consumers, unacked, age, stalled)\n");
 }
 
 TEST_F(RulesCommand, EvalUnknownResourceNamesIt) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 namespace maiev::monitor {
 namespace {
@@ -24,12 +25,29 @@ QueueMetrics NonExistent() {
   m.rate = 0.0;
   m.consumers = 0.0;
   m.unacked = 0.0;
+  m.stalled = false;
   return m;
 }
 
-void SetDerived(QueueMetrics& m) {
-  if (m.waiting && m.exec_rate && *m.exec_rate != 0.0) m.latency = *m.waiting / *m.exec_rate;
-  if (m.exec_rate && m.call_rate) m.rate = *m.exec_rate - *m.call_rate;
+// Latency, rate and stalled from waiting, consumers and the window's rates (SPEC §2).
+void SetDerived(QueueMetrics& m, const std::optional<WindowRates>& rates) {
+  if (!rates) return;
+  m.call_rate = rates->call_rate;
+  m.exec_rate = rates->exec_rate;
+  m.rate = rates->exec_rate - rates->call_rate;
+  m.rate_window = rates->span;
+  if (!m.waiting) return;
+  const bool waits = *m.waiting > 0.0;
+  if (!waits) {
+    m.latency = 0.0;
+  } else if (rates->done_any) {
+    m.latency = *m.waiting / rates->exec_rate;
+  } else {
+    m.latency = std::numeric_limits<double>::infinity();
+  }
+  if (m.consumers) {
+    m.stalled = waits && *m.consumers > 0.0 && !rates->done_any && rates->covers_window;
+  }
 }
 
 }  // namespace
@@ -58,9 +76,7 @@ QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
     return none;
   }
 
-  const bool counts_newest = counts && (!stats || counts->sampled_at >= stats->sampled_at);
-  const bool exists = counts_newest ? counts->exists : stats->exists;
-
+  const bool exists = counts ? counts->exists : stats->exists;
   QueueMetrics m = exists ? QueueMetrics{} : NonExistent();
   if (counts) m.counts_sampled_at = counts->sampled_at;
   if (stats) m.stats_sampled_at = stats->sampled_at;
@@ -68,23 +84,19 @@ QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
   if (!exists) return m;
   m.exists = true;
 
-  if (counts_newest) {
+  if (counts) {
     m.waiting = static_cast<double>(counts->waiting);
     m.consumers = static_cast<double>(counts->consumers);
   }
-  if (stats && stats->exists) {
-    if (!m.waiting) m.waiting = AsNumber(stats->waiting);
-    if (!m.consumers) m.consumers = AsNumber(stats->consumers);
-    m.unacked = AsNumber(stats->unacked);
-    m.call_rate = stats->call_rate;
-    m.exec_rate = stats->exec_rate;
-    const bool newer_counts_show_empty = counts && counts->sampled_at > stats->sampled_at &&
-                                         (!counts->exists || counts->waiting == 0);
-    if (stats->head_message_timestamp && !newer_counts_show_empty) {
-      m.age = std::max(0.0, SecondsBetween(*stats->head_message_timestamp, now));
-    }
+  if (!stats || !stats->exists) return m;
+  if (!m.waiting) m.waiting = AsNumber(stats->waiting);
+  if (!m.consumers) m.consumers = AsNumber(stats->consumers);
+  m.unacked = AsNumber(stats->unacked);
+  const bool counts_show_empty = counts && counts->waiting == 0;
+  if (stats->head_message_timestamp && !counts_show_empty) {
+    m.age = std::max(0.0, SecondsBetween(*stats->head_message_timestamp, now));
   }
-  SetDerived(m);
+  SetDerived(m, stats->rates);
   return m;
 }
 

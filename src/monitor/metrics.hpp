@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/clock.hpp"
+#include "monitor/rate_window.hpp"
 #include "rules/ruleset.hpp"
 
 namespace maiev::monitor {
@@ -28,8 +29,9 @@ struct StatsSample {
   std::optional<std::uint64_t> waiting;
   std::optional<std::uint64_t> consumers;
   std::optional<std::uint64_t> unacked;
-  std::optional<double> call_rate;  // publish rate into the queue, messages/s
-  std::optional<double> exec_rate;  // deliver + get rate out of the queue, messages/s
+  // Rates over the monitor's window of listings up to this one (RateWindow); absent until two
+  // listings showed the queue.
+  std::optional<WindowRates> rates;
   std::optional<TimePoint> head_message_timestamp;  // timestamp property of the oldest ready one
   friend bool operator==(const StatsSample&, const StatsSample&) = default;
 };
@@ -77,16 +79,20 @@ struct QueueMetrics {
 
 // Merges the latest samples of a queue as of `now`:
 // - a sample older than its bound is ignored (its metrics are missing, never carried over);
-// - `exists` comes from the newest fresh sample; a queue that does not exist yields exists=false,
-//   waiting=0, latency=null, rates 0, consumers=0, unacked=0, age=null;
-// - waiting and consumers come from the newest fresh sample that has them (AMQP counts are
-//   preferred simply because they are sampled more often); unacked, rates and age come from the
-//   stats sample only, and only when that sample saw the queue existing;
-// - latency = waiting / exec_rate, null when exec_rate is 0 (SPEC §2, literally: also when
-//   waiting is 0; rules test `waiting == 0` for that case);
-// - rate = exec_rate − call_rate;
+// - `exists`, waiting and consumers come from fresh AMQP counts whenever there are some: the
+//   broker answers a passive declare from the queue itself, while the management listing shows
+//   what the queue last reported to the statistics database (up to one refresh, 5 s by default,
+//   late). Without fresh counts they come from the listing; a queue that does not exist yields
+//   exists=false, waiting=0, latency=null, rates 0, consumers=0, unacked=0, age=null;
+// - unacked, rates and age come from the stats sample only, and only when it saw the queue;
+// - latency = waiting / exec_rate: 0 when nothing waits; +infinity when messages wait and
+//   nothing was done over the rate window; null only while the rates are unknown (fewer than
+//   two listings). Fresh AMQP `waiting` is combined with the last known rates;
+// - stalled: messages wait, consumers are attached, and nothing was done over a window that
+//   the listings cover entirely; false otherwise (null while the rates are unknown);
+// - rate = exec_rate − call_rate; rate_window = the seconds the rates span;
 // - age = now − head message timestamp, clamped at 0 (publisher clocks may run ahead); null
-//   when the broker does not report it, or when a newer counts sample shows no ready message.
+//   when the broker does not report it, or when newer counts show no ready message.
 QueueMetrics MergeQueueSample(const QueueSample& sample, TimePoint now,
                               const StalenessBounds& bounds);
 

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace maiev::monitor {
 namespace {
 
@@ -16,15 +18,17 @@ CountsSample Counts(TimePoint at, std::uint64_t waiting, std::uint64_t consumers
   return CountsSample{at, true, waiting, consumers};
 }
 
-StatsSample Stats(TimePoint at, double call_rate, double exec_rate) {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// A listing with rates over a window of 20 s (covered unless told otherwise).
+StatsSample Stats(TimePoint at, double call_rate, double exec_rate, bool covers_window = true) {
   StatsSample s;
   s.sampled_at = at;
   s.exists = true;
   s.waiting = 7;
   s.consumers = 1;
   s.unacked = 2;
-  s.call_rate = call_rate;
-  s.exec_rate = exec_rate;
+  s.rates = WindowRates{call_rate, exec_rate, 20.0, covers_window, exec_rate > 0.0};
   return s;
 }
 
@@ -51,22 +55,55 @@ TEST(MergeQueueSample, CountsAndRatesGiveEveryMetric) {
   EXPECT_EQ(m.rate, 1.0);
   EXPECT_DOUBLE_EQ(*m.latency, 2.0);  // 10 / 5
   EXPECT_EQ(m.age, std::nullopt);
+  EXPECT_EQ(m.stalled, false);
+  EXPECT_EQ(m.rate_window, 20.0);
   EXPECT_EQ(m.counts_sampled_at, kT0);
   EXPECT_EQ(m.stats_sampled_at, kT0 - seconds{2});
 }
 
-TEST(MergeQueueSample, LatencyIsNullWhenExecRateIsZero) {
+// The demo's timeline showed `waiting 0` seconds after a burst: the listing is newer than the
+// last declare but shows what the queue last reported to the statistics database.
+TEST(MergeQueueSample, FreshCountsWinOverANewerListing) {
+  StatsSample listing = Stats(kT0 + milliseconds{500}, 0.0, 0.0);
+  listing.waiting = 0;
   const QueueMetrics m =
-      MergeQueueSample(Sample(Counts(kT0, 10, 0), Stats(kT0, 3.0, 0.0)), kT0, kBounds);
-  EXPECT_EQ(m.latency, std::nullopt);
-  EXPECT_EQ(m.rate, -3.0);
+      MergeQueueSample(Sample(Counts(kT0, 2000, 1), listing), kT0 + seconds{1}, kBounds);
+  EXPECT_EQ(m.waiting, 2000.0);
 }
 
-TEST(MergeQueueSample, LatencyIsNullWhenExecRateIsZeroEvenWithNothingWaiting) {
+TEST(MergeQueueSample, LatencyIsInfiniteWhenMessagesWaitAndNothingIsDone) {
+  const QueueMetrics m =
+      MergeQueueSample(Sample(Counts(kT0, 10, 0), Stats(kT0, 3.0, 0.0)), kT0, kBounds);
+  EXPECT_EQ(m.latency, kInf);
+  EXPECT_EQ(m.rate, -3.0);
+  EXPECT_EQ(m.stalled, false);  // no consumer: nobody is stuck, nobody is there
+}
+
+TEST(MergeQueueSample, StalledWhenConsumersDoNothingOverTheWholeWindow) {
+  const QueueMetrics m =
+      MergeQueueSample(Sample(Counts(kT0, 10, 2), Stats(kT0, 3.0, 0.0)), kT0, kBounds);
+  EXPECT_EQ(m.stalled, true);
+  EXPECT_EQ(m.latency, kInf);
+}
+
+TEST(MergeQueueSample, NotStalledBeforeTheListingsCoverTheWindow) {
+  const QueueMetrics m = MergeQueueSample(
+      Sample(Counts(kT0, 10, 2), Stats(kT0, 3.0, 0.0, /*covers_window=*/false)), kT0, kBounds);
+  EXPECT_EQ(m.stalled, false);
+  EXPECT_EQ(m.latency, kInf);  // still: nothing was seen done while messages wait
+}
+
+TEST(MergeQueueSample, NotStalledWhenNothingWaits) {
+  const QueueMetrics m =
+      MergeQueueSample(Sample(Counts(kT0, 0, 2), Stats(kT0, 0.0, 0.0)), kT0, kBounds);
+  EXPECT_EQ(m.stalled, false);
+}
+
+TEST(MergeQueueSample, LatencyIsZeroWhenNothingWaitsEvenWithoutTraffic) {
   const QueueMetrics m =
       MergeQueueSample(Sample(Counts(kT0, 0, 1), Stats(kT0, 0.0, 0.0)), kT0, kBounds);
   EXPECT_EQ(m.waiting, 0.0);
-  EXPECT_EQ(m.latency, std::nullopt);
+  EXPECT_EQ(m.latency, 0.0);
 }
 
 TEST(MergeQueueSample, LatencyIsZeroWhenNothingWaitsAndMessagesFlow) {
@@ -74,6 +111,17 @@ TEST(MergeQueueSample, LatencyIsZeroWhenNothingWaitsAndMessagesFlow) {
       MergeQueueSample(Sample(Counts(kT0, 0, 1), Stats(kT0, 2.0, 2.0)), kT0, kBounds);
   EXPECT_EQ(m.latency, 0.0);
   EXPECT_EQ(m.rate, 0.0);
+}
+
+TEST(MergeQueueSample, UnknownRatesLeaveLatencyAndStalledNull) {
+  StatsSample first = Stats(kT0, 0.0, 0.0);
+  first.rates.reset();  // the first listing of the queue: no window yet
+  const QueueMetrics m = MergeQueueSample(Sample(Counts(kT0, 10, 1), first), kT0, kBounds);
+  EXPECT_EQ(m.waiting, 10.0);
+  EXPECT_EQ(m.exec_rate, std::nullopt);
+  EXPECT_EQ(m.latency, std::nullopt);
+  EXPECT_EQ(m.stalled, std::nullopt);
+  EXPECT_EQ(m.rate_window, std::nullopt);
 }
 
 TEST(MergeQueueSample, StaleCountsFallBackToTheListingCounts) {
@@ -104,10 +152,11 @@ TEST(MergeQueueSample, StaleRatesAreMissingNotCarriedOver) {
   EXPECT_EQ(m.stats_sampled_at, std::nullopt);
 }
 
-TEST(MergeQueueSample, EverythingStaleGivesAllMetricsMissing) {
-  const QueueMetrics m = MergeQueueSample(Sample(Counts(kT0, 10, 3), Stats(kT0, 4.0, 5.0)),
-                                          kT0 + seconds{16}, kBounds);
+TEST(MergeQueueSample, EverythingStaleGivesAllMetricsMissingButTellsHowOld) {
+  const QueueMetrics m = MergeQueueSample(
+      Sample(Counts(kT0, 10, 3), Stats(kT0 + seconds{1}, 4.0, 5.0)), kT0 + seconds{17}, kBounds);
   EXPECT_FALSE(m.HasAnyMetric());
+  EXPECT_EQ(m.newest_sample_at, kT0 + seconds{1});
 }
 
 TEST(MergeQueueSample, NonExistentQueueHasFixedMetrics) {
@@ -120,6 +169,7 @@ TEST(MergeQueueSample, NonExistentQueueHasFixedMetrics) {
   EXPECT_EQ(m.exec_rate, 0.0);
   EXPECT_EQ(m.rate, 0.0);
   EXPECT_EQ(m.consumers, 0.0);
+  EXPECT_EQ(m.stalled, false);
   EXPECT_EQ(m.age, std::nullopt);
 }
 
@@ -197,7 +247,8 @@ TEST(ToResourceMetrics, UsesSpecNamesAndLeavesMissingMetricsOut) {
   EXPECT_EQ(r.at("rate"), rules::Value::Number(-4));
   EXPECT_EQ(r.at("consumers"), rules::Value::Number(3));
   EXPECT_EQ(r.at("unacked"), rules::Value::Number(2));
-  EXPECT_FALSE(r.contains("latency"));
+  EXPECT_EQ(r.at("latency"), rules::Value::Number(kInf));
+  EXPECT_EQ(r.at("stalled"), rules::Value::Bool(true));
   EXPECT_FALSE(r.contains("age"));
   for (const auto& [name, value] : r) {
     EXPECT_THAT(rules::kMetricNames, testing::Contains(name));

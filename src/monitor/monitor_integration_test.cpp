@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -319,28 +320,30 @@ TEST(RabbitMqManagementClient, SmallPagesStillListEveryQueue) {
   EXPECT_FALSE(last->complete);
 }
 
-TEST(RabbitMqManagementClient, ReportsRatesOfASteadyFlow) {
+TEST(RabbitMqManagementClient, ReportsTheCountersOfASteadyFlow) {
   TestClient client;
-  const std::string q = client.Declare("rates");
+  const std::string q = client.Declare("counters");
   RabbitMqManagementClient management(StackManagement());
-  std::optional<ManagementQueue> seen;
+  std::optional<QueueCounters> first;
+  std::optional<QueueCounters> seen;
   auto next_listing = std::chrono::steady_clock::now();
   EXPECT_TRUE(Eventually(
       [&] {
-        client.Publish(q, 2);  // 2 in and 1 out per poll: ≈ 20/s and 10/s
+        client.Publish(q, 2);  // 2 in and 1 out (a get without acknowledgement) per poll
         client.Get(q);
         if (std::chrono::steady_clock::now() < next_listing) return false;
         next_listing += 1s;
         auto listing = management.ListQueues();
         if (!listing) return false;
         const ManagementQueue* found = Find(*listing, q);
-        if (!found) return false;
-        seen = *found;
-        return found->call_rate > 0.0 && found->exec_rate > 0.0 && found->waiting > 0u;
+        if (!found || !found->counters || found->counters->done == 0) return false;
+        if (!first) first = found->counters;
+        seen = found->counters;
+        return seen->done > first->done;  // the counters move from one refresh to the next
       },
       kRatesDeadline));
   ASSERT_TRUE(seen);
-  EXPECT_GT(seen->call_rate, seen->exec_rate);  // twice as many in as out
+  EXPECT_GT(seen->published, seen->done);  // twice as many in as out
 }
 
 TEST(RabbitMqManagementClient, ReportsTheHeadMessageTimestamp) {
@@ -404,7 +407,7 @@ TEST(RabbitMqMonitor, MergesFreshCountsAndRatesOfTrackedQueues) {
     const QueueMetrics& m = snapshot[q];
     // A queue the management statistics have just started to cover may lack some fields yet.
     return m.waiting == 12.0 && m.call_rate.has_value() && m.unacked.has_value() &&
-           m.consumers.has_value() && snapshot[missing].exists == false;
+           m.consumers.has_value() && m.latency.has_value() && snapshot[missing].exists == false;
   }));
   monitor.Stop();
   const rules::ResourceMetrics metrics = ToResourceMetrics(snapshot[q]);
@@ -412,6 +415,9 @@ TEST(RabbitMqMonitor, MergesFreshCountsAndRatesOfTrackedQueues) {
   EXPECT_EQ(metrics.at("waiting"), rules::Value::Number(12));
   EXPECT_EQ(metrics.at("consumers"), rules::Value::Number(0));
   EXPECT_EQ(metrics.at("unacked"), rules::Value::Number(0));
+  // 12 wait, no consumer, nothing done: an infinite wait, but nobody is stuck.
+  EXPECT_EQ(metrics.at("latency"), rules::Value::Number(std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(metrics.at("stalled"), rules::Value::Bool(false));
   EXPECT_EQ(snapshot[missing].waiting, 0.0);
   EXPECT_EQ(snapshot[missing].latency, std::nullopt);
   const BrokerHealth health = monitor.Health();

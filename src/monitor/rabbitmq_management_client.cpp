@@ -29,16 +29,21 @@ std::optional<std::uint64_t> Count(const json& item, const char* key) {
   return std::nullopt;
 }
 
-// message_stats.<details>.rate; 0 when the queue has counts but no such stats yet.
-std::optional<double> Rate(const json& item, const char* details, bool has_counts) {
-  const std::optional<double> absent = has_counts ? std::optional<double>(0.0) : std::nullopt;
+// A counter of message_stats; 0 when absent (the broker leaves out counters that never moved).
+std::uint64_t Counter(const json& stats, const char* key) { return Count(stats, key).value_or(0); }
+
+// The queue's counters; all 0 when it has counts but no message_stats yet (no traffic), none when
+// the broker could not read the queue (no counts either).
+std::optional<QueueCounters> Counters(const json& item, bool has_counts) {
   auto stats = item.find("message_stats");
-  if (stats == item.end() || !stats->is_object()) return absent;
-  auto det = stats->find(details);
-  if (det == stats->end() || !det->is_object()) return absent;
-  auto rate = det->find("rate");
-  if (rate == det->end() || !rate->is_number()) return absent;
-  return rate->get<double>();
+  if (stats == item.end() || !stats->is_object()) {
+    return has_counts ? std::optional<QueueCounters>(QueueCounters{}) : std::nullopt;
+  }
+  QueueCounters c;
+  c.published = Counter(*stats, "publish");
+  c.done =
+      Counter(*stats, "ack") + Counter(*stats, "deliver_no_ack") + Counter(*stats, "get_no_ack");
+  return c;
 }
 
 Result<ManagementQueue> ParseQueue(const json& item, std::size_t index) {
@@ -53,8 +58,7 @@ Result<ManagementQueue> ParseQueue(const json& item, std::size_t index) {
   q.waiting = Count(item, "messages_ready");
   q.unacked = Count(item, "messages_unacknowledged");
   q.consumers = Count(item, "consumers");
-  q.call_rate = Rate(item, "publish_details", q.waiting.has_value());
-  q.exec_rate = Rate(item, "deliver_get_details", q.waiting.has_value());
+  q.counters = Counters(item, q.waiting.has_value());
   // Absent, or "" / null when the head message carries no timestamp property.
   auto ts = item.find("head_message_timestamp");
   if (ts != item.end() && ts->is_number()) {
@@ -142,32 +146,32 @@ Result<QueuesPage> ParseQueuesPage(std::string_view body) {
   return page;
 }
 
-std::map<std::string, StatsSample> StatsSamplesFromListing(const QueueListing& listing,
-                                                           const std::set<std::string>& tracked,
-                                                           TimePoint sampled_at) {
-  std::map<std::string, StatsSample> out;
+std::map<std::string, ListedQueue> TrackedQueuesFromListing(const QueueListing& listing,
+                                                            const std::set<std::string>& tracked,
+                                                            TimePoint sampled_at) {
+  std::map<std::string, ListedQueue> out;
   for (const ManagementQueue& q : listing.queues) {
     if (!tracked.contains(q.name)) continue;
-    StatsSample s;
+    ListedQueue listed;
+    StatsSample& s = listed.stats;
     s.sampled_at = sampled_at;
     s.exists = true;
     s.waiting = q.waiting;
     s.consumers = q.consumers;
     s.unacked = q.unacked;
-    s.call_rate = q.call_rate;
-    s.exec_rate = q.exec_rate;
     if (q.head_message_timestamp) {
       s.head_message_timestamp = TimePoint{std::chrono::seconds{*q.head_message_timestamp}};
     }
-    out.insert_or_assign(q.name, s);
+    listed.counters = q.counters;
+    out.insert_or_assign(q.name, listed);
   }
   if (!listing.complete) return out;
   for (const std::string& name : tracked) {
     if (out.contains(name)) continue;
-    StatsSample s;
-    s.sampled_at = sampled_at;
-    s.exists = false;
-    out.emplace(name, s);
+    ListedQueue listed;
+    listed.stats.sampled_at = sampled_at;
+    listed.stats.exists = false;
+    out.emplace(name, listed);
   }
   return out;
 }

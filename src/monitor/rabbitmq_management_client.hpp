@@ -23,10 +23,12 @@ namespace maiev::monitor {
 // The broker's maximum page size: one request per 500 queues.
 inline constexpr int kManagementPageSize = 500;
 // Dotted names select nested fields; the broker leaves out fields a queue does not have.
+// The cumulative counters are read, not the broker's instantaneous `*_details.rate` (see
+// rate_window.hpp for why).
 inline constexpr std::string_view kManagementQueueColumns =
     "name,messages_ready,messages_unacknowledged,consumers,"
-    "message_stats.publish_details.rate,message_stats.deliver_get_details.rate,"
-    "head_message_timestamp";
+    "message_stats.publish,message_stats.ack,message_stats.deliver_no_ack,"
+    "message_stats.get_no_ack,head_message_timestamp";
 // A listing larger than this is refused rather than buffered (≈ 30 000 queues of 500 bytes).
 inline constexpr std::size_t kManagementMaxResponseBytes = std::size_t{16} * 1024 * 1024;
 
@@ -44,15 +46,14 @@ struct ManagementTimeouts {
   Duration request{10.0};  // whole request, connect included
 };
 
-// One queue as listed. Rates are 0 when the broker lists the queue with its counts but without
+// One queue as listed. Counters are 0 when the broker lists the queue with its counts but without
 // message_stats (no traffic yet); everything is missing when the broker could not read the queue.
 struct ManagementQueue {
   std::string name;
   std::optional<std::uint64_t> waiting;  // messages_ready
   std::optional<std::uint64_t> unacked;  // messages_unacknowledged
   std::optional<std::uint64_t> consumers;
-  std::optional<double> call_rate;                     // message_stats.publish_details.rate
-  std::optional<double> exec_rate;                     // message_stats.deliver_get_details.rate
+  std::optional<QueueCounters> counters;               // message_stats
   std::optional<std::int64_t> head_message_timestamp;  // seconds since the epoch
   friend bool operator==(const ManagementQueue&, const ManagementQueue&) = default;
 };
@@ -84,13 +85,19 @@ std::string BuildQueuesUrl(std::string_view base_url, std::string_view vhost, in
 // `page_count`, `total_count`) or, without paging, a bare array.
 Result<QueuesPage> ParseQueuesPage(std::string_view body);
 
-// The stats samples of the tracked queues from one listing taken at `sampled_at`. A tracked queue
-// absent from a complete listing gets exists=false; from an incomplete one, no sample. (The
-// broker lists a new queue only after its first statistics emission, a few seconds late; the
-// merge lets a newer AMQP declare override that.)
-std::map<std::string, StatsSample> StatsSamplesFromListing(const QueueListing& listing,
-                                                           const std::set<std::string>& tracked,
-                                                           TimePoint sampled_at);
+// What one listing taken at `sampled_at` says of a tracked queue: its stats sample (rates not
+// yet set: the caller's RateWindow adds them) and its counters, when listed with them.
+struct ListedQueue {
+  StatsSample stats;
+  std::optional<QueueCounters> counters;
+};
+
+// The tracked queues of one listing. A tracked queue absent from a complete listing gets
+// exists=false; from an incomplete one, nothing. (The broker lists a new queue only after its
+// first statistics emission, a few seconds late; the merge lets fresh AMQP counts override that.)
+std::map<std::string, ListedQueue> TrackedQueuesFromListing(const QueueListing& listing,
+                                                            const std::set<std::string>& tracked,
+                                                            TimePoint sampled_at);
 
 // Not thread-safe: one thread uses a client at a time (it keeps one connection alive across
 // requests). Credentials go to libcurl as basic-auth options, never into a URL, a log line or an

@@ -14,19 +14,19 @@ using testing::Not;
 
 const TimePoint kT0{seconds{1'700'000'000}};
 
-// As RabbitMQ 3.10 answers with page/page_size/columns: a queue with traffic, one never used
-// (no message_stats), one publish-only, one whose process is down (name only), one whose head
-// message carries no timestamp ("").
+// As RabbitMQ 3.10 answers with page/page_size/columns: a queue with traffic (acknowledged and
+// unacknowledged deliveries), one never used (no message_stats), one publish-only, one whose
+// process is down (name only), one whose head message carries no timestamp ("").
 constexpr const char* kPage = R"({
   "filtered_count": 5, "item_count": 5, "page": 2, "page_count": 3, "page_size": 5,
   "total_count": 12,
   "items": [
     {"name": "busy", "messages_ready": 40, "messages_unacknowledged": 3, "consumers": 2,
-     "message_stats": {"publish_details": {"rate": 12.5}, "deliver_get_details": {"rate": 10.0}},
+     "message_stats": {"publish": 1250, "ack": 900, "deliver_no_ack": 80, "get_no_ack": 20},
      "head_message_timestamp": 1699999990},
     {"name": "idle", "messages_ready": 0, "messages_unacknowledged": 0, "consumers": 0},
     {"name": "pub-only", "messages_ready": 9, "messages_unacknowledged": 0, "consumers": 0,
-     "message_stats": {"publish_details": {"rate": 1.5}}},
+     "message_stats": {"publish": 15}},
     {"name": "down"},
     {"name": "untimed", "messages_ready": 1, "messages_unacknowledged": 0, "consumers": 0,
      "head_message_timestamp": ""}
@@ -44,8 +44,8 @@ TEST(BuildQueuesUrl, PagesTheVhostListingWithColumns) {
   EXPECT_EQ(BuildQueuesUrl("http://127.0.0.1:15672/", "/", 2, 500),
             "http://127.0.0.1:15672/api/queues/%2F?page=2&page_size=500&columns="
             "name%2Cmessages_ready%2Cmessages_unacknowledged%2Cconsumers%2C"
-            "message_stats.publish_details.rate%2Cmessage_stats.deliver_get_details.rate%2C"
-            "head_message_timestamp");
+            "message_stats.publish%2Cmessage_stats.ack%2Cmessage_stats.deliver_no_ack%2C"
+            "message_stats.get_no_ack%2Chead_message_timestamp");
 }
 
 TEST(BuildQueuesUrl, KeepsABasePath) {
@@ -62,7 +62,7 @@ TEST(ParseQueuesPage, ReadsPaginationFields) {
   ASSERT_EQ(page->queues.size(), 5u);
 }
 
-TEST(ParseQueuesPage, ReadsCountsRatesAndHeadTimestamp) {
+TEST(ParseQueuesPage, ReadsCountsCountersAndHeadTimestamp) {
   auto page = ParseQueuesPage(kPage);
   ASSERT_TRUE(page.ok());
   const ManagementQueue& busy = page->queues[0];
@@ -70,18 +70,16 @@ TEST(ParseQueuesPage, ReadsCountsRatesAndHeadTimestamp) {
   EXPECT_EQ(busy.waiting, 40u);
   EXPECT_EQ(busy.unacked, 3u);
   EXPECT_EQ(busy.consumers, 2u);
-  EXPECT_EQ(busy.call_rate, 12.5);
-  EXPECT_EQ(busy.exec_rate, 10.0);
+  // Done: acknowledged plus handed out without acknowledgement.
+  EXPECT_EQ(busy.counters, (QueueCounters{1250, 900 + 80 + 20}));
   EXPECT_EQ(busy.head_message_timestamp, 1699999990);
 }
 
-TEST(ParseQueuesPage, QueueWithoutMessageStatsHasZeroRates) {
+TEST(ParseQueuesPage, AbsentCountersAreZero) {
   auto page = ParseQueuesPage(kPage);
   ASSERT_TRUE(page.ok());
-  EXPECT_EQ(page->queues[1].call_rate, 0.0);
-  EXPECT_EQ(page->queues[1].exec_rate, 0.0);
-  EXPECT_EQ(page->queues[2].call_rate, 1.5);
-  EXPECT_EQ(page->queues[2].exec_rate, 0.0);
+  EXPECT_EQ(page->queues[1].counters, (QueueCounters{0, 0}));
+  EXPECT_EQ(page->queues[2].counters, (QueueCounters{15, 0}));
 }
 
 TEST(ParseQueuesPage, QueueWithoutCountsHasEverythingMissing) {
@@ -89,8 +87,7 @@ TEST(ParseQueuesPage, QueueWithoutCountsHasEverythingMissing) {
   ASSERT_TRUE(page.ok());
   const ManagementQueue& down = page->queues[3];
   EXPECT_EQ(down.waiting, std::nullopt);
-  EXPECT_EQ(down.call_rate, std::nullopt);
-  EXPECT_EQ(down.exec_rate, std::nullopt);
+  EXPECT_EQ(down.counters, std::nullopt);
 }
 
 TEST(ParseQueuesPage, EmptyHeadTimestampIsMissing) {
@@ -136,35 +133,36 @@ TEST(ParseQueuesPage, RejectsAPaginatedObjectWithoutPageCount) {
 QueueListing Listing(bool complete) {
   QueueListing l;
   l.complete = complete;
-  l.queues.push_back(ManagementQueue{"a", 5, 1, 2, 3.0, 4.0, 1'699'999'000});
-  l.queues.push_back(ManagementQueue{"untracked", 1, 0, 0, 0.0, 0.0, std::nullopt});
+  l.queues.push_back(ManagementQueue{"a", 5, 1, 2, QueueCounters{30, 40}, 1'699'999'000});
+  l.queues.push_back(ManagementQueue{"untracked", 1, 0, 0, QueueCounters{}, std::nullopt});
   return l;
 }
 
-TEST(StatsSamplesFromListing, KeepsTrackedQueuesOnly) {
-  const auto samples = StatsSamplesFromListing(Listing(false), {"a"}, kT0);
-  ASSERT_EQ(samples.size(), 1u);
-  const StatsSample& a = samples.at("a");
+TEST(TrackedQueuesFromListing, KeepsTrackedQueuesOnly) {
+  const auto listed = TrackedQueuesFromListing(Listing(false), {"a"}, kT0);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed.at("a").counters, (QueueCounters{30, 40}));
+  const StatsSample& a = listed.at("a").stats;
   EXPECT_TRUE(a.exists);
   EXPECT_EQ(a.sampled_at, kT0);
   EXPECT_EQ(a.waiting, 5u);
   EXPECT_EQ(a.unacked, 1u);
   EXPECT_EQ(a.consumers, 2u);
-  EXPECT_EQ(a.call_rate, 3.0);
-  EXPECT_EQ(a.exec_rate, 4.0);
+  EXPECT_EQ(a.rates, std::nullopt);  // the monitor's window adds them
   EXPECT_EQ(a.head_message_timestamp, TimePoint{seconds{1'699'999'000}});
 }
 
-TEST(StatsSamplesFromListing, AbsentFromACompleteListingMeansNonExistent) {
-  const auto samples = StatsSamplesFromListing(Listing(true), {"a", "gone"}, kT0);
-  ASSERT_TRUE(samples.contains("gone"));
-  EXPECT_FALSE(samples.at("gone").exists);
-  EXPECT_EQ(samples.at("gone").sampled_at, kT0);
+TEST(TrackedQueuesFromListing, AbsentFromACompleteListingMeansNonExistent) {
+  const auto listed = TrackedQueuesFromListing(Listing(true), {"a", "gone"}, kT0);
+  ASSERT_TRUE(listed.contains("gone"));
+  EXPECT_FALSE(listed.at("gone").stats.exists);
+  EXPECT_EQ(listed.at("gone").stats.sampled_at, kT0);
+  EXPECT_EQ(listed.at("gone").counters, std::nullopt);
 }
 
-TEST(StatsSamplesFromListing, AbsentFromAPagedListingProvesNothing) {
-  const auto samples = StatsSamplesFromListing(Listing(false), {"a", "gone"}, kT0);
-  EXPECT_FALSE(samples.contains("gone"));
+TEST(TrackedQueuesFromListing, AbsentFromAPagedListingProvesNothing) {
+  const auto listed = TrackedQueuesFromListing(Listing(false), {"a", "gone"}, kT0);
+  EXPECT_FALSE(listed.contains("gone"));
 }
 
 TEST(Redact, MasksEveryOccurrence) {

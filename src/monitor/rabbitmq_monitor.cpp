@@ -118,16 +118,18 @@ void RabbitMqMonitor::Stop() {
 
 void RabbitMqMonitor::Track(std::set<std::string> queues) {
   std::lock_guard lock(mutex_);
-  std::erase_if(samples_, [&](const auto& entry) { return !queues.contains(entry.first); });
-  for (const std::string& q : queues) samples_.try_emplace(q, QueueSample{q, {}, {}});
+  std::erase_if(queues_, [&](const auto& entry) { return !queues.contains(entry.first); });
+  for (const std::string& q : queues) {
+    queues_.try_emplace(q, Tracked{QueueSample{q, {}, {}}, RateWindow(config_.rate_window)});
+  }
   tracked_ = std::move(queues);
 }
 
 std::map<std::string, QueueMetrics> RabbitMqMonitor::Snapshot(TimePoint now) const {
   std::lock_guard lock(mutex_);
   std::map<std::string, QueueMetrics> out;
-  for (const auto& [name, sample] : samples_) {
-    out.emplace(name, MergeQueueSample(sample, now, config_.staleness));
+  for (const auto& [name, queue] : queues_) {
+    out.emplace(name, MergeQueueSample(queue.sample, now, config_.staleness));
   }
   return out;
 }
@@ -158,9 +160,9 @@ Status RabbitMqMonitor::RunCountsCycle() {
                     counts.error().message);
       continue;
     }
-    auto it = samples_.find(tracked[i]);
-    if (it == samples_.end()) continue;  // untracked meanwhile
-    it->second.counts = CountsSample{at, counts->exists, counts->waiting, counts->consumers};
+    auto it = queues_.find(tracked[i]);
+    if (it == queues_.end()) continue;  // untracked meanwhile
+    it->second.sample.counts = CountsSample{at, counts->exists, counts->waiting, counts->consumers};
   }
   return {};
 }
@@ -171,9 +173,14 @@ Status RabbitMqMonitor::RunStatsCycle() {
   if (!listing) return Unexpected{listing.error()};
   const TimePoint at = clock_.Now();
   std::lock_guard lock(mutex_);
-  for (const auto& [name, stats] : StatsSamplesFromListing(*listing, tracked_, at)) {
-    auto it = samples_.find(name);
-    if (it != samples_.end()) it->second.stats = stats;
+  for (auto& [name, listed] : TrackedQueuesFromListing(*listing, tracked_, at)) {
+    auto it = queues_.find(name);
+    if (it == queues_.end()) continue;
+    RateWindow& window = it->second.window;
+    if (!listed.stats.exists) window.Clear();
+    if (listed.counters) window.Add(at, *listed.counters);
+    listed.stats.rates = window.Rates();
+    it->second.sample.stats = listed.stats;
   }
   return {};
 }

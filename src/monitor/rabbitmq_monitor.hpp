@@ -18,6 +18,7 @@
 #include "monitor/metrics.hpp"
 #include "monitor/queue_metrics_source.hpp"
 #include "monitor/rabbitmq_management_client.hpp"
+#include "monitor/rate_window.hpp"
 
 namespace maiev::monitor {
 
@@ -44,7 +45,10 @@ struct RabbitMqConfig {
   std::string management_url = "http://127.0.0.1:15672";
   Duration counts_interval{1.0};  // AMQP passive declares of every tracked queue
   Duration stats_interval{5.0};   // one management listing of the vhost
-  StalenessBounds staleness;      // defaults: 3 × each interval
+  // Listings the rates are computed over (RateWindow): a few of the broker's statistics
+  // refreshes (5 s by default), so neither its refresh phase nor ours matters.
+  Duration rate_window{20.0};
+  StalenessBounds staleness;  // defaults: 3 × each interval
   BackoffPolicy backoff = kBrokerRetryBackoff;
   AmqpTimeouts amqp_timeouts;
   ManagementTimeouts management_timeouts;
@@ -117,7 +121,11 @@ class RabbitMqMonitor final : public QueueMetricsSource {
 
   mutable std::mutex mutex_;  // guards the members below
   std::set<std::string> tracked_;
-  std::map<std::string, QueueSample> samples_;  // one per tracked queue
+  struct Tracked {
+    QueueSample sample;
+    RateWindow window;
+  };
+  std::map<std::string, Tracked> queues_;  // one per tracked queue
   Reachability amqp_state_ = Reachability::kUnknown;
   Reachability management_state_ = Reachability::kUnknown;
   std::optional<Error> amqp_error_;

@@ -98,7 +98,10 @@ nlohmann::json Value::ToJson() const {
       return AsBool();
     case Kind::kNumber:
       if (IsExactInteger(AsNumber())) return static_cast<int64_t>(AsNumber());
-      if (!std::isfinite(AsNumber())) return nullptr;  // JSON has no NaN or infinity
+      // JSON has no infinity: "inf" / "-inf" say it (a latency with nothing draining the queue);
+      // NaN never comes out of the monitor and stays null.
+      if (std::isinf(AsNumber())) return AsNumber() > 0 ? "inf" : "-inf";
+      if (std::isnan(AsNumber())) return nullptr;
       return AsNumber();
     case Kind::kString:
       return AsString();

@@ -68,6 +68,12 @@ TEST(Value, ToStringForMessages) {
   EXPECT_EQ(Value::Number(std::numeric_limits<double>::infinity()).ToString(), "inf");
 }
 
+TEST(Value, ToJsonWritesInfinityAsAString) {
+  EXPECT_EQ(Value::Number(std::numeric_limits<double>::infinity()).ToJson(), "inf");
+  EXPECT_EQ(Value::Number(-std::numeric_limits<double>::infinity()).ToJson(), "-inf");
+  EXPECT_TRUE(Value::Number(std::numeric_limits<double>::quiet_NaN()).ToJson().is_null());
+}
+
 TEST(Value, EqualityIsByKindAndContent) {
   EXPECT_EQ(Value::String("a"), Value::String("a"));
   EXPECT_NE(Value::String("a"), Value::String("b"));
