@@ -143,8 +143,13 @@ while :; do
     port=$(sed -n 's|.*maiev serving on http://[0-9.]*:\([0-9]*\).*|\1|p' "$LOG" | head -n 1)
     [ -n "$port" ] && API=http://127.0.0.1:$port
   fi
+  # Monitored, and the queue's rates known (two listings), so the timeline starts with a latency.
   if [ -n "$API" ] && curl -fsS --max-time 2 "$API/readyz" >/dev/null 2>&1 &&
-    curl -fsS --max-time 2 "$API/api/v1/services/$SERVICE" 2>/dev/null | grep -q '"state":"monitored"'; then
+    curl -fsS --max-time 2 "$API/api/v1/services/$SERVICE" 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+sys.exit(0 if s.get("state") == "monitored" and
+         ((s.get("metrics") or {}).get("rmq") or {}).get("latency") is not None else 1)'; then
     break
   fi
   [ "$(date +%s)" -lt "$end" ] || die "maiev did not start monitoring $SERVICE within ${CONVERGE_DEADLINE}s"

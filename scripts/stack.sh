@@ -210,19 +210,27 @@ write_rmq_config() {
   mkdir -p "$RMQ_DIR/mnesia" "$RMQ_DIR/log" "$RMQ_DIR/home"
   echo '[rabbitmq_management].' >"$RMQ_DIR/enabled_plugins"
   : >"$RMQ_DIR/rabbitmq-env.conf"
-  # The bundled syslog application opens a UDP socket even when nothing is logged to syslog;
-  # bind it to loopback, and keep its destination there.
-  cat >"$RMQ_DIR/advanced.config" <<'EOF'
+  # advanced.config:
+  # - the bundled syslog application opens a UDP socket even when nothing is logged to syslog;
+  #   bind it to loopback, and keep its destination there;
+  # - the management database takes in a queue's statistics as often as the finest granularity
+  #   of its sample retention policies (5 s by default), whatever collect_statistics_interval
+  #   says: counters, messages_ready and rates all refresh at that pace. The stack refreshes
+  #   every MAIEV_RMQ_STATS_REFRESH seconds (default 1; 5 is the broker's default) so tests see
+  #   statistics quickly; maiev copes with either (docs/STACK.md).
+  local refresh=${MAIEV_RMQ_STATS_REFRESH:-1}
+  cat >"$RMQ_DIR/advanced.config" <<EOF
 [{syslog, [{protocol, {rfc3164, udp, [{ip, {127,0,0,1}}]}}, {dest_host, {127,0,0,1}}]},
  {rabbitmq_management_agent, [{sample_retention_policies,
-   [{global, [{605, 1}, {3660, 60}]}, {basic, [{605, 1}, {3600, 60}]}, {detailed, [{605, 1}]}]}]}].
+   [{global, [{605, $refresh}, {3660, 60}]}, {basic, [{605, $refresh}, {3600, 60}]},
+    {detailed, [{605, $refresh}]}]}]}].
 EOF
   cat >"$RMQ_DIR/rabbitmq.conf" <<EOF
 listeners.tcp.default = $LOOPBACK:$AMQP_PORT
 management.tcp.ip = $LOOPBACK
 management.tcp.port = $MGMT_PORT
-# Message rates refresh every second (default 5 s) so tests see them quickly.
-collect_statistics_interval = 1000
+# Queues and channels emit statistics as often as the management database takes them in.
+collect_statistics_interval = $((refresh * 1000))
 log.console = false
 log.file.level = info
 EOF

@@ -23,6 +23,7 @@ struct StatusArgs {
 std::string Metric(const nlohmann::json& metrics, const char* name) {
   for (const auto& [resource, values] : metrics.items()) {
     if (!values.is_object() || !values.contains(name) || values[name].is_null()) continue;
+    if (values[name].is_string()) return values[name].get<std::string>();  // "inf"
     std::ostringstream out;
     out << std::setprecision(3) << values[name].get<double>();
     return out.str();

@@ -3,13 +3,21 @@
 #include <algorithm>
 
 namespace maiev::monitor {
+namespace {
+
+// A counter has stopped once it stood still this many times the longest gap between its changes.
+constexpr double kStoppedAfterGaps = 1.5;
+
+}  // namespace
 
 void RateWindow::Add(TimePoint at, const QueueCounters& counters) {
   if (!samples_.empty() && at <= samples_.back().at) return;
   samples_.push_back(Sample{at, counters});
   // Keep one listing at or before the window's start, so the window spans its whole length.
   const TimePoint start = at - std::chrono::duration_cast<WallClock::duration>(length_);
-  while (samples_.size() > 2 && samples_[1].at <= start) samples_.pop_front();
+  std::size_t drop = 0;
+  while (samples_.size() - drop > 2 && samples_[drop + 1].at <= start) ++drop;
+  samples_.erase(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(drop));
 }
 
 double RateWindow::RateOf(std::uint64_t QueueCounters::*field) const {
@@ -41,9 +49,10 @@ double RateWindow::RateOf(std::uint64_t QueueCounters::*field) const {
     // the listing before it, and is spread until now.
     return static_cast<double>(increase(first)) / SecondsBetween(samples_[first - 1].at, newest);
   }
-  // Still moving: measured between changes. Stopped (stood still longer than any gap between its
-  // changes): the time since the last change counts too.
-  const bool stopped = SecondsBetween(samples_[last].at, newest) > longest_gap;
+  // Still moving: measured between changes. Stopped (stood still half as long again as the
+  // longest gap between its changes, so that a refresh running late is not taken for a stop):
+  // the time since the last change counts too.
+  const bool stopped = SecondsBetween(samples_[last].at, newest) > kStoppedAfterGaps * longest_gap;
   const TimePoint end = stopped ? newest : samples_[last].at;
   return static_cast<double>(total) / SecondsBetween(samples_[first].at, end);
 }
