@@ -98,7 +98,8 @@ std::vector<MetricsSnapshot> Samples(const RuleSet& set) {
                           {"rate", Value::Number(77.0)},
                           {"consumers", Value::Number(latency > 5 ? 0 : 2)},
                           {"unacked", Value::Number(0)},
-                          {"age", Value()}};
+                          {"age", Value()},
+                          {"stalled", Value::Bool(false)}};
     }
     samples.push_back(std::move(snapshot));
   }
@@ -139,7 +140,8 @@ void EvaluateSlots(benchmark::State& state, const RuleSet& set) {
       const ResourceMetrics& metrics = snapshot.at(set.resources()[r].name);
       slots[set.PresenceSlot(r)] = Value::Bool(true);
       for (size_t m = 0; m < kMetricNames.size(); ++m) {
-        slots[set.MetricSlot(r, m)] = metrics.find(kMetricNames[m])->second;
+        auto metric = metrics.find(kMetricNames[m]);
+        if (metric != metrics.end()) slots[set.MetricSlot(r, m)] = metric->second;
       }
     }
     slot_samples.push_back(std::move(slots));
