@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -37,6 +38,16 @@ scaling::Policy ToPolicy(const config::ScaleConfig& config) {
 }
 
 std::string ModeName(ServiceMode mode) { return std::string(orchestrator::ToString(mode)); }
+
+// A resource without fresh metrics, and how old its newest sample is (`queue` null: unknown).
+scaling::MissingMetrics MissingOf(const std::string& resource, const monitor::QueueMetrics* queue,
+                                  TimePoint now) {
+  scaling::MissingMetrics missing{resource, std::nullopt};
+  if (queue != nullptr && queue->newest_sample_at) {
+    missing.stale_seconds = std::max(0.0, SecondsBetween(*queue->newest_sample_at, now));
+  }
+  return missing;
+}
 
 }  // namespace
 
@@ -261,6 +272,7 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
   input.current = static_cast<int>(entry.info.replicas);
   input.last_change = entry.last_change;
   input.now = now;
+  input.paused = entry.paused;
 
   if (config.scale) {
     const rules::RuleSet& ruleset = config.scale->ruleset;
@@ -269,7 +281,8 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
       const auto& resource = config.scale->resources[r];
       auto it = queues.find(resource.identifier);
       if (it == queues.end() || !it->second.HasAnyMetric()) {
-        input.metrics_missing = true;
+        input.missing_metrics.push_back(
+            MissingOf(resource.name, it == queues.end() ? nullptr : &it->second, now));
         entry.latest.metrics[r].reset();
         continue;
       }
@@ -284,14 +297,14 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
     }
     // Rules over missing data are not evaluated: their history (and so `since`) stays as it
     // was, so a broker outage or maiev's own start-up does not reset how long a rule has held.
-    if (!input.metrics_missing) EvaluateRules(entry, now, input);
+    if (input.missing_metrics.empty()) EvaluateRules(entry, now, input);
   }
 
   scaling::Decision decision = scaling::Decide(ToPolicy(config), input);
   entry.latest.scale_up = input.scale_up;
   entry.latest.scale_down = input.scale_down;
   entry.latest.reason = decision.reason;
-  if (entry.paused || !decision.changed) return std::nullopt;
+  if (!decision.changed) return std::nullopt;
   return PendingChange{entry.info.id,   entry.info.name,       input.current,     decision.replicas,
                        decision.reason, RulesJson(entry, now), MetricsJson(entry)};
 }
@@ -318,8 +331,8 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
              ": " + status.error().message;
     spdlog::warn("service {}: {}", change.name, reason);
   } else {
-    spdlog::info("service {}: replicas {} → {}: {}", change.name, change.from, change.to,
-                 change.reason);
+    // A change's reason starts with "from → to".
+    spdlog::info("service {}: replicas {}", change.name, change.reason);
   }
   {
     std::lock_guard lock(mutex_);
