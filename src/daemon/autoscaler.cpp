@@ -208,7 +208,23 @@ void Autoscaler::CarryOver(Entry& from, Entry& to) {
   if (!history.empty()) SetHistory(to, history);
   to.last_change = from.last_change;
   // The latest metrics only fit the same resources; the next cycle refreshes them anyway.
-  if (from.latest.metrics.size() == to.latest.metrics.size()) to.latest = std::move(from.latest);
+  if (from.latest.metrics.size() != to.latest.metrics.size()) return;
+  // Explained with the config it was decided by, which `to` may no longer have.
+  if (from.latest.decision) ExplainLatest(from);
+  to.latest = std::move(from.latest);
+  to.latest.states.clear();
+  to.latest.rules_evaluated = false;
+}
+
+const DecisionExplanation& Autoscaler::ExplainLatest(const Entry& entry) {
+  const Entry::Latest& latest = entry.latest;
+  if (latest.explained) return *latest.explained;
+  std::optional<rules::Explanation> why_rules;
+  if (latest.rules_evaluated && entry.config && entry.config->scale && latest.at) {
+    why_rules = entry.config->scale->ruleset.Explain(entry.slots, latest.states, *latest.at);
+  }
+  latest.explained = ExplainDecision(*latest.decision, why_rules ? &*why_rules : nullptr);
+  return *latest.explained;
 }
 
 nlohmann::json Autoscaler::RulesJson(const Entry& entry, TimePoint now) {
@@ -246,6 +262,9 @@ void Autoscaler::EvaluateRules(Entry& entry, TimePoint now, scaling::DecisionInp
   for (std::size_t i = 0; i < states.size(); ++i) {
     states[i] = entry.rule_states[i].value_or(rules::RuleState{false, now});
   }
+  // Kept to explain this pass if asked (RuleSet::Explain takes the states on entry).
+  entry.latest.states.assign(states.begin(), states.end());
+  entry.latest.rules_evaluated = true;
   const rules::RuleSet::Triggers triggers = ruleset.EvaluateSlots(entry.slots, states, now);
   store::RuleHistory changed;
   for (std::size_t i = 0; i < states.size(); ++i) {
@@ -274,6 +293,8 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
   input.now = now;
   input.paused = entry.paused;
 
+  entry.latest.rules_evaluated = false;
+  entry.latest.states.clear();
   if (config.scale) {
     const rules::RuleSet& ruleset = config.scale->ruleset;
     entry.latest.at = now;
@@ -303,10 +324,13 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
   scaling::Decision decision = scaling::Decide(ToPolicy(config), input);
   entry.latest.scale_up = input.scale_up;
   entry.latest.scale_down = input.scale_down;
-  entry.latest.reason = decision.reason;
-  if (!decision.changed) return std::nullopt;
-  return PendingChange{entry.info.id,   entry.info.name,       input.current,     decision.replicas,
-                       decision.reason, RulesJson(entry, now), MetricsJson(entry)};
+  entry.latest.explained.reset();
+  const bool changed = decision.changed;
+  const int to = decision.replicas;
+  entry.latest.decision = std::move(decision);
+  if (!changed) return std::nullopt;
+  return PendingChange{entry.info.id,        entry.info.name,       input.current,     to,
+                       ExplainLatest(entry), RulesJson(entry, now), MetricsJson(entry)};
 }
 
 void Autoscaler::RunCycle() {
@@ -325,19 +349,20 @@ void Autoscaler::RunCycle() {
 
 void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
   Status status = orchestrator_.SetReplicas(change.id, static_cast<std::uint64_t>(change.to));
-  std::string reason = change.reason;
+  DecisionExplanation explained = change.explained;
   if (!status.ok()) {
-    reason = "failed to scale " + std::to_string(change.from) + " → " + std::to_string(change.to) +
-             ": " + status.error().message;
-    spdlog::warn("service {}: {}", change.name, reason);
+    explained.text = "failed to scale (" + status.error().message + "): " + change.explained.text;
+    explained.json["text"] = explained.text;
+    explained.json["error"] = status.error().message;
+    spdlog::warn("service {}: {}", change.name, explained.text);
   } else {
-    // A change's reason starts with "from → to".
-    spdlog::info("service {}: replicas {}", change.name, change.reason);
+    // A change's explanation starts with "from → to".
+    spdlog::info("service {}: replicas {}", change.name, explained.text);
   }
   {
     std::lock_guard lock(mutex_);
     if (auto it = services_.find(change.id); it != services_.end()) {
-      it->second.latest.reason = reason;
+      if (!status.ok()) it->second.latest.explained = explained;
       if (status.ok()) {
         it->second.info.replicas = static_cast<std::uint64_t>(change.to);
         it->second.last_change = now;
@@ -349,9 +374,10 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
   record.service = change.name;
   record.old_replicas = change.from;
   record.new_replicas = status.ok() ? change.to : change.from;
-  record.reason = reason;
+  record.reason = explained.text;
   record.rule_values_json = change.rules.dump();
   record.metrics_json = change.metrics.dump();
+  record.explanation_json = explained.json.dump();
   if (auto id = store_.AppendDecision(record); !id.ok()) {
     spdlog::error("service {}: cannot record decision: {}", change.name, id.error().message);
   }
@@ -394,7 +420,11 @@ std::vector<ServiceStatus> Autoscaler::Snapshot() const {
     if (entry.latest.at) s.rules = RulesJson(entry, *entry.latest.at);
     s.scale_up = entry.latest.scale_up;
     s.scale_down = entry.latest.scale_down;
-    s.last_reason = entry.latest.reason;
+    if (entry.latest.decision) {
+      const DecisionExplanation& explained = ExplainLatest(entry);
+      s.last_reason = explained.text;
+      s.explanation = explained.json;
+    }
     if (entry.config) {
       s.min = entry.config->min;
       s.max = entry.config->max;

@@ -14,6 +14,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "config/scale_config.hpp"
+#include "daemon/decision_explanation.hpp"
 #include "monitor/queue_metrics_source.hpp"
 #include "orchestrator/orchestrator.hpp"
 #include "rules/ruleset.hpp"
@@ -42,7 +43,10 @@ struct ServiceStatus {
   nlohmann::json rules = nlohmann::json::object();    // rule → {value, since_seconds}
   bool scale_up = false;
   bool scale_down = false;
-  std::string last_reason;  // the latest decision's reason
+  // Why it has its size: the latest cycle's decision explained (DecisionExplanation), also when
+  // it held; empty / null before the first cycle.
+  std::string last_reason;
+  nlohmann::json explanation;
   std::optional<TimePoint> last_change;
 };
 
@@ -86,13 +90,20 @@ class Autoscaler {
     std::vector<std::optional<rules::RuleState>> rule_states;
     // The rule set's slots, reused by every cycle (rules::RuleSet::EvaluateSlots).
     std::vector<rules::Value> slots;
-    // What the latest cycle saw, turned into JSON only when asked (Snapshot, decisions).
+    // What the latest cycle saw and decided, turned into JSON and explained only when asked
+    // (Snapshot, a change).
     struct Latest {
       std::optional<TimePoint> at;
       std::vector<std::optional<monitor::QueueMetrics>> metrics;  // by resource; nullopt: none
       bool scale_up = false;
       bool scale_down = false;
-      std::string reason;
+      std::optional<scaling::Decision> decision;
+      // The rule states on entry of the cycle's pass, with `slots` what RuleSet::Explain needs;
+      // empty when the cycle evaluated no rules.
+      std::vector<rules::RuleState> states;
+      bool rules_evaluated = false;
+      // ExplainLatest's result, kept until the next cycle (or set by Apply on a failure).
+      mutable std::optional<DecisionExplanation> explained;
     } latest;
   };
   // A decision to apply, taken under mutex_ and applied without it.
@@ -101,7 +112,7 @@ class Autoscaler {
     std::string name;
     int from = 0;
     int to = 0;
-    std::string reason;
+    DecisionExplanation explained;
     nlohmann::json rules;
     nlohmann::json metrics;
   };
@@ -116,6 +127,8 @@ class Autoscaler {
   static void CarryOver(Entry& from, Entry& to);
   static nlohmann::json RulesJson(const Entry& entry, TimePoint now);
   static nlohmann::json MetricsJson(const Entry& entry);
+  // The latest cycle's decision explained, computed on first use. REQUIRES: latest.decision.
+  static const DecisionExplanation& ExplainLatest(const Entry& entry);
   void Track();  // REQUIRES: mutex_ held
   std::optional<PendingChange> Evaluate(Entry& entry,
                                         const std::map<std::string, monitor::QueueMetrics>& queues,
