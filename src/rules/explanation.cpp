@@ -75,8 +75,9 @@ std::string_view KindName(Term::Kind kind) {
 // Renders terms into one line; each rule is expanded the first time it appears.
 class LineWriter {
  public:
-  explicit LineWriter(const Explanation& explanation)
-      : explanation_(explanation), expanded_(explanation.rules.size(), false) {}
+  // `follow_rules`: a rule referred to with its value of this pass is followed by its terms.
+  LineWriter(const Explanation& explanation, bool follow_rules)
+      : explanation_(explanation), expanded_(explanation.rules.size(), !follow_rules) {}
 
   std::string Trigger(std::string_view name, const Trace& trace) {
     std::string out(name);
@@ -85,7 +86,6 @@ class LineWriter {
     return out + Terms(trace.terms);
   }
 
- private:
   std::string Terms(const std::vector<Term>& terms) {
     std::string out;
     for (const Term& term : terms) {
@@ -95,6 +95,7 @@ class LineWriter {
     return out;
   }
 
+ private:
   // After `←`: one term as is, several in parentheses, so that a `,` that follows belongs to
   // the enclosing list.
   std::string Nested(const std::vector<Term>& terms) {
@@ -233,8 +234,12 @@ std::string FormatDuration(double seconds) {
   return out;
 }
 
+std::string Explanation::TermsText(const Trace& trace) const {
+  return LineWriter(*this, false).Terms(trace.terms);
+}
+
 std::string Explanation::ToString() const {
-  LineWriter writer(*this);
+  LineWriter writer(*this, true);
   if (scale_up.value) return writer.Trigger("scale_up", scale_up);
   if (scale_down.value) {
     std::string out = writer.Trigger("scale_down", scale_down);

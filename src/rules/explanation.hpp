@@ -87,6 +87,9 @@ struct Explanation {
   // with its value of this pass is followed by its own terms (`rules:behind ← rmq:latency 133 >
   // 3`), the first time it appears in the line.
   std::string ToString() const;
+  // The terms of one trace (a rule's or a trigger's) without following the rules they refer to:
+  // "rules:latency_ok, rules:latency_ok:since 45s > 30s".
+  std::string TermsText(const Trace& trace) const;
   // {"scale_up": TRACE, "scale_down": TRACE, "rules": {NAME: RULE}, "text": ToString()}, with
   // "rules" holding the rules the triggers' terms refer to with values of this pass (and the rules
   // those refer to).

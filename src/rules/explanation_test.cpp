@@ -200,6 +200,16 @@ TEST(Explain, ScaleDownAlsoSaysWhyScaleUpWasFalse) {
             "← rules:idle");
 }
 
+TEST(Explain, TermsTextDoesNotFollowOtherRules) {
+  const RuleSet set = Compile(
+      {{"behind", "rmq:latency > 3"}, {"alarm", "rules:behind or rmq:stalled"}}, "rules:alarm");
+  const Explanation explanation =
+      set.Explain(Metrics({{"latency", Value::Number(133.0)}}), {}, kNow);
+  EXPECT_EQ(explanation.TermsText(explanation.rules[1].trace), "rules:behind");
+  EXPECT_EQ(explanation.TermsText(explanation.scale_up), "rules:alarm");
+  EXPECT_EQ(explanation.ToString(), "scale_up: rules:alarm ← rules:behind ← rmq:latency 133 > 3");
+}
+
 TEST(Explain, LiteralOnTheLeftIsShownAsWritten) {
   const RuleSet set = Compile({}, "-1 < rmq:latency and 0.1 <= rmq:latency");
   EXPECT_EQ(Line(set, LanguageMetrics()),
