@@ -311,14 +311,15 @@ Explanation RuleSet::Explain(std::span<const Value> slots, std::span<const RuleS
 
 Explanation RuleSet::Explain(const MetricsSnapshot& metrics, const RuleHistory& history,
                              TimePoint now) const {
-  const std::vector<Value> slots = SlotsOf(metrics);
-  const std::vector<RuleState> states = StatesOf(history, now);
+  std::vector<Value> slots(impl_->slot_count);
+  FillSlots(metrics, slots);
+  std::vector<RuleState> states(impl_->rules.size());
+  FillStates(history, now, states);
   return Explain(slots, states, now);
 }
 
-std::vector<Value> RuleSet::SlotsOf(const MetricsSnapshot& metrics) const {
+void RuleSet::FillSlots(const MetricsSnapshot& metrics, std::span<Value> slots) const {
   const Impl& impl = *impl_;
-  std::vector<Value> slots(impl.slot_count);
   for (size_t r = 0; r < impl.resources.size(); ++r) {
     auto sample = metrics.find(impl.resources[r].name);
     // No sample (or an empty one): the bare name is false and every metric null.
@@ -329,27 +330,27 @@ std::vector<Value> RuleSet::SlotsOf(const MetricsSnapshot& metrics) const {
       if (metric != sample->second.end()) slots[MetricSlot(r, m)] = metric->second;
     }
   }
-  return slots;
 }
 
-std::vector<RuleState> RuleSet::StatesOf(const RuleHistory& history, TimePoint now) const {
+void RuleSet::FillStates(const RuleHistory& history, TimePoint now,
+                         std::span<RuleState> states) const {
   const Impl& impl = *impl_;
-  std::vector<RuleState> states(impl.rules.size());
   for (size_t i = 0; i < impl.rules.size(); ++i) {
     auto stored = history.find(impl.rules[i].name);
     states[i] = stored != history.end() ? stored->second : RuleState{false, now};
   }
-  return states;
 }
 
 Evaluation RuleSet::Evaluate(const MetricsSnapshot& metrics, const RuleHistory& history,
                              TimePoint now) const {
   const Impl& impl = *impl_;
-  std::vector<Value> slots = SlotsOf(metrics);
-  std::vector<RuleState> states = StatesOf(history, now);
-  Triggers triggers = EvaluateSlots(slots, states, now);
+  std::vector<Value> slots(impl.slot_count);
+  FillSlots(metrics, slots);
   Evaluation evaluation;
   evaluation.rules.reserve(impl.rules.size());
+  std::vector<RuleState> states(impl.rules.size());
+  FillStates(history, now, states);
+  Triggers triggers = EvaluateSlots(slots, states, now);
   for (size_t i = 0; i < impl.rules.size(); ++i) {
     evaluation.rules.emplace_back(impl.rules[i].name, states[i]);
   }

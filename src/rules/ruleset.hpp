@@ -132,8 +132,10 @@ class RuleSet {
  private:
   struct Impl;
   explicit RuleSet(std::unique_ptr<Impl> impl);
-  std::vector<Value> SlotsOf(const MetricsSnapshot& metrics) const;
-  std::vector<RuleState> StatesOf(const RuleHistory& history, TimePoint now) const;
+  // The slots and states of a pass from maps (Evaluate, Explain). REQUIRES: sized as for
+  // EvaluateSlots; slots null on entry.
+  void FillSlots(const MetricsSnapshot& metrics, std::span<Value> slots) const;
+  void FillStates(const RuleHistory& history, TimePoint now, std::span<RuleState> states) const;
   std::unique_ptr<Impl> impl_;
 };
 
