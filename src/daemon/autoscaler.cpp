@@ -209,22 +209,35 @@ void Autoscaler::CarryOver(Entry& from, Entry& to) {
   to.last_change = from.last_change;
   // The latest metrics only fit the same resources; the next cycle refreshes them anyway.
   if (from.latest.metrics.size() != to.latest.metrics.size()) return;
-  // Explained with the config it was decided by, which `to` may no longer have.
-  if (from.latest.decision) ExplainLatest(from);
+  // Explained with the config it was decided by, which `to` may no longer have: the text is
+  // kept; the rules' part of the data is dropped until the next cycle.
+  if (from.latest.decision) LatestText(from);
   to.latest = std::move(from.latest);
   to.latest.states.clear();
   to.latest.rules_evaluated = false;
 }
 
-const DecisionExplanation& Autoscaler::ExplainLatest(const Entry& entry) {
+DecisionExplanation Autoscaler::ExplainLatest(const Entry& entry) {
   const Entry::Latest& latest = entry.latest;
-  if (latest.explained) return *latest.explained;
   std::optional<rules::Explanation> why_rules;
   if (latest.rules_evaluated && entry.config && entry.config->scale && latest.at) {
     why_rules = entry.config->scale->ruleset.Explain(entry.slots, latest.states, *latest.at);
   }
-  latest.explained = ExplainDecision(*latest.decision, why_rules ? &*why_rules : nullptr);
-  return *latest.explained;
+  DecisionExplanation explained =
+      ExplainDecision(*latest.decision, why_rules ? &*why_rules : nullptr);
+  if (latest.failure) {
+    explained.text = "failed to scale (" + *latest.failure + "): " + explained.text;
+    explained.json["error"] = *latest.failure;
+  }
+  if (latest.text) explained.text = *latest.text;
+  explained.json["text"] = explained.text;
+  latest.text = explained.text;
+  return explained;
+}
+
+const std::string& Autoscaler::LatestText(const Entry& entry) {
+  if (!entry.latest.text) ExplainLatest(entry);
+  return *entry.latest.text;
 }
 
 nlohmann::json Autoscaler::RulesJson(const Entry& entry, TimePoint now) {
@@ -324,7 +337,8 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
   scaling::Decision decision = scaling::Decide(ToPolicy(config), input);
   entry.latest.scale_up = input.scale_up;
   entry.latest.scale_down = input.scale_down;
-  entry.latest.explained.reset();
+  entry.latest.text.reset();
+  entry.latest.failure.reset();
   const bool changed = decision.changed;
   const int to = decision.replicas;
   entry.latest.decision = std::move(decision);
@@ -362,7 +376,10 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
   {
     std::lock_guard lock(mutex_);
     if (auto it = services_.find(change.id); it != services_.end()) {
-      if (!status.ok()) it->second.latest.explained = explained;
+      if (!status.ok()) {
+        it->second.latest.failure = status.error().message;
+        it->second.latest.text = explained.text;
+      }
       if (status.ok()) {
         it->second.info.replicas = static_cast<std::uint64_t>(change.to);
         it->second.last_change = now;
@@ -401,40 +418,53 @@ Status Autoscaler::SetPaused(const std::string& name, bool paused) {
   return Fail("not_found", "no service named '" + name + "'");
 }
 
-std::vector<ServiceStatus> Autoscaler::Snapshot() const {
+std::vector<ServiceStatus> Autoscaler::Snapshot(bool with_explanations) const {
   std::lock_guard lock(mutex_);
   std::vector<ServiceStatus> out;
   out.reserve(services_.size());
-  for (const auto& [id, entry] : services_) {
-    ServiceStatus s;
-    s.id = id;
-    s.name = entry.info.name;
-    s.mode = ModeName(entry.info.mode);
-    s.replicas = entry.info.replicas;
-    s.running_tasks = entry.info.running_tasks;
-    s.image = entry.info.image;
-    s.config_origin = entry.config_origin;
-    s.config_errors = entry.config_errors;
-    s.last_change = entry.last_change;
-    s.metrics = MetricsJson(entry);
-    if (entry.latest.at) s.rules = RulesJson(entry, *entry.latest.at);
-    s.scale_up = entry.latest.scale_up;
-    s.scale_down = entry.latest.scale_down;
-    if (entry.latest.decision) {
-      const DecisionExplanation& explained = ExplainLatest(entry);
-      s.last_reason = explained.text;
-      s.explanation = explained.json;
-    }
-    if (entry.config) {
-      s.min = entry.config->min;
-      s.max = entry.config->max;
-      s.state = entry.paused ? "paused" : (entry.config->scale ? "monitored" : "sized");
-    } else {
-      s.state = entry.config_errors.empty() ? "unconfigured" : "invalid";
-    }
-    out.push_back(std::move(s));
-  }
+  for (const auto& [id, entry] : services_) out.push_back(StatusOf(id, entry, with_explanations));
   return out;
+}
+
+std::optional<ServiceStatus> Autoscaler::ServiceSnapshot(const std::string& id_or_name) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, entry] : services_) {
+    if (id == id_or_name || entry.info.name == id_or_name) return StatusOf(id, entry, true);
+  }
+  return std::nullopt;
+}
+
+ServiceStatus Autoscaler::StatusOf(const std::string& id, const Entry& entry,
+                                   bool with_explanation) {
+  ServiceStatus s;
+  s.id = id;
+  s.name = entry.info.name;
+  s.mode = ModeName(entry.info.mode);
+  s.replicas = entry.info.replicas;
+  s.running_tasks = entry.info.running_tasks;
+  s.image = entry.info.image;
+  s.config_origin = entry.config_origin;
+  s.config_errors = entry.config_errors;
+  s.last_change = entry.last_change;
+  s.metrics = MetricsJson(entry);
+  if (entry.latest.at) s.rules = RulesJson(entry, *entry.latest.at);
+  s.scale_up = entry.latest.scale_up;
+  s.scale_down = entry.latest.scale_down;
+  if (entry.latest.decision && with_explanation) {
+    DecisionExplanation explained = ExplainLatest(entry);
+    s.last_reason = std::move(explained.text);
+    s.explanation = std::move(explained.json);
+  } else if (entry.latest.decision) {
+    s.last_reason = LatestText(entry);
+  }
+  if (entry.config) {
+    s.min = entry.config->min;
+    s.max = entry.config->max;
+    s.state = entry.paused ? "paused" : (entry.config->scale ? "monitored" : "sized");
+  } else {
+    s.state = entry.config_errors.empty() ? "unconfigured" : "invalid";
+  }
+  return s;
 }
 
 }  // namespace maiev::daemon

@@ -81,6 +81,16 @@ class AutoscalerTest : public ::testing::Test {
     }
     return std::nullopt;
   }
+  // The same with its explanation as data, as the API shows one service.
+  static std::optional<ServiceStatus> ExplainedStatusOf(const Autoscaler& autoscaler,
+                                                        const std::string& name) {
+    auto status = autoscaler.ServiceSnapshot(name);
+    if (status) {
+      EXPECT_EQ(status->last_reason, StatusOf(autoscaler, name)->last_reason);
+      EXPECT_EQ(status->explanation["text"], status->last_reason);
+    }
+    return status;
+  }
   static std::string StateOf(const Autoscaler& autoscaler, const std::string& name) {
     const auto status = StatusOf(autoscaler, name);
     return status ? status->state : "absent";
@@ -350,7 +360,7 @@ TEST_F(AutoscalerTest, StatusExplainsHoldsToo) {
   ASSERT_TRUE(autoscaler->Discover().ok());
   queues_.SetWaiting("q1", 50);
   autoscaler->RunCycle();
-  auto worker = StatusOf(*autoscaler, "worker");
+  auto worker = ExplainedStatusOf(*autoscaler, "worker");
   ASSERT_TRUE(worker);
   EXPECT_EQ(worker->last_reason, "at max 4: scale_up: rules:backlog ← rmq:waiting 50 > 0");
   EXPECT_EQ(worker->explanation["decision"]["kind"], "at_max");
@@ -361,7 +371,7 @@ TEST_F(AutoscalerTest, StatusExplainsHoldsToo) {
   queues_.SetWaiting("q1", 0);  // idle, but not for long enough
   clock_.Advance(Duration{1.0});
   autoscaler->RunCycle();
-  worker = StatusOf(*autoscaler, "worker");
+  worker = ExplainedStatusOf(*autoscaler, "worker");
   EXPECT_EQ(worker->last_reason,
             "no trigger: scale_up false: rules:backlog false ← rmq:waiting 0 > 0 is false; "
             "scale_down false: rules:idle:since 0s > 10s is false");
@@ -375,7 +385,7 @@ TEST_F(AutoscalerTest, StatusExplainsAReapplyWait) {
   autoscaler->RunCycle();  // 1 → 2
   clock_.Advance(Duration{0.5});
   autoscaler->RunCycle();
-  const auto worker = StatusOf(*autoscaler, "worker");
+  const auto worker = ExplainedStatusOf(*autoscaler, "worker");
   ASSERT_TRUE(worker);
   EXPECT_EQ(worker->last_reason, "re-apply in 1.5 s: scale_up: rules:backlog ← rmq:waiting 50 > 0");
   EXPECT_DOUBLE_EQ(worker->explanation["decision"]["seconds_left"].get<double>(), 1.5);
@@ -386,13 +396,14 @@ TEST_F(AutoscalerTest, StatusSaysWhichMetricsAreMissingAndHowStale) {
   auto autoscaler = Make();
   ASSERT_TRUE(autoscaler->Discover().ok());
   autoscaler->RunCycle();  // q1 never sampled
-  EXPECT_EQ(StatusOf(*autoscaler, "worker")->last_reason, "metrics missing: rmq no sample yet");
+  EXPECT_EQ(ExplainedStatusOf(*autoscaler, "worker")->last_reason,
+            "metrics missing: rmq no sample yet");
 
   monitor::QueueMetrics stale;  // every metric missing, the newest sample 16 s old
   stale.newest_sample_at = clock_.Now() - std::chrono::seconds{16};
   queues_.metrics["q1"] = stale;
   autoscaler->RunCycle();
-  const auto worker = StatusOf(*autoscaler, "worker");
+  const auto worker = ExplainedStatusOf(*autoscaler, "worker");
   ASSERT_TRUE(worker);
   EXPECT_EQ(worker->last_reason, "metrics missing: rmq stale 16 s");
   EXPECT_EQ(worker->explanation["decision"]["kind"], "metrics_missing");
@@ -409,7 +420,7 @@ TEST_F(AutoscalerTest, PausedServiceSaysWhatItWouldDo) {
   ASSERT_TRUE(autoscaler->SetPaused("worker", true).ok());
   queues_.SetWaiting("q1", 50);
   autoscaler->RunCycle();
-  const auto worker = StatusOf(*autoscaler, "worker");
+  const auto worker = ExplainedStatusOf(*autoscaler, "worker");
   ASSERT_TRUE(worker);
   EXPECT_EQ(worker->last_reason,
             "paused: would be 1 → 2: scale_up: rules:backlog ← rmq:waiting 50 > 0");
@@ -432,6 +443,10 @@ TEST_F(AutoscalerTest, AFailedScaleRequestIsRecordedWithItsExplanation) {
             "50 > 0");
   EXPECT_EQ(nlohmann::json::parse(decisions->front().explanation_json)["error"],
             "engine unreachable");
+  const auto worker = ExplainedStatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(worker);
+  EXPECT_EQ(worker->last_reason, decisions->front().reason);
+  EXPECT_EQ(worker->explanation["error"], "engine unreachable");
 }
 
 TEST_F(AutoscalerTest, RemovedServicesAreForgotten) {

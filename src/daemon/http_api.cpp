@@ -138,15 +138,13 @@ void HttpApi::Routes() {
 
   server_->Get("/api/v1/services", [this](const httplib::Request&, httplib::Response& res) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& s : autoscaler_.Snapshot()) list.push_back(ToJson(s));
+    for (const auto& s : autoscaler_.Snapshot(true)) list.push_back(ToJson(s));
     Reply(res, 200, {{"services", list}});
   });
   server_->Get(R"(/api/v1/services/([^/]+))",
                [this](const httplib::Request& req, httplib::Response& res) {
                  const std::string name = req.matches[1];
-                 for (const auto& s : autoscaler_.Snapshot()) {
-                   if (s.name == name || s.id == name) return Reply(res, 200, ToJson(s));
-                 }
+                 if (auto s = autoscaler_.ServiceSnapshot(name)) return Reply(res, 200, ToJson(*s));
                  ReplyError(res, 404, "not_found", "no service named '" + name + "'");
                });
   server_->Post(R"(/api/v1/services/([^/]+)/(pause|resume))",
