@@ -1,10 +1,14 @@
-// `maiev rules check CONFIG` and `maiev rules eval CONFIG --metrics M [--history H] [--now T]`:
-// validate a scale config and evaluate its rules offline (docs/SCALE_CONFIG.md).
+// `maiev rules check CONFIG` and
+// `maiev rules eval CONFIG --metrics M [--history H] [--now T] [--json]`: validate a scale config
+// and evaluate its rules offline, saying why each rule and trigger has its value
+// (docs/SCALE_CONFIG.md).
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -28,6 +32,7 @@ struct RulesOptions {
   std::string metrics_path;
   std::string history_path;
   std::string now;  // ISO 8601; empty: the system clock
+  bool json = false;
 };
 
 // A problem with one input file, printed as "FILE: field: message".
@@ -208,6 +213,39 @@ Result<TimePoint, std::string> ParseIso8601(const std::string& text) {
          std::chrono::duration_cast<WallClock::duration>(Duration{second});
 }
 
+// {"rules": {NAME: {"value", "since"}}, "scale_up", "scale_down", "explanation": {...}}.
+void PrintJson(const rules::Explanation& explanation) {
+  nlohmann::ordered_json out;
+  out["rules"] = nlohmann::ordered_json::object();
+  for (const rules::RuleTrace& rule : explanation.rules) {
+    out["rules"][rule.name] = {{"value", rule.value}, {"since", rule.since_seconds}};
+  }
+  out["scale_up"] = explanation.scale_up.value;
+  out["scale_down"] = explanation.scale_down.value;
+  out["explanation"] = explanation.ToJson();
+  std::cout << out.dump(2) << "\n";
+}
+
+// One line per rule (value, how long it has held it, the terms that decided it), the triggers,
+// and the line the daemon would give the decision:
+//   latency_ok      true   held 45s  ← rmq:latency 0.15 < 0.200
+//   scale_up true, scale_down false
+//   why: scale_up: rmq:consumers 0 == 0, rmq:waiting 12 > 0
+void PrintTable(const rules::Explanation& explanation) {
+  std::size_t width = 0;
+  for (const rules::RuleTrace& rule : explanation.rules) width = std::max(width, rule.name.size());
+  for (const rules::RuleTrace& rule : explanation.rules) {
+    const std::string held =
+        rule.changed ? "changed" : "held " + rules::FormatDuration(rule.since_seconds);
+    std::cout << std::left << std::setw(static_cast<int>(width + 2)) << rule.name << std::setw(7)
+              << (rule.value ? "true" : "false") << std::setw(12) << held << "← "
+              << explanation.TermsText(rule.trace) << "\n";
+  }
+  std::cout << "scale_up " << (explanation.scale_up.value ? "true" : "false") << ", scale_down "
+            << (explanation.scale_down.value ? "true" : "false") << "\n";
+  std::cout << "why: " << explanation.ToString() << "\n";
+}
+
 int RunCheck(const RulesOptions& options) {
   if (!LoadConfig(options.config_path)) return kExitBadInput;
   std::cout << "OK\n";
@@ -241,11 +279,15 @@ int RunEval(const RulesOptions& options, const Clock& clock) {
     history_doc = std::move(doc).value();
   }
 
-  nlohmann::ordered_json out;
-  out["rules"] = nlohmann::ordered_json::object();
   if (!config->scale) {
     // Valid, but nothing to evaluate: the service is never scaled by rules.
     std::cerr << options.config_path << ": no `scale` section: never scaled by rules\n";
+    if (!options.json) {
+      std::cout << "scale_up false, scale_down false\n";
+      return kExitOk;
+    }
+    nlohmann::ordered_json out;
+    out["rules"] = nlohmann::ordered_json::object();
     out["scale_up"] = false;
     out["scale_down"] = false;
     std::cout << out.dump(2) << "\n";
@@ -267,13 +309,12 @@ int RunEval(const RulesOptions& options, const Clock& clock) {
     history = std::move(parsed).value();
   }
 
-  const rules::Evaluation evaluation = scale.ruleset.Evaluate(*metrics, history, now);
-  for (const auto& [name, state] : evaluation.rules) {
-    out["rules"][name] = {{"value", state.value}, {"since", SecondsBetween(state.since, now)}};
+  const rules::Explanation explanation = scale.ruleset.Explain(*metrics, history, now);
+  if (options.json) {
+    PrintJson(explanation);
+  } else {
+    PrintTable(explanation);
   }
-  out["scale_up"] = evaluation.scale_up;
-  out["scale_down"] = evaluation.scale_down;
-  std::cout << out.dump(2) << "\n";
   return kExitOk;
 }
 
@@ -291,7 +332,7 @@ void RegisterRulesCommands(CLI::App& app, int& exit_code) {
   check->callback([options, &exit_code] { exit_code = RunCheck(*options); });
 
   CLI::App* eval = rules->add_subcommand(
-      "eval", "Evaluate a scale config's rules against given metrics; prints JSON");
+      "eval", "Evaluate a scale config's rules against given metrics and say why");
   eval->add_option("config", options->config_path, "scale config JSON file")->required();
   eval->add_option("--metrics", options->metrics_path,
                    R"(JSON file: {"RESOURCE": {"METRIC": value, ...}})")
@@ -299,6 +340,7 @@ void RegisterRulesCommands(CLI::App& app, int& exit_code) {
   eval->add_option("--history", options->history_path,
                    R"(JSON file: {"RULE": {"value": true, "for": "45s"}})");
   eval->add_option("--now", options->now, "evaluation time, ISO 8601 (default: now)");
+  eval->add_flag("--json", options->json, "Print JSON, with the explanation as data");
   eval->callback([options, &exit_code] {
     const SystemClock clock;
     exit_code = RunEval(*options, clock);

@@ -116,9 +116,11 @@ TEST_F(RulesCommand, EvalProducerFixtureWithLanguageMetrics) {
   const std::string history = Write("history.json", json::parse(R"({
     "latency_ok": {"value": true, "for": "45s"}, "latency_fail": {"value": true, "for": 60}})"));
   const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
-                            "' --metrics '" + metrics + "' --history '" + history + "'");
+                            "' --metrics '" + metrics + "' --history '" + history + "' --json");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  const json out = json::parse(run.output);
+  json out = json::parse(run.output);
+  ASSERT_TRUE(out.contains("explanation"));
+  out.erase("explanation");  // EvalJsonCarriesTheExplanation
   // latency_ok still true (held 45 s); latency_fail flips to false (0.15 > 5 is false), since 0;
   // stable_latency becomes true (latency_ok held > 30 s); no consumers while 12 messages wait.
   EXPECT_EQ(out, json::parse(R"({
@@ -136,7 +138,7 @@ TEST_F(RulesCommand, EvalProducerFixtureWithLanguageMetrics) {
 TEST_F(RulesCommand, EvalWithoutHistoryStartsRulesFalse) {
   const std::string metrics = Write("metrics.json", LanguageMetrics());
   const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
-                            "' --metrics '" + metrics + "' --now 2024-05-01T12:00:00Z");
+                            "' --metrics '" + metrics + "' --now 2024-05-01T12:00:00Z --json");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const json out = json::parse(run.output);
   EXPECT_EQ(out["rules"]["latency_ok"], json::parse(R"({"value": true, "since": 0.0})"));
@@ -150,7 +152,7 @@ TEST_F(RulesCommand, EvalScalesDownWhenStable) {
       Write("history.json", json::parse(R"({"latency_ok": {"value": true, "for": "2m"},
                                      "stable_latency": {"value": true, "for": "1m30s"}})"));
   const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
-                            "' --metrics '" + metrics + "' --history '" + history + "'");
+                            "' --metrics '" + metrics + "' --history '" + history + "' --json");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const json out = json::parse(run.output);
   EXPECT_EQ(out["rules"]["stable_latency"], json::parse(R"({"value": true, "since": 90.0})"));
@@ -163,7 +165,56 @@ TEST_F(RulesCommand, EvalMissingResourceMeansNotExists) {
   const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
                             "' --metrics '" + metrics + "'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(json::parse(run.output)["scale_up"], true);  // `not rmq:exists`
+  EXPECT_THAT(run.output, HasSubstr("scale_up true, scale_down false\n"));
+  EXPECT_THAT(run.output,
+              HasSubstr("why: scale_up: not rmq:exists ← rmq:exists null (no sample)\n"));
+}
+
+// Regression: `exists` left out of the metrics is null, so `not rmq:exists` fires; the output must
+// say so, not just "scale_up true".
+TEST_F(RulesCommand, EvalSaysWhichTermMadeTheTriggerFire) {
+  const std::string metrics = Write(
+      "metrics.json", json::parse(R"({"rmq": {"waiting": 12, "latency": 0.3, "consumers": 2}})"));
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                            "' --metrics '" + metrics + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("why: scale_up: not rmq:exists ← rmq:exists null\n"));
+}
+
+TEST_F(RulesCommand, EvalPrintsEachRuleWithTheTermsThatDecidedIt) {
+  const std::string metrics = Write("metrics.json", LanguageMetrics());
+  const std::string history = Write("history.json", json::parse(R"({
+    "latency_ok": {"value": true, "for": "45s"}, "latency_fail": {"value": true, "for": 60}})"));
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                            "' --metrics '" + metrics + "' --history '" + history + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output,
+            "latency_ok      true   held 45s    ← rmq:latency 0.15 < 0.200\n"
+            "latency_fail    false  changed     ← rmq:latency 0.15 > 5 is false\n"
+            "panic           false  held 0s     ← rmq:latency 0.15 > 10 is false, "
+            "rules:latency_fail false, rules:latency_fail:since 0s > 25s is false\n"
+            "stable_latency  true   changed     ← rules:latency_ok, rules:latency_ok:since 45s > "
+            "30s\n"
+            "scale_up true, scale_down false\n"
+            "why: scale_up: rmq:consumers 0 == 0, rmq:waiting 12 > 0\n");
+}
+
+TEST_F(RulesCommand, EvalJsonCarriesTheExplanation) {
+  const std::string metrics = Write(
+      "metrics.json", json::parse(R"({"rmq": {"waiting": 12, "latency": 0.3, "consumers": 2}})"));
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                            "' --metrics '" + metrics + "' --json");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const json out = json::parse(run.output);
+  EXPECT_EQ(out["scale_up"], true);
+  const json& explanation = out["explanation"];
+  EXPECT_EQ(explanation["text"], "scale_up: not rmq:exists ← rmq:exists null");
+  const json& term = explanation["scale_up"]["terms"][0];
+  EXPECT_EQ(term["kind"], "not");
+  EXPECT_EQ(term["text"], "not rmq:exists");
+  EXPECT_EQ(term["because"][0]["operand"]["kind"], "metric");
+  EXPECT_TRUE(term["because"][0]["operand"]["value"].is_null());
+  EXPECT_EQ(explanation["scale_down"]["value"], false);
 }
 
 TEST_F(RulesCommand, EvalUnknownMetricNamesIt) {
@@ -259,7 +310,10 @@ TEST_F(RulesCommand, EvalConfigWithoutScaleNeverScales) {
                             "' --metrics '" + metrics + "'");
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_THAT(run.output, HasSubstr("no `scale` section: never scaled by rules"));
-  EXPECT_THAT(run.output, HasSubstr("\"scale_up\": false"));
+  EXPECT_THAT(run.output, HasSubstr("scale_up false, scale_down false"));
+  const Outcome as_json = Maiev("rules eval '" + Fixture("scale-config-consumer.json") +
+                                "' --metrics '" + metrics + "' --json");
+  EXPECT_THAT(as_json.output, HasSubstr("\"scale_up\": false"));
 }
 
 }  // namespace

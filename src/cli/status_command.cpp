@@ -77,6 +77,9 @@ int RunStatus(const StatusArgs& args) {
               << Metric(s["metrics"], "consumers") << RulesColumn(s["rules"]);
     if (!s["config_errors"].empty()) std::cout << "  " << s["config_errors"][0].get<std::string>();
     std::cout << "\n";
+    // Why it has this size: the latest cycle's decision, holds included.
+    const std::string why = s.value("last_reason", "");
+    if (!why.empty()) std::cout << "  why: " << why << "\n";
   }
   return kExitOk;
 }

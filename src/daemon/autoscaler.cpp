@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -37,6 +38,16 @@ scaling::Policy ToPolicy(const config::ScaleConfig& config) {
 }
 
 std::string ModeName(ServiceMode mode) { return std::string(orchestrator::ToString(mode)); }
+
+// A resource without fresh metrics, and how old its newest sample is (`queue` null: unknown).
+scaling::MissingMetrics MissingOf(const std::string& resource, const monitor::QueueMetrics* queue,
+                                  TimePoint now) {
+  scaling::MissingMetrics missing{resource, std::nullopt};
+  if (queue != nullptr && queue->newest_sample_at) {
+    missing.stale_seconds = std::max(0.0, SecondsBetween(*queue->newest_sample_at, now));
+  }
+  return missing;
+}
 
 }  // namespace
 
@@ -197,7 +208,36 @@ void Autoscaler::CarryOver(Entry& from, Entry& to) {
   if (!history.empty()) SetHistory(to, history);
   to.last_change = from.last_change;
   // The latest metrics only fit the same resources; the next cycle refreshes them anyway.
-  if (from.latest.metrics.size() == to.latest.metrics.size()) to.latest = std::move(from.latest);
+  if (from.latest.metrics.size() != to.latest.metrics.size()) return;
+  // Explained with the config it was decided by, which `to` may no longer have: the text is
+  // kept; the rules' part of the data is dropped until the next cycle.
+  if (from.latest.decision) LatestText(from);
+  to.latest = std::move(from.latest);
+  to.latest.states.clear();
+  to.latest.rules_evaluated = false;
+}
+
+DecisionExplanation Autoscaler::ExplainLatest(const Entry& entry) {
+  const Entry::Latest& latest = entry.latest;
+  std::optional<rules::Explanation> why_rules;
+  if (latest.rules_evaluated && entry.config && entry.config->scale && latest.at) {
+    why_rules = entry.config->scale->ruleset.Explain(entry.slots, latest.states, *latest.at);
+  }
+  DecisionExplanation explained =
+      ExplainDecision(*latest.decision, why_rules ? &*why_rules : nullptr);
+  if (latest.failure) {
+    explained.text = "failed to scale (" + *latest.failure + "): " + explained.text;
+    explained.json["error"] = *latest.failure;
+  }
+  if (latest.text) explained.text = *latest.text;
+  explained.json["text"] = explained.text;
+  latest.text = explained.text;
+  return explained;
+}
+
+const std::string& Autoscaler::LatestText(const Entry& entry) {
+  if (!entry.latest.text) ExplainLatest(entry);
+  return *entry.latest.text;
 }
 
 nlohmann::json Autoscaler::RulesJson(const Entry& entry, TimePoint now) {
@@ -235,6 +275,9 @@ void Autoscaler::EvaluateRules(Entry& entry, TimePoint now, scaling::DecisionInp
   for (std::size_t i = 0; i < states.size(); ++i) {
     states[i] = entry.rule_states[i].value_or(rules::RuleState{false, now});
   }
+  // Kept to explain this pass if asked (RuleSet::Explain takes the states on entry).
+  entry.latest.states.assign(states.begin(), states.end());
+  entry.latest.rules_evaluated = true;
   const rules::RuleSet::Triggers triggers = ruleset.EvaluateSlots(entry.slots, states, now);
   store::RuleHistory changed;
   for (std::size_t i = 0; i < states.size(); ++i) {
@@ -261,7 +304,10 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
   input.current = static_cast<int>(entry.info.replicas);
   input.last_change = entry.last_change;
   input.now = now;
+  input.paused = entry.paused;
 
+  entry.latest.rules_evaluated = false;
+  entry.latest.states.clear();
   if (config.scale) {
     const rules::RuleSet& ruleset = config.scale->ruleset;
     entry.latest.at = now;
@@ -269,7 +315,8 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
       const auto& resource = config.scale->resources[r];
       auto it = queues.find(resource.identifier);
       if (it == queues.end() || !it->second.HasAnyMetric()) {
-        input.metrics_missing = true;
+        input.missing_metrics.push_back(
+            MissingOf(resource.name, it == queues.end() ? nullptr : &it->second, now));
         entry.latest.metrics[r].reset();
         continue;
       }
@@ -284,16 +331,20 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
     }
     // Rules over missing data are not evaluated: their history (and so `since`) stays as it
     // was, so a broker outage or maiev's own start-up does not reset how long a rule has held.
-    if (!input.metrics_missing) EvaluateRules(entry, now, input);
+    if (input.missing_metrics.empty()) EvaluateRules(entry, now, input);
   }
 
   scaling::Decision decision = scaling::Decide(ToPolicy(config), input);
   entry.latest.scale_up = input.scale_up;
   entry.latest.scale_down = input.scale_down;
-  entry.latest.reason = decision.reason;
-  if (entry.paused || !decision.changed) return std::nullopt;
-  return PendingChange{entry.info.id,   entry.info.name,       input.current,     decision.replicas,
-                       decision.reason, RulesJson(entry, now), MetricsJson(entry)};
+  entry.latest.text.reset();
+  entry.latest.failure.reset();
+  const bool changed = decision.changed;
+  const int to = decision.replicas;
+  entry.latest.decision = std::move(decision);
+  if (!changed) return std::nullopt;
+  return PendingChange{entry.info.id,        entry.info.name,       input.current,     to,
+                       ExplainLatest(entry), RulesJson(entry, now), MetricsJson(entry)};
 }
 
 void Autoscaler::RunCycle() {
@@ -312,19 +363,23 @@ void Autoscaler::RunCycle() {
 
 void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
   Status status = orchestrator_.SetReplicas(change.id, static_cast<std::uint64_t>(change.to));
-  std::string reason = change.reason;
+  DecisionExplanation explained = change.explained;
   if (!status.ok()) {
-    reason = "failed to scale " + std::to_string(change.from) + " → " + std::to_string(change.to) +
-             ": " + status.error().message;
-    spdlog::warn("service {}: {}", change.name, reason);
+    explained.text = "failed to scale (" + status.error().message + "): " + change.explained.text;
+    explained.json["text"] = explained.text;
+    explained.json["error"] = status.error().message;
+    spdlog::warn("service {}: {}", change.name, explained.text);
   } else {
-    spdlog::info("service {}: replicas {} → {}: {}", change.name, change.from, change.to,
-                 change.reason);
+    // A change's explanation starts with "from → to".
+    spdlog::info("service {}: replicas {}", change.name, explained.text);
   }
   {
     std::lock_guard lock(mutex_);
     if (auto it = services_.find(change.id); it != services_.end()) {
-      it->second.latest.reason = reason;
+      if (!status.ok()) {
+        it->second.latest.failure = status.error().message;
+        it->second.latest.text = explained.text;
+      }
       if (status.ok()) {
         it->second.info.replicas = static_cast<std::uint64_t>(change.to);
         it->second.last_change = now;
@@ -336,9 +391,10 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
   record.service = change.name;
   record.old_replicas = change.from;
   record.new_replicas = status.ok() ? change.to : change.from;
-  record.reason = reason;
+  record.reason = explained.text;
   record.rule_values_json = change.rules.dump();
   record.metrics_json = change.metrics.dump();
+  record.explanation_json = explained.json.dump();
   if (auto id = store_.AppendDecision(record); !id.ok()) {
     spdlog::error("service {}: cannot record decision: {}", change.name, id.error().message);
   }
@@ -362,36 +418,53 @@ Status Autoscaler::SetPaused(const std::string& name, bool paused) {
   return Fail("not_found", "no service named '" + name + "'");
 }
 
-std::vector<ServiceStatus> Autoscaler::Snapshot() const {
+std::vector<ServiceStatus> Autoscaler::Snapshot(bool with_explanations) const {
   std::lock_guard lock(mutex_);
   std::vector<ServiceStatus> out;
   out.reserve(services_.size());
-  for (const auto& [id, entry] : services_) {
-    ServiceStatus s;
-    s.id = id;
-    s.name = entry.info.name;
-    s.mode = ModeName(entry.info.mode);
-    s.replicas = entry.info.replicas;
-    s.running_tasks = entry.info.running_tasks;
-    s.image = entry.info.image;
-    s.config_origin = entry.config_origin;
-    s.config_errors = entry.config_errors;
-    s.last_change = entry.last_change;
-    s.metrics = MetricsJson(entry);
-    if (entry.latest.at) s.rules = RulesJson(entry, *entry.latest.at);
-    s.scale_up = entry.latest.scale_up;
-    s.scale_down = entry.latest.scale_down;
-    s.last_reason = entry.latest.reason;
-    if (entry.config) {
-      s.min = entry.config->min;
-      s.max = entry.config->max;
-      s.state = entry.paused ? "paused" : (entry.config->scale ? "monitored" : "sized");
-    } else {
-      s.state = entry.config_errors.empty() ? "unconfigured" : "invalid";
-    }
-    out.push_back(std::move(s));
-  }
+  for (const auto& [id, entry] : services_) out.push_back(StatusOf(id, entry, with_explanations));
   return out;
+}
+
+std::optional<ServiceStatus> Autoscaler::ServiceSnapshot(const std::string& id_or_name) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, entry] : services_) {
+    if (id == id_or_name || entry.info.name == id_or_name) return StatusOf(id, entry, true);
+  }
+  return std::nullopt;
+}
+
+ServiceStatus Autoscaler::StatusOf(const std::string& id, const Entry& entry,
+                                   bool with_explanation) {
+  ServiceStatus s;
+  s.id = id;
+  s.name = entry.info.name;
+  s.mode = ModeName(entry.info.mode);
+  s.replicas = entry.info.replicas;
+  s.running_tasks = entry.info.running_tasks;
+  s.image = entry.info.image;
+  s.config_origin = entry.config_origin;
+  s.config_errors = entry.config_errors;
+  s.last_change = entry.last_change;
+  s.metrics = MetricsJson(entry);
+  if (entry.latest.at) s.rules = RulesJson(entry, *entry.latest.at);
+  s.scale_up = entry.latest.scale_up;
+  s.scale_down = entry.latest.scale_down;
+  if (entry.latest.decision && with_explanation) {
+    DecisionExplanation explained = ExplainLatest(entry);
+    s.last_reason = std::move(explained.text);
+    s.explanation = std::move(explained.json);
+  } else if (entry.latest.decision) {
+    s.last_reason = LatestText(entry);
+  }
+  if (entry.config) {
+    s.min = entry.config->min;
+    s.max = entry.config->max;
+    s.state = entry.paused ? "paused" : (entry.config->scale ? "monitored" : "sized");
+  } else {
+    s.state = entry.config_errors.empty() ? "unconfigured" : "invalid";
+  }
+  return s;
 }
 
 }  // namespace maiev::daemon

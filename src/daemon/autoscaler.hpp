@@ -14,6 +14,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "config/scale_config.hpp"
+#include "daemon/decision_explanation.hpp"
 #include "monitor/queue_metrics_source.hpp"
 #include "orchestrator/orchestrator.hpp"
 #include "rules/ruleset.hpp"
@@ -42,7 +43,11 @@ struct ServiceStatus {
   nlohmann::json rules = nlohmann::json::object();    // rule → {value, since_seconds}
   bool scale_up = false;
   bool scale_down = false;
-  std::string last_reason;  // the latest decision's reason
+  // Why it has its size: the latest cycle's decision explained (DecisionExplanation), also when
+  // it held; empty before the first cycle. `explanation` (the same as data) only in a snapshot
+  // asked with explanations, else null.
+  std::string last_reason;
+  nlohmann::json explanation;
   std::optional<TimePoint> last_change;
 };
 
@@ -72,7 +77,11 @@ class Autoscaler {
   // Stops or resumes autoscaling of one service; error "not_found" when unknown.
   Status SetPaused(const std::string& name, bool paused);
 
-  std::vector<ServiceStatus> Snapshot() const;
+  // Every service. `with_explanations`: fill ServiceStatus::explanation (built on each call, by
+  // re-running each service's latest pass; the text is kept between calls).
+  std::vector<ServiceStatus> Snapshot(bool with_explanations = false) const;
+  // One service by id or name, with its explanation; nullopt when unknown.
+  std::optional<ServiceStatus> ServiceSnapshot(const std::string& id_or_name) const;
 
  private:
   struct Entry {
@@ -86,13 +95,23 @@ class Autoscaler {
     std::vector<std::optional<rules::RuleState>> rule_states;
     // The rule set's slots, reused by every cycle (rules::RuleSet::EvaluateSlots).
     std::vector<rules::Value> slots;
-    // What the latest cycle saw, turned into JSON only when asked (Snapshot, decisions).
+    // What the latest cycle saw and decided, turned into JSON and explained only when asked
+    // (Snapshot, a change): explaining re-runs the pass, so only its inputs are kept, and the
+    // text, which is small.
     struct Latest {
       std::optional<TimePoint> at;
       std::vector<std::optional<monitor::QueueMetrics>> metrics;  // by resource; nullopt: none
       bool scale_up = false;
       bool scale_down = false;
-      std::string reason;
+      std::optional<scaling::Decision> decision;
+      // The rule states on entry of the cycle's pass, with `slots` what RuleSet::Explain needs;
+      // empty when the cycle evaluated no rules.
+      std::vector<rules::RuleState> states;
+      bool rules_evaluated = false;
+      std::optional<std::string> failure;  // why the Engine refused the change it decided
+      // ExplainLatest(...).text, kept until the next cycle (a refreshed config keeps the text
+      // made with the config that decided).
+      mutable std::optional<std::string> text;
     } latest;
   };
   // A decision to apply, taken under mutex_ and applied without it.
@@ -101,7 +120,7 @@ class Autoscaler {
     std::string name;
     int from = 0;
     int to = 0;
-    std::string reason;
+    DecisionExplanation explained;
     nlohmann::json rules;
     nlohmann::json metrics;
   };
@@ -116,7 +135,11 @@ class Autoscaler {
   static void CarryOver(Entry& from, Entry& to);
   static nlohmann::json RulesJson(const Entry& entry, TimePoint now);
   static nlohmann::json MetricsJson(const Entry& entry);
-  void Track();  // REQUIRES: mutex_ held
+  static ServiceStatus StatusOf(const std::string& id, const Entry& entry, bool with_explanation);
+  // The latest cycle's decision explained (keeps the text). REQUIRES: latest.decision.
+  static DecisionExplanation ExplainLatest(const Entry& entry);
+  static const std::string& LatestText(const Entry& entry);  // REQUIRES: latest.decision
+  void Track();                                              // REQUIRES: mutex_ held
   std::optional<PendingChange> Evaluate(Entry& entry,
                                         const std::map<std::string, monitor::QueueMetrics>& queues,
                                         TimePoint now);

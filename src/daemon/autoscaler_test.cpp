@@ -81,6 +81,16 @@ class AutoscalerTest : public ::testing::Test {
     }
     return std::nullopt;
   }
+  // The same with its explanation as data, as the API shows one service.
+  static std::optional<ServiceStatus> ExplainedStatusOf(const Autoscaler& autoscaler,
+                                                        const std::string& name) {
+    auto status = autoscaler.ServiceSnapshot(name);
+    if (status) {
+      EXPECT_EQ(status->last_reason, StatusOf(autoscaler, name)->last_reason);
+      EXPECT_EQ(status->explanation["text"], status->last_reason);
+    }
+    return status;
+  }
   static std::string StateOf(const Autoscaler& autoscaler, const std::string& name) {
     const auto status = StatusOf(autoscaler, name);
     return status ? status->state : "absent";
@@ -317,6 +327,126 @@ TEST_F(AutoscalerTest, AFailedScaleRequestIsRetriedNextCycle) {
   EXPECT_THAT(Find(status, "worker")->last_reason, ::testing::HasSubstr("engine unreachable"));
   autoscaler->RunCycle();
   EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
+}
+
+TEST_F(AutoscalerTest, ADecisionIsLoggedAndRecordedWithWhyItsTriggerFired) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  queues_.SetWaiting("q1", 50);
+  autoscaler->RunCycle();
+
+  auto decisions = store_->RecentDecisions(1);
+  ASSERT_TRUE(decisions.ok());
+  ASSERT_EQ(decisions->size(), 1u);
+  const store::DecisionRecord& d = decisions->front();
+  EXPECT_EQ(d.reason, "1 → 2: scale_up: rules:backlog ← rmq:waiting 50 > 0");
+  const auto json = nlohmann::json::parse(d.explanation_json);
+  EXPECT_EQ(json["text"], d.reason);
+  EXPECT_EQ(json["decision"]["kind"], "scaled");
+  EXPECT_EQ(json["decision"]["trigger"], "scale_up");
+  EXPECT_EQ(json["decision"]["from"], 1);
+  EXPECT_EQ(json["decision"]["to"], 2);
+  EXPECT_EQ(json["rules"]["scale_up"]["terms"][0]["operand"]["rule"], "backlog");
+  const auto& leaf = json["rules"]["rules"]["backlog"]["terms"][0];
+  EXPECT_EQ(leaf["lhs"]["text"], "rmq:waiting");
+  EXPECT_EQ(leaf["lhs"]["value"], 50);
+  EXPECT_EQ(StatusOf(*autoscaler, "worker")->last_reason, d.reason);
+}
+
+TEST_F(AutoscalerTest, StatusExplainsHoldsToo) {
+  docker_.PutService(Service("1", "worker", 4));  // at max
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  queues_.SetWaiting("q1", 50);
+  autoscaler->RunCycle();
+  auto worker = ExplainedStatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(worker);
+  EXPECT_EQ(worker->last_reason, "at max 4: scale_up: rules:backlog ← rmq:waiting 50 > 0");
+  EXPECT_EQ(worker->explanation["decision"]["kind"], "at_max");
+  EXPECT_EQ(worker->explanation["decision"]["max"], 4);
+  EXPECT_TRUE(docker_.replica_calls().empty());
+  EXPECT_TRUE(store_->RecentDecisions(10)->empty());  // holds are not recorded
+
+  queues_.SetWaiting("q1", 0);  // idle, but not for long enough
+  clock_.Advance(Duration{1.0});
+  autoscaler->RunCycle();
+  worker = ExplainedStatusOf(*autoscaler, "worker");
+  EXPECT_EQ(worker->last_reason,
+            "no trigger: scale_up false: rules:backlog false ← rmq:waiting 0 > 0 is false; "
+            "scale_down false: rules:idle:since 0s > 10s is false");
+}
+
+TEST_F(AutoscalerTest, StatusExplainsAReapplyWait) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  queues_.SetWaiting("q1", 50);
+  autoscaler->RunCycle();  // 1 → 2
+  clock_.Advance(Duration{0.5});
+  autoscaler->RunCycle();
+  const auto worker = ExplainedStatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(worker);
+  EXPECT_EQ(worker->last_reason, "re-apply in 1.5 s: scale_up: rules:backlog ← rmq:waiting 50 > 0");
+  EXPECT_DOUBLE_EQ(worker->explanation["decision"]["seconds_left"].get<double>(), 1.5);
+}
+
+TEST_F(AutoscalerTest, StatusSaysWhichMetricsAreMissingAndHowStale) {
+  docker_.PutService(Service("1", "worker", 2));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  autoscaler->RunCycle();  // q1 never sampled
+  EXPECT_EQ(ExplainedStatusOf(*autoscaler, "worker")->last_reason,
+            "metrics missing: rmq no sample yet");
+
+  monitor::QueueMetrics stale;  // every metric missing, the newest sample 16 s old
+  stale.newest_sample_at = clock_.Now() - std::chrono::seconds{16};
+  queues_.metrics["q1"] = stale;
+  autoscaler->RunCycle();
+  const auto worker = ExplainedStatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(worker);
+  EXPECT_EQ(worker->last_reason, "metrics missing: rmq stale 16 s");
+  EXPECT_EQ(worker->explanation["decision"]["kind"], "metrics_missing");
+  EXPECT_EQ(worker->explanation["decision"]["missing"][0]["resource"], "rmq");
+  EXPECT_DOUBLE_EQ(worker->explanation["decision"]["missing"][0]["stale_seconds"].get<double>(),
+                   16.0);
+  EXPECT_TRUE(worker->explanation["rules"].is_null());  // rules are not evaluated
+}
+
+TEST_F(AutoscalerTest, PausedServiceSaysWhatItWouldDo) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  ASSERT_TRUE(autoscaler->SetPaused("worker", true).ok());
+  queues_.SetWaiting("q1", 50);
+  autoscaler->RunCycle();
+  const auto worker = ExplainedStatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(worker);
+  EXPECT_EQ(worker->last_reason,
+            "paused: would be 1 → 2: scale_up: rules:backlog ← rmq:waiting 50 > 0");
+  EXPECT_EQ(worker->explanation["decision"]["paused"], true);
+  EXPECT_TRUE(docker_.replica_calls().empty());
+}
+
+TEST_F(AutoscalerTest, AFailedScaleRequestIsRecordedWithItsExplanation) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  queues_.SetWaiting("q1", 50);
+  docker_.FailNextCall(Error{"io", "engine unreachable"});
+  autoscaler->RunCycle();
+  const auto decisions = store_->RecentDecisions(1);
+  ASSERT_EQ(decisions->size(), 1u);
+  EXPECT_EQ(decisions->front().new_replicas, 1);
+  EXPECT_EQ(decisions->front().reason,
+            "failed to scale (engine unreachable): 1 → 2: scale_up: rules:backlog ← rmq:waiting "
+            "50 > 0");
+  EXPECT_EQ(nlohmann::json::parse(decisions->front().explanation_json)["error"],
+            "engine unreachable");
+  const auto worker = ExplainedStatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(worker);
+  EXPECT_EQ(worker->last_reason, decisions->front().reason);
+  EXPECT_EQ(worker->explanation["error"], "engine unreachable");
 }
 
 TEST_F(AutoscalerTest, RemovedServicesAreForgotten) {

@@ -43,7 +43,11 @@ nlohmann::json ToJson(const store::DecisionRecord& d) {
           {"new_replicas", d.new_replicas},
           {"reason", d.reason},
           {"rules", nlohmann::json::parse(d.rule_values_json, nullptr, false)},
-          {"metrics", nlohmann::json::parse(d.metrics_json, nullptr, false)}};
+          {"metrics", nlohmann::json::parse(d.metrics_json, nullptr, false)},
+          // Decisions recorded before explanations were kept have none.
+          {"explanation", d.explanation_json.empty()
+                              ? nlohmann::json()
+                              : nlohmann::json::parse(d.explanation_json, nullptr, false)}};
 }
 
 std::string PrometheusLabel(const std::string& value) {
@@ -76,7 +80,8 @@ nlohmann::json ToJson(const ServiceStatus& s) {
                       {"rules", s.rules},
                       {"scale_up", s.scale_up},
                       {"scale_down", s.scale_down},
-                      {"last_reason", s.last_reason}};
+                      {"last_reason", s.last_reason},
+                      {"explanation", s.explanation}};
   j["running_tasks"] = s.running_tasks ? nlohmann::json(*s.running_tasks) : nlohmann::json();
   j["last_change"] = s.last_change ? nlohmann::json(Iso8601(*s.last_change)) : nlohmann::json();
   return j;
@@ -133,15 +138,13 @@ void HttpApi::Routes() {
 
   server_->Get("/api/v1/services", [this](const httplib::Request&, httplib::Response& res) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& s : autoscaler_.Snapshot()) list.push_back(ToJson(s));
+    for (const auto& s : autoscaler_.Snapshot(true)) list.push_back(ToJson(s));
     Reply(res, 200, {{"services", list}});
   });
   server_->Get(R"(/api/v1/services/([^/]+))",
                [this](const httplib::Request& req, httplib::Response& res) {
                  const std::string name = req.matches[1];
-                 for (const auto& s : autoscaler_.Snapshot()) {
-                   if (s.name == name || s.id == name) return Reply(res, 200, ToJson(s));
-                 }
+                 if (auto s = autoscaler_.ServiceSnapshot(name)) return Reply(res, 200, ToJson(*s));
                  ReplyError(res, 404, "not_found", "no service named '" + name + "'");
                });
   server_->Post(R"(/api/v1/services/([^/]+)/(pause|resume))",

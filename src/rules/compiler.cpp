@@ -16,6 +16,7 @@ struct ParsedOperand {
   int column = 0;
   SlotType slot_type = SlotType::kValue;  // kSlot only
   const Token* string_literal = nullptr;  // kConst from a string token, for durations
+  Span span;                              // as written, parentheses and braces included
 };
 
 Unexpected<Diagnostic> Error(int column, std::string message) {
@@ -39,22 +40,6 @@ CmpOp ToCmpOp(TokenKind kind) {
   }
 }
 
-// `a op b` == `b Mirror(op) a`.
-CmpOp Mirror(CmpOp op) {
-  switch (op) {
-    case CmpOp::kLt:
-      return CmpOp::kGt;
-    case CmpOp::kGt:
-      return CmpOp::kLt;
-    case CmpOp::kLe:
-      return CmpOp::kGe;
-    case CmpOp::kGe:
-      return CmpOp::kLe;
-    default:
-      return op;
-  }
-}
-
 class Compiler {
  public:
   Compiler(const std::vector<Token>& tokens, Binder& binder, Program& program)
@@ -74,19 +59,28 @@ class Compiler {
   const Token& Peek() const { return tokens_[pos_]; }
   const Token& Advance() { return tokens_[pos_++]; }
 
-  uint32_t Emit(Node node) {
+  // Offset of the next token's first byte, and one past the last byte consumed.
+  uint32_t NextBegin() const { return static_cast<uint32_t>(Peek().column - 1); }
+  uint32_t ConsumedEnd() const {
+    if (pos_ == 0) return 0;
+    const Token& last = tokens_[pos_ - 1];
+    return static_cast<uint32_t>(last.column - 1 + static_cast<int>(last.text.size()));
+  }
+
+  uint32_t Emit(Node node, NodeSource source) {
     program_.nodes.push_back(node);
+    program_.sources.push_back(source);
     truth_of_.emplace_back();
     return static_cast<uint32_t>(program_.nodes.size() - 1);
   }
 
-  uint32_t EmitList(Node::Kind kind, const std::vector<uint32_t>& children) {
+  uint32_t EmitList(Node::Kind kind, const std::vector<uint32_t>& children, Span text) {
     Node node;
     node.kind = kind;
     node.first = static_cast<uint32_t>(program_.children.size());
     node.count = static_cast<uint32_t>(children.size());
     program_.children.insert(program_.children.end(), children.begin(), children.end());
-    return Emit(node);
+    return Emit(node, NodeSource{text, {}, {}, false, false});
   }
 
   uint32_t AddConstant(Value value) {
@@ -100,6 +94,7 @@ class Compiler {
 
   Result<uint32_t, Diagnostic> ParseList(TokenKind separator, Node::Kind kind) {
     auto parse_child = [&] { return separator == TokenKind::kOr ? ParseAnd() : ParseNot(); };
+    const uint32_t begin = NextBegin();
     auto first = parse_child();
     if (!first.ok() || Peek().kind != separator) return first;
     std::vector<uint32_t> children{*first};
@@ -109,7 +104,7 @@ class Compiler {
       if (!next.ok()) return next;
       children.push_back(*next);
     }
-    return EmitList(kind, children);
+    return EmitList(kind, children, Span{begin, ConsumedEnd()});
   }
 
   // not := "not" not | cmp
@@ -123,7 +118,8 @@ class Compiler {
     Node node;
     node.kind = Node::Kind::kNot;
     node.first = *child;
-    return Emit(node);
+    const auto begin = static_cast<uint32_t>(word.column - 1);
+    return Emit(node, NodeSource{Span{begin, ConsumedEnd()}, {}, {}, false, false});
   }
 
   // cmp := operand (op operand)?   -- no chaining
@@ -154,7 +150,8 @@ class Compiler {
     Node node;
     node.kind = Node::Kind::kTruth;
     node.lhs = operand.operand;
-    uint32_t index = Emit(node);
+    const bool duration = operand.slot_type == SlotType::kDuration;
+    uint32_t index = Emit(node, NodeSource{operand.span, operand.span, {}, false, duration});
     truth_of_[index] = operand;
     return index;
   }
@@ -171,7 +168,7 @@ class Compiler {
     node.kind = Node::Kind::kIn;
     node.lhs = lhs.operand;
     node.rhs = rhs.operand;
-    return Emit(node);
+    return Emit(node, Source(lhs, rhs, false));
   }
 
   Result<uint32_t, Diagnostic> EmitCompare(CmpOp op, ParsedOperand lhs, ParsedOperand rhs) {
@@ -190,7 +187,7 @@ class Compiler {
       node.kind = Node::Kind::kCompareSlotNumber;
       node.lhs = lhs.operand;
       node.number = number->AsNumber();
-      return Emit(node);
+      return Emit(node, Source(lhs, rhs, false));
     }
     if (const Value* number = NumberConstant(lhs);
         number && rhs.operand.kind == Operand::Kind::kSlot) {
@@ -198,12 +195,19 @@ class Compiler {
       node.cmp = Mirror(op);
       node.lhs = rhs.operand;
       node.number = number->AsNumber();
-      return Emit(node);
+      return Emit(node, Source(lhs, rhs, true));
     }
     node.kind = Node::Kind::kCompare;
     node.lhs = lhs.operand;
     node.rhs = rhs.operand;
-    return Emit(node);
+    return Emit(node, Source(lhs, rhs, false));
+  }
+
+  // A comparison or `in` as written: `lhs op rhs`.
+  static NodeSource Source(const ParsedOperand& lhs, const ParsedOperand& rhs, bool swapped) {
+    const bool duration =
+        lhs.slot_type == SlotType::kDuration || rhs.slot_type == SlotType::kDuration;
+    return NodeSource{Span{lhs.span.begin, rhs.span.end}, lhs.span, rhs.span, swapped, duration};
   }
 
   const Value* NumberConstant(const ParsedOperand& operand) const {
@@ -227,6 +231,13 @@ class Compiler {
 
   // operand := NUMBER | "-" NUMBER | STRING | true | false | set | NAME | "(" expr ")"
   Result<ParsedOperand, Diagnostic> ParseOperand() {
+    const uint32_t begin = NextBegin();
+    auto parsed = ParseOperandAt();
+    if (parsed.ok()) parsed->span = Span{begin, ConsumedEnd()};
+    return parsed;
+  }
+
+  Result<ParsedOperand, Diagnostic> ParseOperandAt() {
     const Token& token = Peek();
     ParsedOperand parsed;
     parsed.column = token.column;

@@ -196,6 +196,149 @@ class Evaluator {
   const Slots& slots_;
 };
 
+std::string_view OpText(CmpOp op) {
+  switch (op) {
+    case CmpOp::kEq:
+      return "==";
+    case CmpOp::kNe:
+      return "!=";
+    case CmpOp::kLt:
+      return "<";
+    case CmpOp::kGt:
+      return ">";
+    case CmpOp::kLe:
+      return "<=";
+    case CmpOp::kGe:
+      return ">=";
+  }
+  return "?";
+}
+
+// Evaluates like Evaluator<SingleSlots> and keeps the decisive terms (explanation.hpp).
+class Tracer {
+ public:
+  Tracer(const internal::Program& program, std::span<const Value> slots)
+      : program_(program), slots_{slots}, evaluator_(program, slots_) {}
+
+  // Appends the terms that decided node `index` to `out`; returns its value.
+  bool Collect(uint32_t index, std::vector<Term>& out) const {
+    const Node& node = program_.nodes[index];
+    switch (node.kind) {
+      case Node::Kind::kOr:
+      case Node::Kind::kAnd:
+        return CollectList(node, out);
+      case Node::Kind::kNot: {
+        Term term;
+        term.kind = Term::Kind::kNot;
+        term.text = Text(program_.sources[index].text);
+        term.value = !Collect(node.first, term.because);
+        out.push_back(std::move(term));
+        return out.back().value;
+      }
+      default:
+        out.push_back(Leaf(index));
+        return out.back().value;
+    }
+  }
+
+ private:
+  // A true `or`: its true operands; a false one: all. A true `and`: all; a false one: its false
+  // operands. Either way: the operands whose value is the list's.
+  bool CollectList(const Node& node, std::vector<Term>& out) const {
+    std::vector<std::vector<Term>> parts(node.count);
+    std::vector<bool> values(node.count);
+    bool any = false;
+    bool all = true;
+    for (uint32_t i = 0; i < node.count; ++i) {
+      values[i] = Collect(program_.children[node.first + i], parts[i]);
+      any = any || values[i];
+      all = all && values[i];
+    }
+    const bool value = node.kind == Node::Kind::kOr ? any : all;
+    for (uint32_t i = 0; i < node.count; ++i) {
+      if (values[i] != value) continue;
+      for (Term& term : parts[i]) out.push_back(std::move(term));
+    }
+    return value;
+  }
+
+  Term Leaf(uint32_t index) const {
+    const Node& node = program_.nodes[index];
+    const internal::NodeSource& source = program_.sources[index];
+    Term term;
+    term.text = Text(source.text);
+    term.value = evaluator_.Eval(index);
+    switch (node.kind) {
+      case Node::Kind::kTruth:
+        term.kind = Term::Kind::kTruth;
+        term.lhs = OperandOf(node.lhs, source.lhs, source.duration);
+        break;
+      case Node::Kind::kCompareSlotNumber: {
+        term.kind = Term::Kind::kCompare;
+        TermOperand slot =
+            OperandOf(node.lhs, source.swapped ? source.rhs : source.lhs, source.duration);
+        TermOperand number;
+        number.text = Text(source.swapped ? source.lhs : source.rhs);
+        number.value = Value::Number(node.number);
+        number.duration = source.duration;
+        term.op = OpText(source.swapped ? internal::Mirror(node.cmp) : node.cmp);
+        if (source.swapped) std::swap(slot, number);
+        term.lhs = std::move(slot);
+        term.rhs = std::move(number);
+        break;
+      }
+      default:
+        term.kind = node.kind == Node::Kind::kIn ? Term::Kind::kIn : Term::Kind::kCompare;
+        term.op = node.kind == Node::Kind::kIn ? "in" : OpText(node.cmp);
+        term.lhs = OperandOf(node.lhs, source.lhs, source.duration);
+        term.rhs = OperandOf(node.rhs, source.rhs, source.duration);
+        break;
+    }
+    return term;
+  }
+
+  TermOperand OperandOf(const Operand& operand, internal::Span span, bool duration) const {
+    TermOperand out;
+    out.text = Text(span);
+    out.duration = duration;
+    switch (operand.kind) {
+      case Operand::Kind::kSlot:
+        out.kind = TermOperand::Kind::kName;
+        out.slot = operand.index;
+        out.value = slots_.slots[operand.index];
+        break;
+      case Operand::Kind::kConst:
+        out.value = program_.constants[operand.index];
+        break;
+      case Operand::Kind::kExpr:
+        out.kind = TermOperand::Kind::kExpression;
+        out.value = Value::Bool(evaluator_.Eval(operand.index));
+        out.duration = false;
+        break;
+      case Operand::Kind::kSet: {
+        std::vector<Value> elements;
+        for (uint32_t i = 0; i < operand.count; ++i) {
+          const Operand& element = program_.set_elements[operand.index + i];
+          elements.push_back(element.kind == Operand::Kind::kSlot
+                                 ? slots_.slots[element.index]
+                                 : program_.constants[element.index]);
+        }
+        out.value = Value::List(std::move(elements));
+        break;
+      }
+    }
+    return out;
+  }
+
+  std::string Text(internal::Span span) const {
+    return program_.text.substr(span.begin, span.end - span.begin);
+  }
+
+  const internal::Program& program_;
+  SingleSlots slots_;
+  Evaluator<SingleSlots> evaluator_;
+};
+
 // Records every name and binds each to its own slot.
 class RecordingBinder final : public Binder {
  public:
@@ -251,6 +394,13 @@ bool Expression::EvaluateAny(std::span<const std::vector<Value>> slots) const {
   assert(slots.size() >= program_->slot_limit);
   MultiSlots view{slots};
   return Evaluator<MultiSlots>(*program_, view).Eval(program_->root);
+}
+
+Trace Expression::Explain(std::span<const Value> slots) const {
+  assert(slots.size() >= program_->slot_limit);
+  Trace trace;
+  trace.value = Tracer(*program_, slots).Collect(program_->root, trace.terms);
+  return trace;
 }
 
 const std::string& Expression::text() const { return program_->text; }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "rules/explanation.hpp"
 #include "rules/value.hpp"
 
 namespace maiev::rules {
@@ -99,6 +100,11 @@ class Expression {
   // (or a bare name) holds when it holds for one of the values. Used by the dependency solver,
   // where several services may provide the same capability.
   bool EvaluateAny(std::span<const std::vector<Value>> slots) const;
+
+  // Evaluates as Evaluate does and says why (explanation.hpp): the decisive terms, the values
+  // they read and their text as written. Allocates; for explaining a result, not for every pass.
+  // Operands that read a slot are TermOperand::kName. REQUIRES: as Evaluate.
+  Trace Explain(std::span<const Value> slots) const;
 
   const std::string& text() const;
 

@@ -131,6 +131,57 @@ struct RuleSet::Impl {
   std::optional<Expression> scale_down;
   uint32_t rule_base = 0;  // first rule slot
   uint32_t slot_count = 0;
+
+  uint32_t RuleSlot(size_t rule) const {
+    return rule_base + static_cast<uint32_t>(rule * kSlotsPerRule);
+  }
+
+  // Rule slots from the states on entry of a pass.
+  void SeedRuleSlots(std::span<Value> slots, std::span<const RuleState> states,
+                     TimePoint now) const {
+    for (size_t i = 0; i < states.size(); ++i) {
+      const uint32_t slot = RuleSlot(i);
+      slots[slot] = Value::Bool(states[i].value);
+      // A clock that went backwards must not make a duration negative.
+      slots[slot + 1] = Value::Number(std::max(0.0, SecondsBetween(states[i].since, now)));
+    }
+  }
+
+  // Rule `rule` took `value` in this pass.
+  void Record(std::span<Value> slots, std::span<RuleState> states, size_t rule, bool value,
+              TimePoint now) const {
+    const uint32_t slot = RuleSlot(rule);
+    states[rule] = RuleState{value, now};
+    slots[slot] = Value::Bool(value);
+    slots[slot + 1] = Value::Number(0);
+  }
+
+  // Refines the operands of `terms` that read slots: resource, metric or rule, and whether a
+  // rule's value is from before the pass (rules from `evaluating` on had not been evaluated yet).
+  void Annotate(std::vector<Term>& terms, std::span<const Value> slots, size_t evaluating) const {
+    for (Term& term : terms) {
+      Annotate(term.because, slots, evaluating);
+      AnnotateOperand(term.lhs, slots, evaluating);
+      AnnotateOperand(term.rhs, slots, evaluating);
+    }
+  }
+
+  void AnnotateOperand(TermOperand& operand, std::span<const Value> slots,
+                       size_t evaluating) const {
+    if (!operand.slot) return;
+    const uint32_t slot = *operand.slot;
+    if (slot < rule_base) {
+      const uint32_t presence = slot - slot % kSlotsPerResource;
+      operand.kind = slot == presence ? TermOperand::Kind::kResource : TermOperand::Kind::kMetric;
+      operand.no_sample = !slots[presence].Truthy();
+      return;
+    }
+    const size_t rule = (slot - rule_base) / kSlotsPerRule;
+    operand.kind = (slot - rule_base) % kSlotsPerRule == 0 ? TermOperand::Kind::kRule
+                                                           : TermOperand::Kind::kRuleSince;
+    operand.rule = rule;
+    operand.previous_pass = rule >= evaluating;
+  }
 };
 
 Result<RuleSet, RuleSetError> RuleSet::Compile(std::vector<ResourceDecl> resources,
@@ -217,19 +268,10 @@ uint32_t RuleSet::MetricSlot(size_t resource, size_t metric) const {
 RuleSet::Triggers RuleSet::EvaluateSlots(std::span<Value> slots, std::span<RuleState> states,
                                          TimePoint now) const {
   const Impl& impl = *impl_;
-  for (size_t i = 0; i < states.size(); ++i) {
-    uint32_t slot = impl.rule_base + static_cast<uint32_t>(i * kSlotsPerRule);
-    slots[slot] = Value::Bool(states[i].value);
-    // A clock that went backwards must not make a duration negative.
-    slots[slot + 1] = Value::Number(std::max(0.0, SecondsBetween(states[i].since, now)));
-  }
+  impl.SeedRuleSlots(slots, states, now);
   for (size_t i = 0; i < states.size(); ++i) {
     bool value = impl.expressions[i].Evaluate(slots);
-    if (value == states[i].value) continue;
-    uint32_t slot = impl.rule_base + static_cast<uint32_t>(i * kSlotsPerRule);
-    states[i] = RuleState{value, now};
-    slots[slot] = Value::Bool(value);
-    slots[slot + 1] = Value::Number(0);
+    if (value != states[i].value) impl.Record(slots, states, i, value, now);
   }
   Triggers triggers;
   triggers.scale_up = impl.scale_up && impl.scale_up->Evaluate(slots);
@@ -237,10 +279,47 @@ RuleSet::Triggers RuleSet::EvaluateSlots(std::span<Value> slots, std::span<RuleS
   return triggers;
 }
 
-Evaluation RuleSet::Evaluate(const MetricsSnapshot& metrics, const RuleHistory& history,
+Explanation RuleSet::Explain(std::span<const Value> slots, std::span<const RuleState> states,
                              TimePoint now) const {
   const Impl& impl = *impl_;
-  std::vector<Value> slots(impl.slot_count);
+  std::vector<Value> work(slots.begin(), slots.end());
+  std::vector<RuleState> after(states.begin(), states.end());
+  impl.SeedRuleSlots(work, after, now);
+  Explanation explanation;
+  explanation.rules.reserve(after.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    Trace trace = impl.expressions[i].Explain(work);
+    impl.Annotate(trace.terms, work, i);
+    const bool changed = trace.value != after[i].value;
+    if (changed) impl.Record(work, after, i, trace.value, now);
+    explanation.rules.push_back(RuleTrace{impl.rules[i].name, after[i].value,
+                                          std::max(0.0, SecondsBetween(after[i].since, now)),
+                                          changed, std::move(trace)});
+  }
+  auto trigger = [&](const std::optional<Expression>& expression) {
+    Trace trace;
+    trace.never = !expression.has_value();
+    if (!expression) return trace;
+    trace = expression->Explain(work);
+    impl.Annotate(trace.terms, work, impl.rules.size());
+    return trace;
+  };
+  explanation.scale_up = trigger(impl.scale_up);
+  explanation.scale_down = trigger(impl.scale_down);
+  return explanation;
+}
+
+Explanation RuleSet::Explain(const MetricsSnapshot& metrics, const RuleHistory& history,
+                             TimePoint now) const {
+  std::vector<Value> slots(impl_->slot_count);
+  FillSlots(metrics, slots);
+  std::vector<RuleState> states(impl_->rules.size());
+  FillStates(history, now, states);
+  return Explain(slots, states, now);
+}
+
+void RuleSet::FillSlots(const MetricsSnapshot& metrics, std::span<Value> slots) const {
+  const Impl& impl = *impl_;
   for (size_t r = 0; r < impl.resources.size(); ++r) {
     auto sample = metrics.find(impl.resources[r].name);
     // No sample (or an empty one): the bare name is false and every metric null.
@@ -251,13 +330,26 @@ Evaluation RuleSet::Evaluate(const MetricsSnapshot& metrics, const RuleHistory& 
       if (metric != sample->second.end()) slots[MetricSlot(r, m)] = metric->second;
     }
   }
-  Evaluation evaluation;
-  evaluation.rules.reserve(impl.rules.size());
-  std::vector<RuleState> states(impl.rules.size());
+}
+
+void RuleSet::FillStates(const RuleHistory& history, TimePoint now,
+                         std::span<RuleState> states) const {
+  const Impl& impl = *impl_;
   for (size_t i = 0; i < impl.rules.size(); ++i) {
     auto stored = history.find(impl.rules[i].name);
     states[i] = stored != history.end() ? stored->second : RuleState{false, now};
   }
+}
+
+Evaluation RuleSet::Evaluate(const MetricsSnapshot& metrics, const RuleHistory& history,
+                             TimePoint now) const {
+  const Impl& impl = *impl_;
+  std::vector<Value> slots(impl.slot_count);
+  FillSlots(metrics, slots);
+  Evaluation evaluation;
+  evaluation.rules.reserve(impl.rules.size());
+  std::vector<RuleState> states(impl.rules.size());
+  FillStates(history, now, states);
   Triggers triggers = EvaluateSlots(slots, states, now);
   for (size_t i = 0; i < impl.rules.size(); ++i) {
     evaluation.rules.emplace_back(impl.rules[i].name, states[i]);

@@ -12,6 +12,7 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "rules/explanation.hpp"
 #include "rules/expression.hpp"
 #include "rules/value.hpp"
 
@@ -107,6 +108,18 @@ class RuleSet {
     bool scale_down = false;
   };
   Triggers EvaluateSlots(std::span<Value> slots, std::span<RuleState> states, TimePoint now) const;
+
+  // Why the pass came out as it did (explanation.hpp): the same pass again, keeping each rule's
+  // and each trigger's decisive terms. Takes what the pass took: the slots as filled before it
+  // (rule slots are ignored) and the states on entry, not those EvaluateSlots returned. Much
+  // slower than EvaluateSlots (it allocates): call it for a decision, or when asked.
+  // REQUIRES: as EvaluateSlots.
+  Explanation Explain(std::span<const Value> slots, std::span<const RuleState> states,
+                      TimePoint now) const;
+  // The same from maps, as Evaluate takes them.
+  Explanation Explain(const MetricsSnapshot& metrics, const RuleHistory& history,
+                      TimePoint now) const;
+
   size_t slot_count() const;
   uint32_t PresenceSlot(size_t resource) const;
   uint32_t MetricSlot(size_t resource, size_t metric) const;
@@ -119,6 +132,10 @@ class RuleSet {
  private:
   struct Impl;
   explicit RuleSet(std::unique_ptr<Impl> impl);
+  // The slots and states of a pass from maps (Evaluate, Explain). REQUIRES: sized as for
+  // EvaluateSlots; slots null on entry.
+  void FillSlots(const MetricsSnapshot& metrics, std::span<Value> slots) const;
+  void FillStates(const RuleHistory& history, TimePoint now, std::span<RuleState> states) const;
   std::unique_ptr<Impl> impl_;
 };
 

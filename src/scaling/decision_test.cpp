@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 namespace maiev::scaling {
 namespace {
 
@@ -20,6 +22,21 @@ Policy MakePolicy(int min, int max) {
   return p;
 }
 
+const std::vector<MissingMetrics> kRmqStale = {{"rmq", 16.0}};
+
+// What a decision does and says, without the structured reason (tests of Reason below).
+struct Outcome {
+  int replicas = 0;
+  bool changed = false;
+  std::string reason;
+  friend bool operator==(const Outcome&, const Outcome&) = default;
+  friend std::ostream& operator<<(std::ostream& out, const Outcome& o) {
+    return out << o.replicas << (o.changed ? " changed: " : " held: ") << o.reason;
+  }
+};
+
+Outcome OutcomeOf(const Decision& d) { return {d.replicas, d.changed, d.reason}; }
+
 DecisionInput Input(int current, bool up, bool down) {
   DecisionInput in;
   in.current = current;
@@ -31,43 +48,43 @@ DecisionInput Input(int current, bool up, bool down) {
 
 TEST(ScaleDecision, ScalesUpByOneWhenScaleUpTrue) {
   const Decision d = Decide(MakePolicy(0, 9), Input(2, true, false));
-  EXPECT_EQ(d, (Decision{3, true, "scale_up true: 2 → 3"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{3, true, "2 → 3: scale_up"}));
 }
 
 TEST(ScaleDecision, ScalesDownByOneWhenScaleDownTrue) {
   const Decision d = Decide(MakePolicy(0, 9), Input(2, false, true));
-  EXPECT_EQ(d, (Decision{1, true, "scale_down true: 2 → 1"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{1, true, "2 → 1: scale_down"}));
 }
 
 TEST(ScaleDecision, HoldsWithoutTrigger) {
   const Decision d = Decide(MakePolicy(0, 9), Input(4, false, false));
-  EXPECT_EQ(d, (Decision{4, false, "no trigger: holding 4"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{4, false, "no trigger"}));
 }
 
 TEST(ScaleDecision, UpWinsOverDown) {
   const Decision d = Decide(MakePolicy(0, 9), Input(2, true, true));
   EXPECT_EQ(d.replicas, 3);
-  EXPECT_EQ(d.reason, "scale_up true: 2 → 3");
+  EXPECT_EQ(d.reason, "2 → 3: scale_up");
 }
 
 TEST(ScaleDecision, ClampsToMaxWhenScaleUpAtMax) {
   const Decision d = Decide(MakePolicy(1, 6), Input(6, true, false));
-  EXPECT_EQ(d, (Decision{6, false, "scale_up true: at max 6"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{6, false, "at max 6: scale_up"}));
 }
 
 TEST(ScaleDecision, HoldsAtMinWhenScaleDownAtMin) {
   const Decision d = Decide(MakePolicy(1, 6), Input(1, false, true));
-  EXPECT_EQ(d, (Decision{1, false, "scale_down true: at min 1"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{1, false, "at min 1: scale_down"}));
 }
 
 TEST(ScaleDecision, ScalesDownToZeroWhenMinIsZero) {
   const Decision d = Decide(MakePolicy(0, 6), Input(1, false, true));
-  EXPECT_EQ(d, (Decision{0, true, "scale_down true: 1 → 0"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{0, true, "1 → 0: scale_down"}));
 }
 
 TEST(ScaleDecision, ScalesUpFromZero) {
   const Decision d = Decide(MakePolicy(0, 6), Input(0, true, false));
-  EXPECT_EQ(d, (Decision{1, true, "scale_up true: 0 → 1"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{1, true, "0 → 1: scale_up"}));
 }
 
 TEST(ScaleDecision, BelowMinRaised) {
@@ -75,19 +92,19 @@ TEST(ScaleDecision, BelowMinRaised) {
   DecisionInput in = Input(0, false, true);
   in.last_change = SecondsAgo(1);
   const Decision d = Decide(MakePolicy(2, 6), in);
-  EXPECT_EQ(d, (Decision{2, true, "below min 2: 0 → 2"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{2, true, "0 → 2: below min 2"}));
 }
 
 TEST(ScaleDecision, AboveMaxLowered) {
   DecisionInput in = Input(8, true, false);
   in.last_change = SecondsAgo(1);
   const Decision d = Decide(MakePolicy(2, 6), in);
-  EXPECT_EQ(d, (Decision{6, true, "above max 6: 8 → 6"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{6, true, "8 → 6: above max 6"}));
 }
 
 TEST(ScaleDecision, AboveMaxLoweredEvenWhenMetricsMissing) {
   DecisionInput in = Input(8, false, false);
-  in.metrics_missing = true;
+  in.missing_metrics = kRmqStale;
   EXPECT_EQ(Decide(MakePolicy(2, 6), in).replicas, 6);
 }
 
@@ -103,7 +120,7 @@ TEST(ScaleDecision, GlobalNeverScaled) {
       DecisionInput in = Input(current, up, !up);
       in.mode = ServiceMode::kGlobal;
       const Decision d = Decide(MakePolicy(2, 6), in);
-      EXPECT_EQ(d, (Decision{current, false, "global service: monitored only"}))
+      EXPECT_EQ(OutcomeOf(d), (Outcome{current, false, "global service: monitored only"}))
           << current << " " << up;
     }
   }
@@ -114,17 +131,16 @@ TEST(ScaleDecision, NeverScalesDownOnMissingMetrics) {
     Policy p = MakePolicy(0, 9);
     p.on_missing_metrics = action;
     DecisionInput in = Input(3, false, true);
-    in.metrics_missing = true;
+    in.missing_metrics = kRmqStale;
     EXPECT_GE(Decide(p, in).replicas, 3);
   }
 }
 
 TEST(ScaleDecision, HoldsOnMissingMetricsByDefault) {
   DecisionInput in = Input(3, true, false);
-  in.metrics_missing = true;
+  in.missing_metrics = kRmqStale;
   const Decision d = Decide(MakePolicy(0, 9), in);
-  EXPECT_EQ(d,
-            (Decision{3, false, "metrics missing: holding 3 (never scale down on missing data)"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{3, false, "metrics missing: rmq stale 16 s"}));
 }
 
 TEST(ScaleDecision, MissingMetricsFallbackScalesUpByOne) {
@@ -132,30 +148,33 @@ TEST(ScaleDecision, MissingMetricsFallbackScalesUpByOne) {
   p.on_missing_metrics = OnMissingMetrics::kScaleUp;
   p.target_latency = 0.5;  // proportional sizing does not apply without metrics
   DecisionInput in = Input(3, false, true);
-  in.metrics_missing = true;
+  in.missing_metrics = kRmqStale;
   in.latency = 10.0;
   const Decision d = Decide(p, in);
-  EXPECT_EQ(d, (Decision{4, true, "metrics missing, fallback scale_up: 3 → 4"}));
+  EXPECT_EQ(
+      OutcomeOf(d),
+      (Outcome{4, true, "3 → 4: metrics missing: rmq stale 16 s (on_missing_metrics: scale_up)"}));
 }
 
 TEST(ScaleDecision, MissingMetricsFallbackIsPacedAndBounded) {
   Policy p = MakePolicy(0, 4);
   p.on_missing_metrics = OnMissingMetrics::kScaleUp;
   DecisionInput in = Input(3, false, false);
-  in.metrics_missing = true;
+  in.missing_metrics = kRmqStale;
   in.last_change = SecondsAgo(10);
   EXPECT_FALSE(Decide(p, in).changed);
   in.last_change = SecondsAgo(30);
   EXPECT_EQ(Decide(p, in).replicas, 4);
   in.current = 4;
-  EXPECT_EQ(Decide(p, in).reason, "metrics missing, fallback scale_up: at max 4");
+  EXPECT_EQ(Decide(p, in).reason,
+            "at max 4: metrics missing: rmq stale 16 s (on_missing_metrics: scale_up)");
 }
 
 TEST(ScaleDecision, NotYetBeforeReapplyInterval) {
   DecisionInput in = Input(3, true, false);
   in.last_change = SecondsAgo(26);
   const Decision d = Decide(MakePolicy(0, 9), in);
-  EXPECT_EQ(d, (Decision{3, false, "scale_up true: re-apply interval: 4 s left, holding 3"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{3, false, "re-apply in 4 s: scale_up"}));
 }
 
 TEST(ScaleDecision, ReappliesAfterInterval) {
@@ -189,8 +208,7 @@ TEST(ScaleDecision, CooldownDownLongerThanUp) {
 
   DecisionInput down = Input(3, false, true);
   down.last_change = SecondsAgo(296);
-  EXPECT_EQ(Decide(p, down),
-            (Decision{3, false, "scale_down true: cool-down: 4 s left, holding 3"}));
+  EXPECT_EQ(OutcomeOf(Decide(p, down)), (Outcome{3, false, "cool-down 4 s left: scale_down"}));
   down.last_change = SecondsAgo(300);
   EXPECT_EQ(Decide(p, down).replicas, 2);
 }
@@ -201,7 +219,7 @@ TEST(ScaleDecision, CooldownUpAppliesToScaleUpOnly) {
   p.cooldown_up = Duration{60};
   DecisionInput up = Input(3, true, false);
   up.last_change = SecondsAgo(30);
-  EXPECT_EQ(Decide(p, up).reason, "scale_up true: cool-down: 30 s left, holding 3");
+  EXPECT_EQ(Decide(p, up).reason, "cool-down 30 s left: scale_up");
   DecisionInput down = Input(3, false, true);
   down.last_change = SecondsAgo(30);
   EXPECT_EQ(Decide(p, down).replicas, 2);
@@ -213,14 +231,17 @@ TEST(ScaleDecision, CooldownShorterThanReapplyIntervalHasNoEffect) {
   p.cooldown_up = Duration{5};
   DecisionInput in = Input(3, true, false);
   in.last_change = SecondsAgo(10);
-  EXPECT_EQ(Decide(p, in).reason, "scale_up true: re-apply interval: 20 s left, holding 3");
+  EXPECT_EQ(Decide(p, in).reason, "re-apply in 20 s: scale_up");
 }
 
-TEST(ScaleDecision, FractionalWaitRoundsUp) {
+TEST(ScaleDecision, WaitsShowTenthsBelowTenSecondsRoundedUp) {
   DecisionInput in = Input(3, true, false);
-  in.last_change = SecondsAgo(29.5);
-  EXPECT_EQ(Decide(MakePolicy(0, 9), in).reason,
-            "scale_up true: re-apply interval: 1 s left, holding 3");
+  in.last_change = SecondsAgo(27.95);
+  EXPECT_EQ(Decide(MakePolicy(0, 9), in).reason, "re-apply in 2.1 s: scale_up");
+  in.last_change = SecondsAgo(29.99);
+  EXPECT_EQ(Decide(MakePolicy(0, 9), in).reason, "re-apply in 0.1 s: scale_up");
+  in.last_change = SecondsAgo(10.5);
+  EXPECT_EQ(Decide(MakePolicy(0, 9), in).reason, "re-apply in 20 s: scale_up");
 }
 
 TEST(ScaleDecision, DefaultReapplyIntervalIsTenSeconds) {
@@ -254,7 +275,7 @@ TEST(ScaleDecision, ProportionalScalesTowardTargetLatency) {
   DecisionInput in = Input(2, true, false);
   in.latency = 1.2;  // ceil(2 × 1.2 / 0.5) = 5
   const Decision d = Decide(p, in);
-  EXPECT_EQ(d, (Decision{5, true, "scale_up true: 2 → 5 (latency 1.2 s, target 0.5 s)"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{5, true, "2 → 5 (latency 1.2 s, target 0.5 s): scale_up"}));
 }
 
 TEST(ScaleDecision, ProportionalScalesDownTowardTarget) {
@@ -286,7 +307,7 @@ TEST(ScaleDecision, ProportionalWithUnknownLatencyStepsOne) {
   p.target_latency = 1.0;
   DecisionInput in = Input(4, true, false);
   const Decision d = Decide(p, in);
-  EXPECT_EQ(d, (Decision{5, true, "scale_up true: 4 → 5 (latency unknown: one step)"}));
+  EXPECT_EQ(OutcomeOf(d), (Outcome{5, true, "4 → 5 (latency unknown: one step): scale_up"}));
 }
 
 TEST(ScaleDecision, ProportionalBoundedByMax) {
@@ -304,7 +325,8 @@ TEST(ScaleDecision, MaxStepBoundsProportionalChange) {
   DecisionInput in = Input(4, true, false);
   in.latency = 5.0;  // desired 40
   const Decision d = Decide(p, in);
-  EXPECT_EQ(d, (Decision{7, true, "scale_up true: 4 → 7 (latency 5 s, target 0.5 s, max step 3)"}));
+  EXPECT_EQ(OutcomeOf(d),
+            (Outcome{7, true, "4 → 7 (latency 5 s, target 0.5 s, max step 3): scale_up"}));
   DecisionInput down = Input(20, false, true);
   down.latency = 0.0;
   EXPECT_EQ(Decide(p, down).replicas, 17);
@@ -313,7 +335,7 @@ TEST(ScaleDecision, MaxStepBoundsProportionalChange) {
 TEST(ScaleDecision, MaxStepOfOneIsTheDefaultStep) {
   Policy p = MakePolicy(0, 9);
   p.max_step = 1;
-  EXPECT_EQ(Decide(p, Input(3, true, false)), (Decision{4, true, "scale_up true: 3 → 4"}));
+  EXPECT_EQ(OutcomeOf(Decide(p, Input(3, true, false))), (Outcome{4, true, "3 → 4: scale_up"}));
 }
 
 TEST(ScaleDecision, AlwaysWithinBounds) {
@@ -325,7 +347,7 @@ TEST(ScaleDecision, AlwaysWithinBounds) {
         p.on_missing_metrics = OnMissingMetrics::kScaleUp;
         if (proportional) p.target_latency = 0.3;
         DecisionInput in = Input(current, mask & 1, mask & 2);
-        in.metrics_missing = mask & 4;
+        if (mask & 4) in.missing_metrics = kRmqStale;
         in.latency = 2.0;
         const Decision d = Decide(p, in);
         EXPECT_GE(d.replicas, 2);
@@ -335,6 +357,111 @@ TEST(ScaleDecision, AlwaysWithinBounds) {
       }
     }
   }
+}
+
+// --- the reason as data
+
+TEST(ScaleReason, HoldAtMaxCarriesTheBoundAndTrigger) {
+  const Reason why = Decide(MakePolicy(1, 6), Input(6, true, false)).why;
+  EXPECT_EQ(why.kind, Reason::Kind::kAtMax);
+  EXPECT_EQ(why.trigger, Trigger::kScaleUp);
+  EXPECT_EQ(why.bound, 6);
+  EXPECT_EQ(why.from, 6);
+  EXPECT_EQ(why.to, 6);
+  EXPECT_EQ(Decide(MakePolicy(1, 6), Input(1, false, true)).why.kind, Reason::Kind::kAtMin);
+}
+
+TEST(ScaleReason, CoolDownCarriesTheSecondsLeft) {
+  Policy p = MakePolicy(0, 9);
+  p.cooldown_down = Duration{60};
+  DecisionInput in = Input(3, false, true);
+  in.last_change = SecondsAgo(57.9);
+  const Decision d = Decide(p, in);
+  EXPECT_EQ(d.why.kind, Reason::Kind::kCoolDown);
+  EXPECT_EQ(d.why.trigger, Trigger::kScaleDown);
+  EXPECT_NEAR(d.why.seconds_left, 2.1, 1e-6);
+  EXPECT_EQ(d.reason, "cool-down 2.1 s left: scale_down");
+  in.last_change = SecondsAgo(20);
+  p.cooldown_down = Duration{0};
+  EXPECT_EQ(Decide(p, in).why.kind, Reason::Kind::kReapplyWait);
+}
+
+TEST(ScaleReason, MissingMetricsNameTheResourceAndHowStale) {
+  DecisionInput in = Input(3, true, false);
+  in.missing_metrics = {{"rmq", 16.2}, {"db", std::nullopt}};
+  const Decision d = Decide(MakePolicy(0, 9), in);
+  EXPECT_EQ(d.why.kind, Reason::Kind::kMetricsMissing);
+  EXPECT_EQ(d.why.missing, in.missing_metrics);
+  EXPECT_EQ(d.reason, "metrics missing: rmq stale 17 s, db no sample yet");
+  in.missing_metrics = {{"rmq", 3.04}};
+  EXPECT_EQ(Decide(MakePolicy(0, 9), in).reason, "metrics missing: rmq stale 3.1 s");
+}
+
+TEST(ScaleReason, ScaledCarriesFromToAndTheProportionalSizing) {
+  Policy p = MakePolicy(0, 50);
+  p.target_latency = 0.5;
+  p.max_step = 3;
+  DecisionInput in = Input(4, true, false);
+  in.latency = 5.0;
+  const Reason why = Decide(p, in).why;
+  EXPECT_EQ(why.kind, Reason::Kind::kScaled);
+  EXPECT_EQ(why.trigger, Trigger::kScaleUp);
+  EXPECT_EQ(why.from, 4);
+  EXPECT_EQ(why.to, 7);
+  EXPECT_EQ(why.latency, std::optional<double>(5.0));
+  EXPECT_EQ(why.target_latency, std::optional<double>(0.5));
+  EXPECT_EQ(why.max_step, std::optional<int>(3));
+}
+
+TEST(ScaleReason, PausedKeepsTheCountAndSaysWhatWouldHappen) {
+  DecisionInput in = Input(2, true, false);
+  in.paused = true;
+  const Decision d = Decide(MakePolicy(0, 9), in);
+  EXPECT_EQ(OutcomeOf(d), (Outcome{2, false, "paused: would be 2 → 3: scale_up"}));
+  EXPECT_TRUE(d.why.paused);
+  EXPECT_EQ(d.why.kind, Reason::Kind::kScaled);
+  EXPECT_EQ(d.why.to, 3);
+  // Even a count outside [min, max] is left alone.
+  DecisionInput below = Input(0, false, false);
+  below.paused = true;
+  EXPECT_EQ(OutcomeOf(Decide(MakePolicy(2, 9), below)),
+            (Outcome{0, false, "paused: would be 0 → 2: below min 2"}));
+  DecisionInput idle = Input(4, false, false);
+  idle.paused = true;
+  EXPECT_EQ(Decide(MakePolicy(0, 9), idle).reason, "paused: no trigger");
+}
+
+TEST(ScaleReason, GlobalServiceIsItsOwnKind) {
+  DecisionInput in = Input(3, true, false);
+  in.mode = ServiceMode::kGlobal;
+  EXPECT_EQ(Decide(MakePolicy(0, 9), in).why.kind, Reason::Kind::kGlobal);
+}
+
+TEST(ScaleReason, TriggerTextSaysWhyTheTriggerFired) {
+  const std::string rules = "scale_up: rules:behind ← rmq:latency 133 > 3";
+  EXPECT_EQ(ToString(Decide(MakePolicy(0, 9), Input(2, true, false)).why, rules),
+            "2 → 3: scale_up: rules:behind ← rmq:latency 133 > 3");
+  EXPECT_EQ(ToString(Decide(MakePolicy(0, 6), Input(6, true, false)).why, rules),
+            "at max 6: scale_up: rules:behind ← rmq:latency 133 > 3");
+  EXPECT_EQ(ToString(Decide(MakePolicy(0, 9), Input(2, false, false)).why, "scale_up false: x"),
+            "no trigger: scale_up false: x");
+  // Reasons that no trigger decided ignore it.
+  EXPECT_EQ(ToString(Decide(MakePolicy(3, 9), Input(2, true, false)).why, rules),
+            "2 → 3: below min 3");
+  DecisionInput missing = Input(2, true, false);
+  missing.missing_metrics = kRmqStale;
+  EXPECT_EQ(ToString(Decide(MakePolicy(0, 9), missing).why, rules),
+            "metrics missing: rmq stale 16 s");
+}
+
+TEST(ScaleReason, KindsAndTriggersHaveStableNames) {
+  EXPECT_EQ(ToString(Reason::Kind::kScaled), "scaled");
+  EXPECT_EQ(ToString(Reason::Kind::kAtMax), "at_max");
+  EXPECT_EQ(ToString(Reason::Kind::kCoolDown), "cool_down");
+  EXPECT_EQ(ToString(Reason::Kind::kReapplyWait), "reapply_wait");
+  EXPECT_EQ(ToString(Reason::Kind::kMetricsMissing), "metrics_missing");
+  EXPECT_EQ(ToString(Trigger::kScaleDown), "scale_down");
+  EXPECT_EQ(ToString(Trigger::kMissingMetrics), "missing_metrics");
 }
 
 }  // namespace

@@ -60,6 +60,9 @@ CREATE TABLE upgrade_steps (
   PRIMARY KEY (plan_id, step_index)
 ) WITHOUT ROWID;
 )sql"},
+    Migration{3, "structured explanation of each decision", R"sql(
+ALTER TABLE decisions ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 Status Exec(sqlite3* db, const std::string& sql, std::string_view what) {

@@ -140,7 +140,7 @@ ServiceRecord ReadService(const Statement& st) {
 }
 
 constexpr std::string_view kDecisionColumns =
-    "id, time_us, service, old_replicas, new_replicas, reason, rule_values, metrics";
+    "id, time_us, service, old_replicas, new_replicas, reason, rule_values, metrics, explanation";
 
 DecisionRecord ReadDecision(const Statement& st) {
   DecisionRecord d;
@@ -152,6 +152,7 @@ DecisionRecord ReadDecision(const Statement& st) {
   d.reason = st.Text(5);
   d.rule_values_json = st.Text(6);
   d.metrics_json = st.Text(7);
+  d.explanation_json = st.Text(8);
   return d;
 }
 
@@ -355,15 +356,16 @@ Result<std::int64_t> SqliteStore::AppendDecision(const DecisionRecord& decision)
   if (!tx.begun()) return Failure(what);
   Statement insert(db_, R"sql(
     INSERT INTO decisions (time_us, service, old_replicas, new_replicas, reason, rule_values,
-                           metrics)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql");
+                           metrics, explanation)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql");
   insert.BindInt(1, ToMicros(decision.time))
       .BindText(2, decision.service)
       .BindInt(3, decision.old_replicas)
       .BindInt(4, decision.new_replicas)
       .BindText(5, decision.reason)
       .BindText(6, decision.rule_values_json)
-      .BindText(7, decision.metrics_json);
+      .BindText(7, decision.metrics_json)
+      .BindText(8, decision.explanation_json);
   if (insert.Step() != SQLITE_DONE) return Failure(what);
   std::int64_t id = sqlite3_last_insert_rowid(db_);
   Statement prune(db_, R"sql(

@@ -82,6 +82,7 @@ DecisionRecord Decision(std::string service, TimePoint time, int from, int to) {
   d.reason = to > from ? "scale_up" : "scale_down";
   d.rule_values_json = R"({"panic":true})";
   d.metrics_json = R"({"rmq:latency":12.5})";
+  d.explanation_json = R"({"text":"1 → 2: scale_up: rules:panic ← rmq:latency 12.5 > 10"})";
   return d;
 }
 
@@ -172,6 +173,34 @@ TEST(SqliteStore, OlderDatabaseIsMigratedOnOpenKeepingItsData) {
   EXPECT_EQ(history->at("latency_ok"), (StoredRuleState{true, kT0}));
   // Tables of the later migration exist.
   EXPECT_TRUE(store->CreatePlan(TwoStepPlan()).ok());
+}
+
+TEST(SqliteStore, DecisionsFromBeforeExplanationsReadWithAnEmptyOne) {
+  TempDir dir;
+  std::string path = dir.File("v2.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_TRUE(MigrateSchema(db, 2).ok());
+    sqlite3_close(db);
+  }
+  RawExec(path,
+          "INSERT INTO decisions (time_us, service, old_replicas, new_replicas, reason, "
+          "rule_values, metrics) VALUES (1700000000000000, 'old', 1, 2, 'scale_up true: 1 → 2', "
+          "'{}', '{}');");
+
+  auto store = OpenOrDie(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->SchemaVersion(), LatestSchemaVersion());
+  auto old = store->RecentDecisions(1, "old");
+  ASSERT_TRUE(old.ok());
+  ASSERT_EQ(old->size(), 1u);
+  EXPECT_EQ(old->front().reason, "scale_up true: 1 → 2");
+  EXPECT_EQ(old->front().explanation_json, "");
+  // New decisions keep theirs.
+  const DecisionRecord fresh = Decision("new", kT0, 1, 2);
+  ASSERT_TRUE(store->AppendDecision(fresh).ok());
+  EXPECT_EQ(store->RecentDecisions(1, "new")->front().explanation_json, fresh.explanation_json);
 }
 
 TEST(SqliteStore, DatabaseFromANewerVersionIsRefused) {

@@ -51,6 +51,9 @@ struct DecisionRecord {
   std::string reason;
   std::string rule_values_json;  // JSON object text, rule name → value
   std::string metrics_json;      // JSON object text, as the daemon chose to record them
+  // JSON object text: why, as data (the daemon's explanation; `reason` is its text). Empty for
+  // decisions recorded before the store kept it.
+  std::string explanation_json;
 
   friend bool operator==(const DecisionRecord&, const DecisionRecord&) = default;
 };
