@@ -73,9 +73,12 @@ update_after() {
 measure() {  # SERVICE
   local service=$1 results=() unmeasured=0 t0 t1 deadline
   for i in $(seq 1 "$runs"); do
+    # Empty the queue first and let maiev count it empty (counts are up to 1 s old), so the reset
+    # to 1 replica is not answered by a scale-up on the previous run's backlog.
     purge "$service"
+    sleep 2
     docker service scale --detach "$service=1" >/dev/null
-    sleep 4  # maiev sees the reset, the re-apply interval passes, the queue is idle again
+    sleep 3  # maiev sees the reset, the re-apply interval passes
     t0=$(date +%s%N)
     "$build/tools/maiev-loadgen" --queue "$service" --burst "$burst" >/dev/null
     deadline=$((SECONDS + scale_up_deadline))

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -117,9 +118,14 @@ Result<rules::MetricsSnapshot, config::ConfigError> ToMetrics(const json& doc,
         return Unexpected{
             config::ConfigError{field, "unknown metric (accepted: " + accepted + ")"}};
       }
+      // "inf" as the daemon writes an infinite latency (JSON has no infinity).
+      if (value == "inf") {
+        sample.emplace(name, rules::Value::Number(std::numeric_limits<double>::infinity()));
+        continue;
+      }
       if (!value.is_number() && !value.is_boolean() && !value.is_null()) {
-        return Unexpected{
-            config::ConfigError{field, "expected a number, boolean or null, got " + value.dump()}};
+        return Unexpected{config::ConfigError{
+            field, "expected a number, \"inf\", boolean or null, got " + value.dump()}};
       }
       sample.emplace(name, rules::Value::FromJson(value));
     }

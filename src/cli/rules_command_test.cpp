@@ -242,7 +242,19 @@ TEST_F(RulesCommand, EvalBadMetricValue) {
   const Outcome run =
       Maiev("rules eval '" + Fixture("scale-config-producer.json") + "' --metrics '" + path + "'");
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(run.output, path + ": rmq.waiting: expected a number, boolean or null, got \"many\"\n");
+  EXPECT_EQ(run.output,
+            path + ": rmq.waiting: expected a number, \"inf\", boolean or null, got \"many\"\n");
+}
+
+TEST_F(RulesCommand, EvalReadsAnInfiniteLatencyAsTheDaemonWritesIt) {
+  const std::string path = Write("metrics.json", json::parse(R"({"rmq": {"exists": true,
+      "waiting": 12, "latency": "inf", "consumers": 2}})"));
+  const Outcome run = Maiev("rules eval '" + Fixture("scale-config-producer.json") +
+                            "' --metrics '" + path + "' --json");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const json out = json::parse(run.output);
+  EXPECT_EQ(out["scale_up"], true);  // rules:panic ← rmq:latency inf > 10
+  EXPECT_EQ(out["rules"]["latency_fail"]["value"], true);
 }
 
 TEST_F(RulesCommand, EvalBadHistory) {

@@ -263,6 +263,8 @@ nlohmann::json Autoscaler::MetricsJson(const Entry& entry) {
       const rules::Value value = monitor::MetricValue(*metrics, m);
       if (!value.is_null()) values[std::string(rules::kMetricNames[m])] = value.ToJson();
     }
+    // Not a metric the rules read: how many seconds the rates span (docs/METRICS.md).
+    if (metrics->rate_window) values["rate_window"] = *metrics->rate_window;
     out[resources[r].name] = std::move(values);
   }
   return out;

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <optional>
 
 #include "orchestrator/fake_orchestrator.hpp"
@@ -283,6 +284,27 @@ TEST_F(AutoscalerTest, ARefreshedConfigKeepsTheStatesOfTheRulesItStillHas) {
   EXPECT_EQ(worker->metrics["rmq"]["waiting"], 0);
   EXPECT_EQ(worker->metrics["rmq"]["exists"], true);
   EXPECT_FALSE(worker->metrics["rmq"].contains("latency"));  // missing metrics are left out
+}
+
+TEST_F(AutoscalerTest, SnapshotShowsAnInfiniteLatencyAndTheRateWindow) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  monitor::QueueMetrics stuck;
+  stuck.exists = true;
+  stuck.waiting = 40;
+  stuck.consumers = 2;
+  stuck.exec_rate = 0;
+  stuck.latency = std::numeric_limits<double>::infinity();
+  stuck.stalled = true;
+  stuck.rate_window = 20.5;
+  queues_.metrics["q1"] = stuck;
+  autoscaler->RunCycle();
+  const auto worker = StatusOf(*autoscaler, "worker");
+  ASSERT_TRUE(worker);
+  EXPECT_EQ(worker->metrics["rmq"]["latency"], "inf");
+  EXPECT_EQ(worker->metrics["rmq"]["stalled"], true);
+  EXPECT_EQ(worker->metrics["rmq"]["rate_window"], 20.5);
 }
 
 TEST_F(AutoscalerTest, SnapshotShowsAResourceWithoutMetricsAsNull) {
