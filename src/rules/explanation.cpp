@@ -242,7 +242,9 @@ std::string Explanation::ToString() const {
   LineWriter writer(*this, true);
   if (scale_up.value) return writer.Trigger("scale_up", scale_up);
   if (scale_down.value) {
+    // It fired because scale_up did not; a blank scale_up never does, which goes without saying.
     std::string out = writer.Trigger("scale_down", scale_down);
+    if (scale_up.never) return out;
     return out + "; " + writer.Trigger("scale_up", scale_up);
   }
   std::string out = writer.Trigger("scale_up", scale_up);

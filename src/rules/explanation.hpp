@@ -83,9 +83,9 @@ struct Explanation {
   Trace scale_down;
 
   // One line, following the scaling precedence: the trigger that fired and why (`scale_up: …`;
-  // for scale_down also why scale_up was false), else why both were false. A rule referred to
-  // with its value of this pass is followed by its own terms (`rules:behind ← rmq:latency 133 >
-  // 3`), the first time it appears in the line.
+  // for scale_down also why scale_up was false, unless it is blank), else why both were false. A
+  // rule referred to with its value of this pass is followed by its own terms (`rules:behind ←
+  // rmq:latency 133 > 3`), the first time it appears in the line.
   std::string ToString() const;
   // The terms of one trace (a rule's or a trigger's) without following the rules they refer to:
   // "rules:latency_ok, rules:latency_ok:since 45s > 30s".

@@ -210,6 +210,11 @@ TEST(Explain, TermsTextDoesNotFollowOtherRules) {
   EXPECT_EQ(explanation.ToString(), "scale_up: rules:alarm ← rules:behind ← rmq:latency 133 > 3");
 }
 
+TEST(Explain, ScaleDownWithABlankScaleUpSaysNothingOfIt) {
+  const RuleSet set = Compile({}, "", "rmq:waiting == 0");
+  EXPECT_EQ(Line(set, Metrics({{"waiting", Value::Number(0)}})), "scale_down: rmq:waiting 0 == 0");
+}
+
 TEST(Explain, LiteralOnTheLeftIsShownAsWritten) {
   const RuleSet set = Compile({}, "-1 < rmq:latency and 0.1 <= rmq:latency");
   EXPECT_EQ(Line(set, LanguageMetrics()),
