@@ -35,6 +35,13 @@ void ReplyError(httplib::Response& res, int status, const std::string& code,
   Reply(res, status, {{"error", code}, {"message", message}});
 }
 
+// A failed request: its status from the error code; a server-side failure is logged too.
+void ReplyFailure(const httplib::Request& req, httplib::Response& res, const Error& error) {
+  const int status = HttpStatusFor(error);
+  if (status >= 500) spdlog::error("API {} {}: {}", req.method, req.path, error.message);
+  ReplyError(res, status, error.code, error.message);
+}
+
 nlohmann::json ToJson(const store::DecisionRecord& d) {
   return {{"id", d.id},
           {"time", Iso8601(d.time)},
@@ -82,6 +89,22 @@ nlohmann::json ToJson(const ServiceStatus& s) {
   return j;
 }
 
+bool ConstantTimeEquals(std::string_view given, std::string_view secret) {
+  // volatile: the compiler may not stop at the first difference.
+  volatile unsigned char differs = given.size() == secret.size() ? 0 : 1;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    const char expected = secret.empty() ? '\0' : secret[i % secret.size()];
+    differs = differs | static_cast<unsigned char>(given[i] ^ expected);
+  }
+  return differs == 0;
+}
+
+int HttpStatusFor(const Error& error) {
+  if (error.code == "not_found") return 404;
+  if (error.code == "invalid") return 400;
+  return 500;
+}
+
 HttpApi::HttpApi(HttpApiOptions options, Autoscaler& autoscaler, store::Store& store)
     : options_(std::move(options)),
       autoscaler_(autoscaler),
@@ -115,7 +138,8 @@ void HttpApi::Stop() {
 void HttpApi::Routes() {
   auto authorized = [this](const httplib::Request& req, httplib::Response& res) {
     const std::string expected = "Bearer " + options_.api_token;
-    if (options_.api_token.empty() || req.get_header_value("Authorization") != expected) {
+    if (options_.api_token.empty() ||
+        !ConstantTimeEquals(req.get_header_value("Authorization"), expected)) {
       ReplyError(res, 401, "unauthorized",
                  "this request needs the header 'Authorization: Bearer <api token>'");
       return false;
@@ -150,7 +174,7 @@ void HttpApi::Routes() {
                   const std::string name = req.matches[1];
                   const bool pause = req.matches[2] == "pause";
                   Status st = autoscaler_.SetPaused(name, pause);
-                  if (!st.ok()) return ReplyError(res, 404, st.error().code, st.error().message);
+                  if (!st.ok()) return ReplyFailure(req, res, st.error());
                   Reply(res, 200, {{"service", name}, {"paused", pause}});
                 });
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "daemon/autoscaler.hpp"
@@ -52,5 +53,13 @@ class HttpApi {
 
 // The JSON form of a service's status, as served by GET /api/v1/services.
 nlohmann::json ToJson(const ServiceStatus& status);
+
+// Whether `given` equals `secret`, in a time that depends on the length of `given` only, never on
+// how much of it matches: the API token is compared with it.
+bool ConstantTimeEquals(std::string_view given, std::string_view secret);
+
+// The HTTP status answering a failed request: 404 for "not_found", 400 for "invalid", 500 for
+// anything else (the store or another dependency failed).
+int HttpStatusFor(const Error& error);
 
 }  // namespace maiev::daemon
