@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/listen_address.hpp"
 
 namespace maiev::cli {
 namespace {
@@ -36,16 +37,10 @@ struct ServeArgs {
 Result<daemon::ServeOptions> ToOptions(const ServeArgs& a) {
   daemon::ServeOptions o;
   o.store_path = a.store;
-  const auto colon = a.listen.rfind(':');
-  if (colon == std::string::npos) {
-    return Fail("invalid", "--listen: expected HOST:PORT, got '" + a.listen + "'");
-  }
-  o.api.host = a.listen.substr(0, colon);
-  try {
-    o.api.port = std::stoi(a.listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    return Fail("invalid", "--listen: port must be a number, got '" + a.listen + "'");
-  }
+  auto listen = daemon::ParseListenAddress(a.listen);
+  if (!listen.ok()) return Fail("invalid", "--listen (MAIEV_LISTEN) " + listen.error().message);
+  o.api.host = listen->host;
+  o.api.port = listen->port;
   o.api.api_token = a.api_token;
   for (auto [name, value] : {std::pair{"--interval", a.interval},
                              {"--counts-interval", a.counts_interval},

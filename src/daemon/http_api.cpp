@@ -3,8 +3,13 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <sstream>
+#include <thread>
+
+#include "daemon/listen_address.hpp"
 
 namespace maiev::daemon {
 namespace {
@@ -110,29 +115,54 @@ HttpApi::HttpApi(HttpApiOptions options, Autoscaler& autoscaler, store::Store& s
       autoscaler_(autoscaler),
       store_(store),
       server_(std::make_unique<httplib::Server>()) {
+  // httplib's default sets SO_REUSEPORT, with which a second maiev on the same port binds too
+  // and the kernel splits the requests between both; SO_REUSEADDR alone only allows a restart
+  // while old connections linger.
+  server_->set_socket_options([](socket_t socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   Routes();
 }
 
 HttpApi::~HttpApi() { Stop(); }
 
 Status HttpApi::Bind() {
-  if (options_.port == 0) {
-    const int port = server_->bind_to_any_port(options_.host);
-    if (port < 0) return Fail("io", "cannot bind the API on " + options_.host);
-    options_.port = port;
-    return {};
+  const ListenAddress address{options_.host, options_.port};
+  errno = 0;
+  const int port = options_.port == 0
+                       ? server_->bind_to_any_port(options_.host)
+                       : (server_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
+  if (port < 0) {
+    // httplib keeps the failed bind's errno (closing the socket does not change it).
+    const int error = errno;
+    return Fail("io", "cannot listen on " + address.ToString() + " for the API: " +
+                          (error != 0 ? std::strerror(error) : "the address cannot be bound"));
   }
-  if (!server_->bind_to_port(options_.host, options_.port)) {
-    return Fail("io", "cannot bind the API on " + options_.host + ":" +
-                          std::to_string(options_.port) + " (in use?)");
-  }
+  options_.port = port;
   return {};
 }
 
-void HttpApi::Serve() { server_->listen_after_bind(); }
+void HttpApi::Serve() {
+  {
+    std::lock_guard lock(serve_mutex_);
+    if (serve_state_ != ServeState::kIdle) return;
+    serve_state_ = ServeState::kServing;
+  }
+  server_->listen_after_bind();
+}
 
 void HttpApi::Stop() {
-  if (server_) server_->stop();
+  {
+    std::lock_guard lock(serve_mutex_);
+    const ServeState was = serve_state_;
+    serve_state_ = ServeState::kStopped;
+    if (was != ServeState::kServing) return;  // nothing listens, nor will
+  }
+  // httplib's stop() is a no-op until its loop has started, which Serve is about to do: wait for
+  // it, or the loop would never end.
+  while (!server_->is_running()) std::this_thread::yield();
+  server_->stop();
 }
 
 void HttpApi::Routes() {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -32,10 +33,12 @@ class HttpApi {
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;
 
-  // Binds the port; error "io" when it cannot.
+  // Binds the port (a free one for port 0); error "io" with the address and the system's reason
+  // when it cannot.
   Status Bind();
-  // Serves until Stop(). REQUIRES: Bind() succeeded.
+  // Serves until Stop(); returns at once when Stop() came first. REQUIRES: Bind() succeeded.
   void Serve();
+  // Ends Serve(), whether it is already serving or not yet; idempotent.
   void Stop();
 
   void SetReady(bool ready) { ready_ = ready; }
@@ -49,6 +52,9 @@ class HttpApi {
   store::Store& store_;
   std::unique_ptr<httplib::Server> server_;
   std::atomic<bool> ready_{false};
+  enum class ServeState { kIdle, kServing, kStopped };
+  std::mutex serve_mutex_;  // guards serve_state_
+  ServeState serve_state_ = ServeState::kIdle;
 };
 
 // The JSON form of a service's status, as served by GET /api/v1/services.

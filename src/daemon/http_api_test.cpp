@@ -184,6 +184,34 @@ TEST_F(HttpApiTest, MutationsNeedExactlyTheBearerToken) {
   EXPECT_EQ(StateOfWorker(), "sized");
 }
 
+TEST_F(HttpApiTest, BindingAPortInUseFailsNamingTheAddressAndTheReason) {
+  HttpApiOptions options;
+  options.port = api_->port();  // bound by the fixture
+  HttpApi second(options, autoscaler_, store_);
+  const Status bound = second.Bind();
+  ASSERT_FALSE(bound.ok());
+  EXPECT_EQ(bound.error().code, "io");
+  EXPECT_THAT(bound.error().message,
+              HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(api_->port())));
+  EXPECT_THAT(bound.error().message, HasSubstr("Address already in use"));
+}
+
+// A stop that comes before or while the serving thread starts still ends it (a hang here is
+// the failure: httplib's own stop() is a no-op until its loop runs).
+TEST_F(HttpApiTest, StopEndsServeWhicheverComesFirst) {
+  for (int round = 0; round < 20; ++round) {
+    HttpApi api(HttpApiOptions{"127.0.0.1", 0, kToken}, autoscaler_, store_);
+    ASSERT_TRUE(api.Bind().ok());
+    std::thread serving([&api] { api.Serve(); });
+    api.Stop();
+    serving.join();
+  }
+  HttpApi stopped_first(HttpApiOptions{"127.0.0.1", 0, kToken}, autoscaler_, store_);
+  ASSERT_TRUE(stopped_first.Bind().ok());
+  stopped_first.Stop();
+  stopped_first.Serve();  // returns at once
+}
+
 TEST(ConstantTimeEquals, IsEqualityOfBytes) {
   EXPECT_TRUE(ConstantTimeEquals("", ""));
   EXPECT_TRUE(ConstantTimeEquals("token", "token"));
