@@ -6,7 +6,7 @@
 #   4. run every CTest test: unit, integration and e2e (the real stack is started once by the
 #      `stack` fixture and stopped at the end);
 #   5. build again with AddressSanitizer + UndefinedBehaviorSanitizer into build-asan/ and run the
-#      unit tests there.
+#      unit and loopback tests there.
 # Any failure stops the run with a non-zero exit code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,9 +27,9 @@ bash scripts/lint.sh build
 step "tests: unit, integration, e2e"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
-step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+step "unit and loopback tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAIEV_WERROR=ON -DMAIEV_SANITIZE=ON \
   -DMAIEV_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|loopback'

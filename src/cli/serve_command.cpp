@@ -1,32 +1,60 @@
 // `maiev serve`: options come from flags, then environment variables, then a config file
-// (`--config FILE`, TOML/INI keys named like the long flags), then defaults.
+// (`--config FILE`, TOML/INI keys named like the long flags), then defaults. The RabbitMQ flags
+// are handed over as given: the monitor reads their variables and validates both
+// (monitor::RabbitMqConfig::Resolve).
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "cli/commands.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/listen_address.hpp"
 
 namespace maiev::cli {
 namespace {
+
+// A flag whose value counts only when it was given; its default lives in the domain.
+template <class T>
+struct GivenFlag {
+  T value{};
+  const CLI::Option* option = nullptr;
+
+  std::optional<T> Given() const {
+    if (option == nullptr || option->count() == 0) return std::nullopt;
+    return value;
+  }
+};
+
+struct RabbitMqFlags {
+  GivenFlag<std::string> host;
+  GivenFlag<std::string> port;
+  GivenFlag<std::string> vhost;
+  GivenFlag<std::string> user;
+  GivenFlag<std::string> password;
+  GivenFlag<std::string> management_url;
+  GivenFlag<double> counts_interval;
+  GivenFlag<double> stats_interval;
+
+  monitor::RabbitMqSettings Settings() const {
+    return {
+        host.Given(),     port.Given(),           vhost.Given(),           user.Given(),
+        password.Given(), management_url.Given(), counts_interval.Given(), stats_interval.Given()};
+  }
+};
 
 struct ServeArgs {
   std::string store = "maiev.db";
   std::string listen = "127.0.0.1:8080";
   std::string api_token;
   double interval = 1.0;
-  double counts_interval = 1.0;
-  double stats_interval = 5.0;
-  std::string rabbitmq_host = "127.0.0.1";
-  int rabbitmq_port = 5672;
-  std::string rabbitmq_vhost = "/";
-  std::string rabbitmq_user = "guest";
-  std::string rabbitmq_password = "guest";
-  std::string rabbitmq_management_url;
+  RabbitMqFlags rabbitmq;
   std::string docker_host;
   std::string docker_tls_verify;
   std::string docker_cert_path;
@@ -36,38 +64,20 @@ struct ServeArgs {
 Result<daemon::ServeOptions> ToOptions(const ServeArgs& a) {
   daemon::ServeOptions o;
   o.store_path = a.store;
-  const auto colon = a.listen.rfind(':');
-  if (colon == std::string::npos) {
-    return Fail("invalid", "--listen: expected HOST:PORT, got '" + a.listen + "'");
-  }
-  o.api.host = a.listen.substr(0, colon);
-  try {
-    o.api.port = std::stoi(a.listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    return Fail("invalid", "--listen: port must be a number, got '" + a.listen + "'");
-  }
+  auto listen = daemon::ParseListenAddress(a.listen);
+  if (!listen.ok()) return Fail("invalid", "--listen (MAIEV_LISTEN) " + listen.error().message);
+  o.api.host = listen->host;
+  o.api.port = listen->port;
   o.api.api_token = a.api_token;
-  for (auto [name, value] : {std::pair{"--interval", a.interval},
-                             {"--counts-interval", a.counts_interval},
-                             {"--stats-interval", a.stats_interval}}) {
-    if (!(value > 0)) {
-      return Fail("invalid",
-                  std::string(name) + ": expected seconds > 0, got " + std::to_string(value));
-    }
+  if (!(a.interval > 0) || !std::isfinite(a.interval)) {
+    std::ostringstream got;
+    got << a.interval;
+    return Fail("invalid", "--interval: expected seconds > 0, got " + got.str());
   }
   o.evaluation_interval = Duration{a.interval};
-  o.rabbitmq.host = a.rabbitmq_host;
-  o.rabbitmq.port = a.rabbitmq_port;
-  o.rabbitmq.vhost = a.rabbitmq_vhost;
-  o.rabbitmq.user = a.rabbitmq_user;
-  o.rabbitmq.password = a.rabbitmq_password;
-  o.rabbitmq.management_url = a.rabbitmq_management_url.empty()
-                                  ? "http://" + a.rabbitmq_host + ":15672"
-                                  : a.rabbitmq_management_url;
-  o.rabbitmq.counts_interval = Duration{a.counts_interval};
-  o.rabbitmq.stats_interval = Duration{a.stats_interval};
-  o.rabbitmq.staleness.counts = Duration{3 * a.counts_interval};
-  o.rabbitmq.staleness.stats = Duration{3 * a.stats_interval};
+  auto rabbitmq = monitor::RabbitMqConfig::Resolve(a.rabbitmq.Settings());
+  if (!rabbitmq.ok()) return Unexpected{rabbitmq.error()};
+  o.rabbitmq = std::move(*rabbitmq);
   orchestrator::DockerEnvironment env = orchestrator::DockerEnvironment::FromProcess();
   env.docker_host = a.docker_host;
   env.tls_verify = a.docker_tls_verify;
@@ -119,6 +129,23 @@ int RunServe(const ServeArgs& args) {
   return kExitOk;
 }
 
+// Without envname: RabbitMqConfig::Resolve reads the variables, so that both go through one check.
+void RegisterRabbitMqFlags(CLI::App& serve, RabbitMqFlags& f) {
+  auto add = [&serve](const char* name, auto& flag, const char* help) {
+    flag.option = serve.add_option(name, flag.value, help);
+  };
+  add("--counts-interval", f.counts_interval, "Seconds between fresh AMQP queue counts [1]");
+  add("--stats-interval", f.stats_interval, "Seconds between management API rate listings [5]");
+  add("--rabbitmq-host", f.host, "AMQP host (env RABBITMQ_HOST) [127.0.0.1]");
+  add("--rabbitmq-port", f.port, "AMQP port (env RABBITMQ_PORT) [5672]");
+  add("--rabbitmq-vhost", f.vhost, "vhost of the queues (env RABBITMQ_VHOST) [/]");
+  add("--rabbitmq-user", f.user, "AMQP and management user (env RABBITMQ_USER) [guest]");
+  add("--rabbitmq-password", f.password,
+      "its password (env RABBITMQ_PASSWORD, better: a flag shows in ps) [guest]");
+  add("--rabbitmq-management-url", f.management_url,
+      "http(s)://HOST[:PORT], no credentials (env RABBITMQ_MANAGEMENT_URL) [http://HOST:15672]");
+}
+
 }  // namespace
 
 void RegisterServeCommand(CLI::App& app, int& exit_code) {
@@ -130,17 +157,7 @@ void RegisterServeCommand(CLI::App& app, int& exit_code) {
   serve->add_option("--api-token", args->api_token, "Bearer token required by mutations")
       ->envname("MAIEV_API_TOKEN");
   serve->add_option("--interval", args->interval, "Seconds between autoscaling cycles");
-  serve->add_option("--counts-interval", args->counts_interval,
-                    "Seconds between fresh AMQP queue counts");
-  serve->add_option("--stats-interval", args->stats_interval,
-                    "Seconds between management API rate listings");
-  serve->add_option("--rabbitmq-host", args->rabbitmq_host)->envname("RABBITMQ_HOST");
-  serve->add_option("--rabbitmq-port", args->rabbitmq_port)->envname("RABBITMQ_PORT");
-  serve->add_option("--rabbitmq-vhost", args->rabbitmq_vhost)->envname("RABBITMQ_VHOST");
-  serve->add_option("--rabbitmq-user", args->rabbitmq_user)->envname("RABBITMQ_USER");
-  serve->add_option("--rabbitmq-password", args->rabbitmq_password)->envname("RABBITMQ_PASSWORD");
-  serve->add_option("--rabbitmq-management-url", args->rabbitmq_management_url)
-      ->envname("RABBITMQ_MANAGEMENT_URL");
+  RegisterRabbitMqFlags(*serve, args->rabbitmq);
   serve->add_option("--docker-host", args->docker_host)->envname("DOCKER_HOST");
   serve->add_option("--docker-tls-verify", args->docker_tls_verify)->envname("DOCKER_TLS_VERIFY");
   serve->add_option("--docker-cert-path", args->docker_cert_path)->envname("DOCKER_CERT_PATH");

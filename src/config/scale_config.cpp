@@ -94,13 +94,21 @@ class Parser {
   std::optional<double> ReadDuration(const json& j, const std::string& field);
 
   std::optional<ScaleRules> ParseScale(const json& j, const std::string& field);
-  std::vector<rules::ResourceDecl> ParseResources(const json& j, const std::string& field);
-  std::vector<rules::RuleDecl> ParseRules(const json& j, const std::string& field);
+  // Both set `names_complete` to false when a declaration has no usable name.
+  std::vector<rules::ResourceDecl> ParseResources(const json& j, const std::string& field,
+                                                  bool& names_complete);
+  std::vector<rules::RuleDecl> ParseRules(const json& j, const std::string& field,
+                                          bool& names_complete);
+  // Reports the syntax errors of the rule expressions and triggers, not their references.
+  void CheckSyntax(const std::vector<rules::RuleDecl>& rule_decls, const std::string (&triggers)[2],
+                   const std::string& field);
   std::optional<std::string> ReadName(const json& decl, const std::string& at,
                                       std::string_view what, const std::string& list,
                                       std::map<std::string, size_t, std::less<>>& first_index,
                                       size_t index);
   Dependencies ParseDependencies(const json& j, const std::string& field);
+  // Reports a null or an object in a capability's value, at any depth of a list.
+  bool CheckCapabilityValue(const json& value, const std::string& field);
   ScalingPolicy ParsePolicy(const json& j, const std::string& field,
                             const std::optional<ScaleRules>& scale, bool scale_declared);
   void ParseCooldown(const json& j, const std::string& field, ScalingPolicy& policy);
@@ -219,11 +227,16 @@ std::optional<ScaleRules> Parser::ParseScale(const json& j, const std::string& f
 
   std::vector<rules::ResourceDecl> resources;
   std::vector<rules::RuleDecl> rule_decls;
+  bool names_complete = true;
   if (const json* r = Member(j, "resources", Join(field, "resources"), true, "an array")) {
-    resources = ParseResources(*r, Join(field, "resources"));
+    resources = ParseResources(*r, Join(field, "resources"), names_complete);
+  } else {
+    names_complete = false;
   }
   if (const json* r = Member(j, "rules", Join(field, "rules"), true, "an array")) {
-    rule_decls = ParseRules(*r, Join(field, "rules"));
+    rule_decls = ParseRules(*r, Join(field, "rules"), names_complete);
+  } else {
+    names_complete = false;
   }
   std::string triggers[2];
   const char* trigger_keys[2] = {"scale_up", "scale_down"};
@@ -235,7 +248,13 @@ std::optional<ScaleRules> Parser::ParseScale(const json& j, const std::string& f
     if (auto text = ReadString(*t, trigger_field)) triggers[i] = std::move(*text);
   }
 
-  // Every expression is checked, so that all their errors are reported at once.
+  // Every expression is checked, so that all their errors are reported at once. Without every
+  // name, a reference to the unnamed declaration would be reported as unknown, misleadingly,
+  // wherever it is used: only the syntax is checked then.
+  if (!names_complete) {
+    CheckSyntax(rule_decls, triggers, field);
+    return std::nullopt;
+  }
   for (const rules::RuleSetError& e :
        rules::RuleSet::CheckExpressions(resources, rule_decls, triggers[0], triggers[1])) {
     Error(Join(field, e.field),
@@ -255,18 +274,29 @@ std::optional<ScaleRules> Parser::ParseScale(const json& j, const std::string& f
                     std::move(triggers[1]), std::move(compiled).value()};
 }
 
-std::vector<rules::ResourceDecl> Parser::ParseResources(const json& j, const std::string& field) {
+std::vector<rules::ResourceDecl> Parser::ParseResources(const json& j, const std::string& field,
+                                                        bool& names_complete) {
   std::vector<rules::ResourceDecl> out;
-  if (!ExpectArray(j, field)) return out;
+  if (!ExpectArray(j, field)) {
+    names_complete = false;
+    return out;
+  }
   std::map<std::string, size_t, std::less<>> first_index;
   for (size_t i = 0; i < j.size(); ++i) {
     const std::string at = Index(field, i);
     const json& r = j[i];
-    if (!ExpectObject(r, at)) continue;
+    if (!ExpectObject(r, at)) {
+      names_complete = false;
+      out.emplace_back();  // keeps the indexes of the declarations after it
+      continue;
+    }
     RejectUnknownKeys(r, at, {"name", "monitorer", "identifier"});
     rules::ResourceDecl decl;
-    if (auto name = ReadName(r, at, "resource", field, first_index, i))
+    if (auto name = ReadName(r, at, "resource", field, first_index, i)) {
       decl.name = std::move(*name);
+    } else {
+      names_complete = false;
+    }
     if (const json* m = Member(r, "monitorer", Join(at, "monitorer"), true,
                                "\"" + std::string(kRabbitMqMonitorer) + "\"")) {
       if (auto monitorer = ReadString(*m, Join(at, "monitorer"))) {
@@ -320,17 +350,29 @@ std::optional<std::string> Parser::ReadName(const json& decl, const std::string&
   return name;
 }
 
-std::vector<rules::RuleDecl> Parser::ParseRules(const json& j, const std::string& field) {
+std::vector<rules::RuleDecl> Parser::ParseRules(const json& j, const std::string& field,
+                                                bool& names_complete) {
   std::vector<rules::RuleDecl> out;
-  if (!ExpectArray(j, field)) return out;
+  if (!ExpectArray(j, field)) {
+    names_complete = false;
+    return out;
+  }
   std::map<std::string, size_t, std::less<>> first_index;
   for (size_t i = 0; i < j.size(); ++i) {
     const std::string at = Index(field, i);
     const json& r = j[i];
-    if (!ExpectObject(r, at)) continue;
+    if (!ExpectObject(r, at)) {
+      names_complete = false;
+      out.emplace_back();  // keeps the indexes of the declarations after it
+      continue;
+    }
     RejectUnknownKeys(r, at, {"name", "expression"});
     rules::RuleDecl decl;
-    if (auto name = ReadName(r, at, "rule", field, first_index, i)) decl.name = std::move(*name);
+    if (auto name = ReadName(r, at, "rule", field, first_index, i)) {
+      decl.name = std::move(*name);
+    } else {
+      names_complete = false;
+    }
     if (const json* e =
             Member(r, "expression", Join(at, "expression"), true, "an expression string")) {
       if (auto text = ReadString(*e, Join(at, "expression"))) {
@@ -346,6 +388,35 @@ std::vector<rules::RuleDecl> Parser::ParseRules(const json& j, const std::string
   return out;
 }
 
+void Parser::CheckSyntax(const std::vector<rules::RuleDecl>& rule_decls,
+                         const std::string (&triggers)[2], const std::string& field) {
+  auto check = [this](std::string_view text, const std::string& at) {
+    if (text.empty()) return;  // reported by ParseRules, or "never" for a trigger
+    auto refs = rules::Expression::References(text);
+    if (refs.ok()) return;
+    Error(at, "col " + std::to_string(refs.error().column) + ": " + refs.error().message);
+  };
+  for (size_t i = 0; i < rule_decls.size(); ++i) {
+    check(rule_decls[i].expression, Join(Index(Join(field, "rules"), i), "expression"));
+  }
+  check(triggers[0], Join(field, "scale_up"));
+  check(triggers[1], Join(field, "scale_down"));
+}
+
+bool Parser::CheckCapabilityValue(const json& value, const std::string& field) {
+  if (value.is_null() || value.is_object()) {
+    Error(field, "expected a number, boolean, string or list, got " + Shown(value));
+    return false;
+  }
+  bool ok = true;
+  if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      ok = CheckCapabilityValue(value[i], Index(field, i)) && ok;
+    }
+  }
+  return ok;
+}
+
 Dependencies Parser::ParseDependencies(const json& j, const std::string& field) {
   Dependencies deps;
   if (!ExpectObject(j, field)) return deps;
@@ -354,11 +425,7 @@ Dependencies Parser::ParseDependencies(const json& j, const std::string& field) 
     const std::string pf = Join(field, "provide");
     if (ExpectObject(*p, pf)) {
       for (const auto& [capability, value] : p->items()) {
-        if (value.is_null() || value.is_object()) {
-          Error(Join(pf, capability),
-                "expected a number, boolean, string or list, got " + Shown(value));
-          continue;
-        }
+        if (!CheckCapabilityValue(value, Join(pf, capability))) continue;
         deps.provide.emplace(capability, rules::Value::FromJson(value));
       }
     }

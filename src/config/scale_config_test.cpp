@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
 #include <sstream>
 
 namespace maiev::config {
@@ -461,6 +465,31 @@ TEST(ScaleConfig, ProportionalNeedsAResource) {
                                        "`scale.resources`"));
 }
 
+TEST(ScaleConfig, CapabilityListItemsMustBeValues) {
+  json doc = MinimalScale();
+  doc["dependencies"] = json::parse(R"({"provide": {"a:args": [1, null, ["ok", {"b": 1}]]}})");
+  EXPECT_THAT(Errors(doc),
+              ElementsAre("dependencies.provide.a:args[1]: expected a number, boolean, string or "
+                          "list, got null",
+                          "dependencies.provide.a:args[2][1]: expected a number, boolean, string "
+                          "or list, got {\"b\":1}"));
+}
+
+TEST(ScaleConfig, AnUnnamedDeclarationIsReportedOnceAndKeepsTheOthersInPlace) {
+  json doc = MinimalScale();
+  doc["scale"]["resources"][0]["name"] = 3;
+  EXPECT_THAT(Errors(doc), ElementsAre("scale.resources[0].name: expected a string, got 3"));
+
+  doc = MinimalScale();
+  doc["scale"]["rules"] = json::parse(R"([null,
+    {"name": "busy", "expression": "rmq:waiting > 10"},
+    {"name": "broken", "expression": "rmq:waiting >"}])");
+  EXPECT_THAT(Errors(doc),
+              ElementsAre("scale.rules[0]: expected an object, got null",
+                          "scale.rules[2].expression: col 14: expression ends where a value was "
+                          "expected"));
+}
+
 TEST(ScaleConfig, MalformedTextNeverCrashes) {
   const std::vector<std::string> inputs = {
       "",
@@ -500,37 +529,128 @@ TEST(ScaleConfig, EveryTruncationOfTheFixtureFailsCleanly) {
   }
 }
 
-// Replaces every node of the fixture, one at a time, with values of every type: the parser
-// either loads the result or explains each problem with a path; it never crashes.
-void ReplaceEachNode(json& node, const json& root, int& checked) {
+// The JSON types the scale-config format accepts, as docs/SCALE_CONFIG.md describes them.
+enum class JsonKind { kNull, kBool, kInteger, kFloat, kString, kArray, kObject };
+
+JsonKind KindOf(const json& j) {
+  if (j.is_null()) return JsonKind::kNull;
+  if (j.is_boolean()) return JsonKind::kBool;
+  if (j.is_number_integer()) return JsonKind::kInteger;  // unsigned too
+  if (j.is_number_float()) return JsonKind::kFloat;
+  if (j.is_string()) return JsonKind::kString;
+  if (j.is_array()) return JsonKind::kArray;
+  return JsonKind::kObject;
+}
+
+// The kinds accepted at `field` (a path as ConfigError writes it), or nullopt when the format
+// has no such field.
+std::optional<std::set<JsonKind>> AcceptedKinds(const std::string& field) {
+  using K = JsonKind;
+  // A capability's value, and each item of a list value: a number, boolean, string or list.
+  if (field.starts_with("dependencies.provide.")) {
+    return std::set{K::kBool, K::kInteger, K::kFloat, K::kString, K::kArray};
+  }
+  const std::string generic = std::regex_replace(field, std::regex(R"(\[\d+\])"), "[]");
+  static const std::map<std::string, std::set<JsonKind>> kFields = {
+      {"min", {K::kInteger}},
+      {"max", {K::kInteger}},
+      {"dependencies", {K::kObject}},
+      {"dependencies.provide", {K::kObject}},
+      {"dependencies.require", {K::kArray}},
+      {"dependencies.require[]", {K::kString}},
+      {"scale", {K::kObject}},
+      {"scale.resources", {K::kArray}},
+      {"scale.resources[]", {K::kObject}},
+      {"scale.resources[].name", {K::kString}},
+      {"scale.resources[].monitorer", {K::kString}},
+      {"scale.resources[].identifier", {K::kString}},
+      {"scale.rules", {K::kArray}},
+      {"scale.rules[]", {K::kObject}},
+      {"scale.rules[].name", {K::kString}},
+      {"scale.rules[].expression", {K::kString}},
+      {"scale.scale_up", {K::kString}},
+      {"scale.scale_down", {K::kString}},
+      {"policy", {K::kObject}},
+      {"policy.reapply_interval", {K::kInteger, K::kFloat, K::kString}},
+      {"policy.cooldown", {K::kObject}},
+      {"policy.cooldown.up", {K::kInteger, K::kFloat, K::kString}},
+      {"policy.cooldown.down", {K::kInteger, K::kFloat, K::kString}},
+      {"policy.max_step", {K::kInteger}},
+      {"policy.on_missing_metrics", {K::kString}},
+      {"policy.proportional", {K::kObject}},
+      {"policy.proportional.target_latency", {K::kInteger, K::kFloat, K::kString}},
+      {"policy.proportional.resource", {K::kString}},
+  };
+  const auto it = kFields.find(generic);
+  if (it == kFields.end()) return std::nullopt;
+  return it->second;
+}
+
+// The fields named by the errors of `doc`; empty when it loads.
+std::set<std::string> ErrorFields(const json& doc) {
+  std::set<std::string> fields;
+  auto result = ParseScaleConfig(doc);
+  if (result.ok()) return fields;
+  for (const auto& e : result.error()) fields.insert(e.field);
+  return fields;
+}
+
+// The producer fixture with every optional part present, so that every field is replaced.
+json EveryField() {
+  json doc = Producer();
+  doc["dependencies"]["require"] = {"producer:rpc:get", "\"*args\" in producer:rpc:echo:args"};
+  doc["policy"] = json::parse(R"({"reapply_interval": "1m", "cooldown": {"up": 5, "down": "5m"},
+    "max_step": 2, "on_missing_metrics": "scale_up",
+    "proportional": {"target_latency": 0.5, "resource": "rmq"}})");
+  return doc;
+}
+
+// Replaces every node under `node` (at path `field`), one at a time, with a value of every JSON
+// type. A value of a type the field does not accept must be reported at that field and nowhere
+// else; a value of an accepted type may load or fail, but never crashes nor gives an empty
+// message.
+void ReplaceEachNode(json& node, const std::string& field, const json& root, int& wrong_types) {
   const std::vector<json> replacements = {
-      nullptr, -3, 2.5, "x", json::array(), json::object(), json::array({1, "y"})};
-  auto check = [&](json& slot) {
+      nullptr, true, -3, 2.5, "x", json::array(), json::object(), json::array({1, "y"})};
+  auto check = [&](json& slot, const std::string& at) {
+    const auto accepted = AcceptedKinds(at);
+    ASSERT_TRUE(accepted.has_value()) << "the test does not know the field " << at;
     const json saved = slot;
     for (const json& r : replacements) {
       slot = r;
-      auto result = ParseScaleConfig(root);
-      if (!result.ok()) {
-        ASSERT_FALSE(result.error().empty());
-        for (const auto& e : result.error()) ASSERT_FALSE(e.ToString().empty());
+      if (!accepted->contains(KindOf(r))) {
+        EXPECT_EQ(ErrorFields(root), std::set<std::string>{at}) << at << " = " << r.dump();
+        ++wrong_types;
+        continue;
       }
-      ++checked;
+      auto result = ParseScaleConfig(root);
+      if (result.ok()) continue;
+      for (const auto& e : result.error()) ASSERT_FALSE(e.ToString().empty()) << at;
     }
     slot = saved;
   };
-  if (!node.is_structured()) return;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    check(it.value());
-    ReplaceEachNode(it.value(), root, checked);
+  if (node.is_object()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string at = field.empty() ? it.key() : field + "." + it.key();
+      check(it.value(), at);
+      ReplaceEachNode(it.value(), at, root, wrong_types);
+    }
+  } else if (node.is_array()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const std::string at = field + "[" + std::to_string(i) + "]";
+      check(node[i], at);
+      ReplaceEachNode(node[i], at, root, wrong_types);
+    }
   }
 }
 
 TEST(ScaleConfig, WrongTypeAtEveryFieldIsReported) {
-  json doc = Producer();
-  int checked = 0;
-  ReplaceEachNode(doc, doc, checked);
-  EXPECT_GT(checked, 200);
-  EXPECT_EQ(doc, Producer());
+  json doc = EveryField();
+  ASSERT_THAT(ErrorFields(doc), IsEmpty());
+  int wrong_types = 0;
+  ReplaceEachNode(doc, "", doc, wrong_types);
+  EXPECT_GT(wrong_types, 250);
+  EXPECT_EQ(doc, EveryField());
 }
 
 }  // namespace

@@ -406,14 +406,16 @@ Status Autoscaler::SetPaused(const std::string& name, bool paused) {
   std::lock_guard lock(mutex_);
   for (auto& [id, entry] : services_) {
     if (entry.info.name != name && id != name) continue;
-    entry.paused = paused;
+    // Persisted first: a pause the store could not keep is refused, not half-applied.
     auto record = store_.FindService(entry.info.name);
-    if (record.ok() && record->has_value()) {
+    if (!record.ok()) return Unexpected{record.error()};
+    if (record->has_value()) {
       store::ServiceRecord updated = **record;
       updated.paused = paused;
       updated.updated = clock_.Now();
       if (auto st = store_.UpsertService(updated); !st.ok()) return st;
     }
+    entry.paused = paused;
     spdlog::info("service {}: autoscaling {}", entry.info.name, paused ? "paused" : "resumed");
     return {};
   }

@@ -74,7 +74,8 @@ class Autoscaler {
   // One evaluation of every monitored service.
   void RunCycle();
 
-  // Stops or resumes autoscaling of one service; error "not_found" when unknown.
+  // Stops or resumes autoscaling of one service; error "not_found" when unknown, the store's
+  // error ("io") when the flag could not be persisted (then nothing changed).
   Status SetPaused(const std::string& name, bool paused);
 
   // Every service. `with_explanations`: fill ServiceStatus::explanation (built on each call, by

@@ -8,14 +8,13 @@
 #include <utility>
 
 #include "daemon/autoscaler.hpp"
+#include "daemon/swarm_discovery.hpp"
 #include "orchestrator/docker_engine_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace maiev::daemon {
 namespace {
 
-// How long to wait before listing the swarm's services again after the list failed.
-constexpr Duration kDiscoveryRetry{2.0};
 // How often the running task counts shown by the API are re-read.
 constexpr Duration kTaskCountRefresh{2.0};
 
@@ -41,7 +40,8 @@ void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, Autoscaler& au
         spdlog::warn("resynchronising services failed: {}", st.error().message);
       }
     }
-    if (!connected && was_connected) spdlog::warn("Docker event stream lost; reconnecting");
+    // The orchestrator logs why, once per outage.
+    if (!connected && was_connected) spdlog::debug("Docker event stream lost; reconnecting");
     was_connected = connected;
   };
   auto on_event = [&](const orchestrator::ServiceEvent& event) {
@@ -81,12 +81,8 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   std::jthread http([&api] { api.Serve(); });
 
   rabbitmq.Start();
-  while (!stop.stop_requested()) {
-    Status st = autoscaler.Discover();
-    if (st.ok()) break;
-    spdlog::warn("cannot list Swarm services ({}); retrying", st.error().message);
-    SleepFor(kDiscoveryRetry, stop);
-  }
+  DiscoverServices(autoscaler, clock, kDiscoveryBackoff,
+                   [&stop](Duration d) { return SleepFor(d, stop); });
   api.SetReady(true);
 
   std::jthread events(

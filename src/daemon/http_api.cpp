@@ -3,8 +3,13 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <sstream>
+#include <thread>
+
+#include "daemon/listen_address.hpp"
 
 namespace maiev::daemon {
 namespace {
@@ -33,6 +38,13 @@ void Reply(httplib::Response& res, int status, const nlohmann::json& body) {
 void ReplyError(httplib::Response& res, int status, const std::string& code,
                 const std::string& message) {
   Reply(res, status, {{"error", code}, {"message", message}});
+}
+
+// A failed request: its status from the error code; a server-side failure is logged too.
+void ReplyFailure(const httplib::Request& req, httplib::Response& res, const Error& error) {
+  const int status = HttpStatusFor(error);
+  if (status >= 500) spdlog::error("API {} {}: {}", req.method, req.path, error.message);
+  ReplyError(res, status, error.code, error.message);
 }
 
 nlohmann::json ToJson(const store::DecisionRecord& d) {
@@ -87,40 +99,82 @@ nlohmann::json ToJson(const ServiceStatus& s) {
   return j;
 }
 
+bool ConstantTimeEquals(std::string_view given, std::string_view secret) {
+  // volatile: the compiler may not stop at the first difference.
+  volatile unsigned char differs = given.size() == secret.size() ? 0 : 1;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    const char expected = secret.empty() ? '\0' : secret[i % secret.size()];
+    differs = differs | static_cast<unsigned char>(given[i] ^ expected);
+  }
+  return differs == 0;
+}
+
+int HttpStatusFor(const Error& error) {
+  if (error.code == "not_found") return 404;
+  if (error.code == "invalid") return 400;
+  return 500;
+}
+
 HttpApi::HttpApi(HttpApiOptions options, Autoscaler& autoscaler, store::Store& store)
     : options_(std::move(options)),
       autoscaler_(autoscaler),
       store_(store),
       server_(std::make_unique<httplib::Server>()) {
+  // httplib's default sets SO_REUSEPORT, with which a second maiev on the same port binds too
+  // and the kernel splits the requests between both; SO_REUSEADDR alone only allows a restart
+  // while old connections linger.
+  server_->set_socket_options([](socket_t socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   Routes();
 }
 
 HttpApi::~HttpApi() { Stop(); }
 
 Status HttpApi::Bind() {
-  if (options_.port == 0) {
-    const int port = server_->bind_to_any_port(options_.host);
-    if (port < 0) return Fail("io", "cannot bind the API on " + options_.host);
-    options_.port = port;
-    return {};
+  const ListenAddress address{options_.host, options_.port};
+  errno = 0;
+  const int port = options_.port == 0
+                       ? server_->bind_to_any_port(options_.host)
+                       : (server_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
+  if (port < 0) {
+    // httplib keeps the failed bind's errno (closing the socket does not change it).
+    const int error = errno;
+    return Fail("io", "cannot listen on " + address.ToString() + " for the API: " +
+                          (error != 0 ? std::strerror(error) : "the address cannot be bound"));
   }
-  if (!server_->bind_to_port(options_.host, options_.port)) {
-    return Fail("io", "cannot bind the API on " + options_.host + ":" +
-                          std::to_string(options_.port) + " (in use?)");
-  }
+  options_.port = port;
   return {};
 }
 
-void HttpApi::Serve() { server_->listen_after_bind(); }
+void HttpApi::Serve() {
+  {
+    std::lock_guard lock(serve_mutex_);
+    if (serve_state_ != ServeState::kIdle) return;
+    serve_state_ = ServeState::kServing;
+  }
+  server_->listen_after_bind();
+}
 
 void HttpApi::Stop() {
-  if (server_) server_->stop();
+  {
+    std::lock_guard lock(serve_mutex_);
+    const ServeState was = serve_state_;
+    serve_state_ = ServeState::kStopped;
+    if (was != ServeState::kServing) return;  // nothing listens, nor will
+  }
+  // httplib's stop() is a no-op until its loop has started, which Serve is about to do: wait for
+  // it, or the loop would never end.
+  while (!server_->is_running()) std::this_thread::yield();
+  server_->stop();
 }
 
 void HttpApi::Routes() {
   auto authorized = [this](const httplib::Request& req, httplib::Response& res) {
     const std::string expected = "Bearer " + options_.api_token;
-    if (options_.api_token.empty() || req.get_header_value("Authorization") != expected) {
+    if (options_.api_token.empty() ||
+        !ConstantTimeEquals(req.get_header_value("Authorization"), expected)) {
       ReplyError(res, 401, "unauthorized",
                  "this request needs the header 'Authorization: Bearer <api token>'");
       return false;
@@ -153,7 +207,7 @@ void HttpApi::Routes() {
                   const std::string name = req.matches[1];
                   const bool pause = req.matches[2] == "pause";
                   Status st = autoscaler_.SetPaused(name, pause);
-                  if (!st.ok()) return ReplyError(res, 404, st.error().code, st.error().message);
+                  if (!st.ok()) return ReplyFailure(req, res, st.error());
                   Reply(res, 200, {{"service", name}, {"paused", pause}});
                 });
 

@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "daemon/autoscaler.hpp"
@@ -31,10 +33,12 @@ class HttpApi {
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;
 
-  // Binds the port; error "io" when it cannot.
+  // Binds the port (a free one for port 0); error "io" with the address and the system's reason
+  // when it cannot.
   Status Bind();
-  // Serves until Stop(). REQUIRES: Bind() succeeded.
+  // Serves until Stop(); returns at once when Stop() came first. REQUIRES: Bind() succeeded.
   void Serve();
+  // Ends Serve(), whether it is already serving or not yet; idempotent.
   void Stop();
 
   void SetReady(bool ready) { ready_ = ready; }
@@ -48,9 +52,20 @@ class HttpApi {
   store::Store& store_;
   std::unique_ptr<httplib::Server> server_;
   std::atomic<bool> ready_{false};
+  enum class ServeState { kIdle, kServing, kStopped };
+  std::mutex serve_mutex_;  // guards serve_state_
+  ServeState serve_state_ = ServeState::kIdle;
 };
 
 // The JSON form of a service's status, as served by GET /api/v1/services.
 nlohmann::json ToJson(const ServiceStatus& status);
+
+// Whether `given` equals `secret`, in a time that depends on the length of `given` only, never on
+// how much of it matches: the API token is compared with it.
+bool ConstantTimeEquals(std::string_view given, std::string_view secret);
+
+// The HTTP status answering a failed request: 404 for "not_found", 400 for "invalid", 500 for
+// anything else (the store or another dependency failed).
+int HttpStatusFor(const Error& error);
 
 }  // namespace maiev::daemon

@@ -7,39 +7,135 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 #include <utility>
 
 namespace maiev::monitor {
 namespace {
 
 constexpr int kManagementDefaultPort = 15672;
+constexpr int kMaxPort = 65535;
 
-Result<int> ParsePort(const std::string& text) {
+// A setting's names, for messages: the flag and the environment variable that can give it.
+struct SettingNames {
+  const char* flag;
+  const char* variable;  // nullptr: none
+};
+constexpr SettingNames kHost{"--rabbitmq-host", "RABBITMQ_HOST"};
+constexpr SettingNames kPort{"--rabbitmq-port", "RABBITMQ_PORT"};
+constexpr SettingNames kVhost{"--rabbitmq-vhost", "RABBITMQ_VHOST"};
+constexpr SettingNames kUser{"--rabbitmq-user", "RABBITMQ_USER"};
+constexpr SettingNames kPassword{"--rabbitmq-password", "RABBITMQ_PASSWORD"};
+constexpr SettingNames kManagementUrl{"--rabbitmq-management-url", "RABBITMQ_MANAGEMENT_URL"};
+constexpr SettingNames kCountsInterval{"--counts-interval", nullptr};
+constexpr SettingNames kStatsInterval{"--stats-interval", nullptr};
+
+// A value as given, and the flag or variable it came from.
+struct Given {
+  std::string value;
+  std::string source;
+};
+
+// The flag's value when given, else the variable's, else nothing.
+std::optional<Given> Pick(const std::optional<std::string>& flag, const SettingNames& names,
+                          const RabbitMqConfig::Getenv& getenv) {
+  if (flag) return Given{*flag, names.flag};
+  if (names.variable == nullptr) return std::nullopt;
+  if (auto v = getenv(names.variable)) return Given{*v, names.variable};
+  return std::nullopt;
+}
+
+Status NotEmpty(const Given& g) {
+  if (!g.value.empty()) return {};
+  return Fail("invalid", g.source + ": must not be empty");
+}
+
+Result<int> ParsePort(const Given& g) {
   int port = 0;
+  const std::string& text = g.value;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-  if (ec != std::errc{} || end != text.data() + text.size() || port < 1 || port > 65535) {
-    return Fail("invalid", "RABBITMQ_PORT: `" + text + "` is not a port; accepted: 1 to 65535");
+  if (ec != std::errc{} || end != text.data() + text.size() || port < 1 || port > kMaxPort) {
+    return Fail("invalid", g.source + ": `" + text + "` is not a port; accepted: 1 to 65535");
   }
   return port;
 }
 
 // Accepts http(s)://host[:port][/path]; refuses user info so that no credential ever sits in a
-// URL that may be logged. The message does not echo the URL for the same reason.
-Status CheckManagementUrl(const std::string& url) {
+// URL that may be logged. The messages do not echo the URL for the same reason.
+Status CheckManagementUrl(const Given& g) {
+  const std::string& url = g.value;
   const auto scheme_end = url.find("://");
   const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
   if (scheme != "http" && scheme != "https") {
-    return Fail("invalid",
-                "RABBITMQ_MANAGEMENT_URL: accepted is http://HOST:PORT or https://HOST:PORT");
+    return Fail("invalid", g.source + ": accepted is http://HOST[:PORT] or https://HOST[:PORT]");
   }
-  const auto authority_end = url.find('/', scheme_end + 3);
+  const auto authority_end = url.find_first_of("/?#", scheme_end + 3);
   const std::string authority = url.substr(scheme_end + 3, authority_end - (scheme_end + 3));
-  if (authority.empty()) return Fail("invalid", "RABBITMQ_MANAGEMENT_URL: the host is missing");
   if (authority.find('@') != std::string::npos) {
-    return Fail("invalid",
-                "RABBITMQ_MANAGEMENT_URL: must not contain credentials; set RABBITMQ_USER and "
-                "RABBITMQ_PASSWORD instead");
+    return Fail("invalid", g.source +
+                               ": must not contain credentials (user info before `@`); give them "
+                               "with --rabbitmq-user and --rabbitmq-password or RABBITMQ_USER "
+                               "and RABBITMQ_PASSWORD");
   }
+  if (authority.empty()) return Fail("invalid", g.source + ": the host is missing");
+  return {};
+}
+
+Result<Duration> ParseInterval(const std::optional<double>& seconds, const SettingNames& names,
+                               Duration fallback) {
+  if (!seconds) return fallback;
+  if (!(*seconds > 0) || !std::isfinite(*seconds)) {
+    std::ostringstream got;
+    got << *seconds;
+    return Fail("invalid", std::string(names.flag) + ": expected seconds > 0, got " + got.str());
+  }
+  return Duration{*seconds};
+}
+
+// Host, port and vhost of the AMQP side.
+Status ResolveAmqp(const RabbitMqSettings& flags, const RabbitMqConfig::Getenv& getenv,
+                   RabbitMqConfig& c) {
+  if (auto g = Pick(flags.host, kHost, getenv)) {
+    if (Status s = NotEmpty(*g); !s) return s;
+    c.host = g->value;
+  }
+  if (auto g = Pick(flags.port, kPort, getenv)) {
+    auto port = ParsePort(*g);
+    if (!port) return Unexpected{port.error()};
+    c.port = *port;
+  }
+  if (auto g = Pick(flags.vhost, kVhost, getenv)) {
+    if (g->value.empty())
+      return Fail("invalid", g->source + ": must not be empty; the default is /");
+    c.vhost = g->value;
+  }
+  return {};
+}
+
+// The management URL, given or derived from the host.
+Status ResolveManagement(const RabbitMqSettings& flags, const RabbitMqConfig::Getenv& getenv,
+                         RabbitMqConfig& c) {
+  auto g = Pick(flags.management_url, kManagementUrl, getenv);
+  if (!g) {
+    const bool v6 = c.host.find(':') != std::string::npos;
+    c.management_url = "http://" + (v6 ? "[" + c.host + "]" : c.host) + ":" +
+                       std::to_string(kManagementDefaultPort);
+    return {};
+  }
+  if (Status s = CheckManagementUrl(*g); !s) return s;
+  c.management_url = g->value;
+  return {};
+}
+
+Status ResolveIntervals(const RabbitMqSettings& flags, RabbitMqConfig& c) {
+  auto counts = ParseInterval(flags.counts_interval, kCountsInterval, c.counts_interval);
+  if (!counts) return Unexpected{counts.error()};
+  auto stats = ParseInterval(flags.stats_interval, kStatsInterval, c.stats_interval);
+  if (!stats) return Unexpected{stats.error()};
+  c.counts_interval = *counts;
+  c.stats_interval = *stats;
+  c.staleness.counts = 3 * c.counts_interval;
+  c.staleness.stats = 3 * c.stats_interval;
   return {};
 }
 
@@ -55,37 +151,30 @@ Duration BackoffPolicy::Delay(int failures) const {
   return Duration{std::min(seconds, max.count())};
 }
 
-Result<RabbitMqConfig> RabbitMqConfig::FromEnvironment(const Getenv& getenv) {
+Result<RabbitMqConfig> RabbitMqConfig::Resolve(const RabbitMqSettings& flags,
+                                               const Getenv& getenv) {
   RabbitMqConfig c;
-  if (auto v = getenv("RABBITMQ_HOST"); v && !v->empty()) {
-    c.host = *v;
-    c.management_url = "http://" + c.host + ":" + std::to_string(kManagementDefaultPort);
-  }
-  if (auto v = getenv("RABBITMQ_PORT"); v && !v->empty()) {
-    auto port = ParsePort(*v);
-    if (!port) return Unexpected{port.error()};
-    c.port = *port;
-  }
-  if (auto v = getenv("RABBITMQ_VHOST")) {
-    if (v->empty()) return Fail("invalid", "RABBITMQ_VHOST: must not be empty; the default is /");
-    c.vhost = *v;
-  }
-  if (auto v = getenv("RABBITMQ_USER")) c.user = *v;
-  if (auto v = getenv("RABBITMQ_PASSWORD")) c.password = *v;
-  if (auto v = getenv("RABBITMQ_MANAGEMENT_URL"); v && !v->empty()) {
-    if (Status s = CheckManagementUrl(*v); !s) return Unexpected{s.error()};
-    c.management_url = *v;
-  }
+  if (Status s = ResolveAmqp(flags, getenv, c); !s) return Unexpected{s.error()};
+  if (auto g = Pick(flags.user, kUser, getenv)) c.user = g->value;
+  if (auto g = Pick(flags.password, kPassword, getenv)) c.password = g->value;
+  if (Status s = ResolveManagement(flags, getenv, c); !s) return Unexpected{s.error()};
+  if (Status s = ResolveIntervals(flags, c); !s) return Unexpected{s.error()};
   return c;
 }
 
-Result<RabbitMqConfig> RabbitMqConfig::FromEnvironment() {
-  return FromEnvironment([](const char* name) -> std::optional<std::string> {
+Result<RabbitMqConfig> RabbitMqConfig::Resolve(const RabbitMqSettings& flags) {
+  return Resolve(flags, [](const char* name) -> std::optional<std::string> {
     const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read at start-up
     if (!v) return std::nullopt;
     return std::string(v);
   });
 }
+
+Result<RabbitMqConfig> RabbitMqConfig::FromEnvironment(const Getenv& getenv) {
+  return Resolve(RabbitMqSettings{}, getenv);
+}
+
+Result<RabbitMqConfig> RabbitMqConfig::FromEnvironment() { return Resolve(RabbitMqSettings{}); }
 
 RabbitMqMonitor::RabbitMqMonitor(RabbitMqConfig config, const Clock& clock)
     : config_(std::move(config)),

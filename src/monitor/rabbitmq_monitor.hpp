@@ -36,6 +36,19 @@ struct BackoffPolicy {
 // after the first success.
 inline constexpr BackoffPolicy kBrokerRetryBackoff{};
 
+// RabbitMQ settings as an operator gave them on the command line, each unset when not given.
+// RabbitMqConfig::Resolve is the one place they, and the RABBITMQ_* variables, are validated.
+struct RabbitMqSettings {
+  std::optional<std::string> host;
+  std::optional<std::string> port;
+  std::optional<std::string> vhost;
+  std::optional<std::string> user;
+  std::optional<std::string> password;
+  std::optional<std::string> management_url;
+  std::optional<double> counts_interval;  // seconds
+  std::optional<double> stats_interval;   // seconds
+};
+
 struct RabbitMqConfig {
   std::string host = "127.0.0.1";
   int port = 5672;
@@ -54,13 +67,21 @@ struct RabbitMqConfig {
   ManagementTimeouts management_timeouts;
   int management_page_size = kManagementPageSize;
 
-  // Reads RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_VHOST, RABBITMQ_USER, RABBITMQ_PASSWORD and
-  // RABBITMQ_MANAGEMENT_URL through `getenv` (unset → the default above; without
-  // RABBITMQ_MANAGEMENT_URL, http://RABBITMQ_HOST:15672). Error code "invalid" names the variable
-  // and what is accepted, and never echoes a credential.
   using Getenv = std::function<std::optional<std::string>(const char* name)>;
+
+  // Each setting from `flags` when given there, else from its variable through `getenv`
+  // (RABBITMQ_HOST, RABBITMQ_PORT, RABBITMQ_VHOST, RABBITMQ_USER, RABBITMQ_PASSWORD,
+  // RABBITMQ_MANAGEMENT_URL; the intervals have none), else the default above. Without a
+  // management URL, http://HOST:15672. Staleness bounds are 3 × each interval. Checks: host,
+  // port (1 to 65535), vhost and management URL are not empty; the URL is http(s)://HOST[:PORT]
+  // [/path] without user info (credentials go in user and password); intervals are seconds > 0.
+  // Error code "invalid" names the flag or variable the bad value came from and what is
+  // accepted, and never echoes a credential.
+  static Result<RabbitMqConfig> Resolve(const RabbitMqSettings& flags, const Getenv& getenv);
+  // Resolve(flags) over this process's environment.
+  static Result<RabbitMqConfig> Resolve(const RabbitMqSettings& flags);
+  // Resolve without flags.
   static Result<RabbitMqConfig> FromEnvironment(const Getenv& getenv);
-  // The same, from this process's environment.
   static Result<RabbitMqConfig> FromEnvironment();
 };
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 
 #include "monitor/fake_queue_metrics_source.hpp"
@@ -84,6 +85,99 @@ TEST(RabbitMqConfig, RejectsAnEmptyVhost) {
   auto c = RabbitMqConfig::FromEnvironment(Env({{"RABBITMQ_VHOST", ""}}));
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.error().message, HasSubstr("RABBITMQ_VHOST"));
+}
+
+TEST(RabbitMqConfig, FlagsOverrideTheEnvironmentSettingBySetting) {
+  RabbitMqSettings flags;
+  flags.host = "flag-host";
+  flags.password = "flag-pw";
+  flags.counts_interval = 0.5;
+  auto c = RabbitMqConfig::Resolve(flags, Env({{"RABBITMQ_HOST", "env-host"},
+                                               {"RABBITMQ_PORT", "5673"},
+                                               {"RABBITMQ_USER", "env-user"},
+                                               {"RABBITMQ_PASSWORD", "env-pw"}}));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->host, "flag-host");
+  EXPECT_EQ(c->port, 5673);
+  EXPECT_EQ(c->user, "env-user");
+  EXPECT_EQ(c->password, "flag-pw");
+  EXPECT_EQ(c->management_url, "http://flag-host:15672");
+  EXPECT_EQ(c->counts_interval.count(), 0.5);
+  EXPECT_EQ(c->staleness.counts.count(), 1.5);
+  EXPECT_EQ(c->staleness.stats.count(), 15.0);
+}
+
+TEST(RabbitMqConfig, AFlagHidesABadVariable) {
+  RabbitMqSettings flags;
+  flags.port = "5674";
+  auto c = RabbitMqConfig::Resolve(flags, Env({{"RABBITMQ_PORT", "not-a-port"}}));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->port, 5674);
+}
+
+TEST(RabbitMqConfig, ABadFlagIsReportedUnderTheFlagsName) {
+  for (const char* bad : {"99999", "0", "x"}) {
+    RabbitMqSettings flags;
+    flags.port = bad;
+    auto c = RabbitMqConfig::Resolve(flags, Env({}));
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_EQ(c.error().code, "invalid");
+    EXPECT_THAT(c.error().message, HasSubstr("--rabbitmq-port: `" + std::string(bad) + "`"));
+    EXPECT_THAT(c.error().message, HasSubstr("1 to 65535"));
+  }
+  RabbitMqSettings empty_vhost;
+  empty_vhost.vhost = "";
+  auto vhost = RabbitMqConfig::Resolve(empty_vhost, Env({}));
+  ASSERT_FALSE(vhost.ok());
+  EXPECT_THAT(vhost.error().message, HasSubstr("--rabbitmq-vhost: must not be empty"));
+  RabbitMqSettings empty_host;
+  empty_host.host = "";
+  auto host = RabbitMqConfig::Resolve(empty_host, Env({}));
+  ASSERT_FALSE(host.ok());
+  EXPECT_THAT(host.error().message, HasSubstr("--rabbitmq-host: must not be empty"));
+  auto env_host = RabbitMqConfig::Resolve({}, Env({{"RABBITMQ_HOST", ""}}));
+  ASSERT_FALSE(env_host.ok());
+  EXPECT_THAT(env_host.error().message, HasSubstr("RABBITMQ_HOST: must not be empty"));
+}
+
+TEST(RabbitMqConfig, RejectsUserInfoInTheManagementUrlFromAFlagWithoutEchoingIt) {
+  for (const char* url : {"http://admin:hunter2@127.0.0.1:15672", "http://hunter2@mq",
+                          "https://admin:hunter2@mq:443/api", "http://admin:hunter2@"}) {
+    RabbitMqSettings flags;
+    flags.management_url = url;
+    auto c = RabbitMqConfig::Resolve(flags, Env({}));
+    ASSERT_FALSE(c.ok()) << url;
+    EXPECT_THAT(c.error().message, HasSubstr("--rabbitmq-management-url: must not contain "
+                                             "credentials"));
+    EXPECT_THAT(c.error().message, HasSubstr("--rabbitmq-password"));
+    EXPECT_THAT(c.error().message, Not(HasSubstr("hunter2")));
+    EXPECT_THAT(c.error().message, Not(HasSubstr("admin")));
+  }
+}
+
+TEST(RabbitMqConfig, AnAtSignAfterTheHostIsNoUserInfo) {
+  RabbitMqSettings flags;
+  flags.management_url = "http://mq:15672/prefix@1";
+  auto c = RabbitMqConfig::Resolve(flags, Env({}));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->management_url, "http://mq:15672/prefix@1");
+}
+
+TEST(RabbitMqConfig, ManagementUrlOfAnIpv6HostHasBrackets) {
+  auto c = RabbitMqConfig::Resolve({}, Env({{"RABBITMQ_HOST", "::1"}}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->management_url, "http://[::1]:15672");
+}
+
+TEST(RabbitMqConfig, IntervalsMustBePositiveSeconds) {
+  for (double bad : {0.0, -1.0, std::numeric_limits<double>::infinity(),
+                     std::numeric_limits<double>::quiet_NaN()}) {
+    RabbitMqSettings flags;
+    flags.stats_interval = bad;
+    auto c = RabbitMqConfig::Resolve(flags, Env({}));
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_THAT(c.error().message, HasSubstr("--stats-interval: expected seconds > 0"));
+  }
 }
 
 TEST(BackoffPolicy, DoublesFromInitialUpToMax) {

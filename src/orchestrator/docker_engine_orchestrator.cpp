@@ -337,6 +337,7 @@ Status DockerEngineOrchestrator::WatchEvents(const WatchOptions& options,
     if (options.on_stream_state) options.on_stream_state(connected);
   };
   int failures = 0;
+  OutageLog outage("Docker event stream");
   while (!stop.stop_requested()) {
     bool opened = false;
     Status status;
@@ -353,6 +354,7 @@ Status DockerEngineOrchestrator::WatchEvents(const WatchOptions& options,
       auto on_open = [&] {
         opened = true;
         failures = 0;
+        if (auto line = outage.Succeeded(clock_.Now())) Write(*line);
         cursor.StartAtIfUnset(NanosSinceEpoch(clock_.Now() - kEventResumeMargin));
         notify(true);
       };
@@ -365,9 +367,12 @@ Status DockerEngineOrchestrator::WatchEvents(const WatchOptions& options,
     if (stop.stop_requested()) break;
     ++failures;
     auto pause = options_.event_reconnect.BackoffAfter(failures);
-    spdlog::warn(
-        "Docker event stream from {} {}; reconnecting in {} ms", transport_.endpoint().Describe(),
-        status ? std::string("was closed by the engine") : status.error().message, pause.count());
+    if (status) {
+      spdlog::info("Docker event stream from {} was closed by the engine; reconnecting",
+                   transport_.endpoint().Describe());
+    } else {
+      Write(outage.Failed(clock_.Now(), status.error(), pause));
+    }
     SleepUnlessStopped(pause, stop);
   }
   return {};

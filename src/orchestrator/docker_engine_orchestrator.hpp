@@ -15,6 +15,7 @@
 #include "orchestrator/engine_transport.hpp"
 #include "orchestrator/engine_wire.hpp"
 #include "orchestrator/orchestrator.hpp"
+#include "orchestrator/outage_log.hpp"
 
 namespace maiev::orchestrator {
 

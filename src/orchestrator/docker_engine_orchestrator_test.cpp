@@ -2,6 +2,7 @@
 // no network and no sleeping — waits are on conditions, backoffs are zero.
 #include "orchestrator/docker_engine_orchestrator.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "orchestrator/captured_log.hpp"
 #include "orchestrator/fake_engine_server.hpp"
 
 namespace maiev::orchestrator {
@@ -333,6 +335,41 @@ TEST(DockerEngineOrchestrator, WatchEventsResumesFromTheOpeningTimeWhenNoEventCa
   ASSERT_EQ(requests.size(), 3u);
   EXPECT_EQ(requests[2].target, "/v1.41/events" + EventsQuery(1'699'999'999'000'000'000));
   EXPECT_EQ(log.Snapshot().back(), "disconnected");
+}
+
+TEST(DockerEngineOrchestrator, WatchEventsWarnsOnceWhileItCannotReconnectAndOnceWhenBack) {
+  std::atomic<int> streams{0};
+  FakeEngineServer server(Engine("1.41", [&](const Request&, Reply& reply) {
+    if (++streams <= 5) {
+      reply.Json(500, R"({"message":"daemon is restarting"})");
+      return;
+    }
+    reply.StreamHead();
+    reply.WaitForClientClose();
+  }));
+  ManualClock clock;
+  DockerEngineOrchestrator engine(SocketEndpoint(server.socket_path()), clock, FastOptions());
+  testing::CapturedLog captured;
+
+  EventLog log;
+  WatchOptions options;
+  options.on_stream_state = [&](bool connected) {
+    if (connected) log.Add("connected");
+  };
+  std::stop_source stop;
+  std::thread watcher([&] {
+    (void)engine.WatchEvents(
+        options, [](const ServiceEvent&) {}, stop.get_token());
+  });
+  log.WaitFor("connected");
+  stop.request_stop();
+  watcher.join();
+
+  const auto lines = captured.Lines("Docker event stream");
+  ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
+  EXPECT_THAT(lines[0], ::testing::StartsWith("warning: Docker event stream unreachable: "));
+  EXPECT_THAT(lines[0], ::testing::HasSubstr("HTTP 500: daemon is restarting"));
+  EXPECT_EQ(lines[1], "info: Docker event stream reachable again after 0s (5 failed attempts)");
 }
 
 std::string LogFrame(unsigned char stream, std::string_view payload) {

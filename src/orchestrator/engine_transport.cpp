@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -64,11 +65,24 @@ EasyHandle NewHandle(const DockerEndpoint& endpoint, std::chrono::milliseconds c
   return handle;
 }
 
+// Why a transfer failed, in the words of the system when it could not connect: curl says
+// "Failed to connect to localhost port 80" for a unix socket, whatever the socket's problem.
+std::string FailureReason(CURL* handle, CURLcode code, const char* detail) {
+  long os_error = 0;
+  if (code == CURLE_COULDNT_CONNECT &&
+      curl_easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_error) == CURLE_OK && os_error != 0) {
+    return std::strerror(static_cast<int>(os_error));
+  }
+  return detail != nullptr && detail[0] != '\0' ? detail : curl_easy_strerror(code);
+}
+
+// "Docker Engine at unix:///var/run/docker.sock: No such file or directory (GET /version)".
 Unexpected<Error> TransportError(const DockerEndpoint& endpoint, std::string_view method,
-                                 std::string_view path, CURLcode code, const char* detail) {
-  std::string reason = detail != nullptr && detail[0] != '\0' ? detail : curl_easy_strerror(code);
-  return Fail("io", "Docker Engine at " + endpoint.Describe() + ": " + std::string(method) + " " +
-                        std::string(path) + ": " + reason);
+                                 std::string_view path, CURL* handle, CURLcode code,
+                                 const char* detail) {
+  return Fail("io", "Docker Engine at " + endpoint.Describe() + ": " +
+                        FailureReason(handle, code, detail) + " (" + std::string(method) + " " +
+                        std::string(path) + ")");
 }
 
 struct StreamState {
@@ -148,7 +162,7 @@ Result<HttpResponse> EngineTransport::Request(std::string_view method, std::stri
   }
 
   CURLcode code = curl_easy_perform(h);
-  if (code != CURLE_OK) return TransportError(endpoint_, method, path, code, error_buffer);
+  if (code != CURLE_OK) return TransportError(endpoint_, method, path, h, code, error_buffer);
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }
@@ -196,8 +210,8 @@ Status EngineTransport::Stream(std::string_view path, const std::function<void()
       }
       if (mc != CURLM_OK) {
         curl_multi_remove_handle(multi.get(), h);
-        return Fail("io", "Docker Engine at " + endpoint_.Describe() + ": GET " +
-                              std::string(path) + ": " + curl_multi_strerror(mc));
+        return Fail("io", "Docker Engine at " + endpoint_.Describe() + ": " +
+                              curl_multi_strerror(mc) + " (GET " + std::string(path) + ")");
       }
     }
     int pending = 0;
@@ -207,7 +221,7 @@ Status EngineTransport::Stream(std::string_view path, const std::function<void()
   }
   curl_multi_remove_handle(multi.get(), h);
   if (stop.stop_requested()) return {};
-  if (result != CURLE_OK) return TransportError(endpoint_, "GET", path, result, error_buffer);
+  if (result != CURLE_OK) return TransportError(endpoint_, "GET", path, h, result, error_buffer);
   if (!state.opened) {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &state.status);
     return Fail("http", "Docker Engine at " + endpoint_.Describe() + ": GET " + std::string(path) +

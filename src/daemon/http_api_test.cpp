@@ -1,0 +1,237 @@
+#include "daemon/http_api.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "monitor/fake_queue_metrics_source.hpp"
+#include "orchestrator/fake_orchestrator.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace maiev::daemon {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kToken = "s3cret-token";
+constexpr const char* kSizedConfig = R"({"min": 1, "max": 3})";
+
+// A SqliteStore in memory whose service reads or writes can be made to fail, as a full disk or a
+// broken file would.
+class FailingStore final : public store::Store {
+ public:
+  FailingStore() : inner_(std::move(store::SqliteStore::Open(":memory:").value())) {}
+
+  std::atomic<bool> fail_service_reads{false};
+  std::atomic<bool> fail_service_writes{false};
+
+  Status UpsertService(const store::ServiceRecord& service) override {
+    if (fail_service_writes) return Fail("io", "store maiev.db: UPSERT services: disk I/O error");
+    return inner_->UpsertService(service);
+  }
+  Result<std::optional<store::ServiceRecord>> FindService(std::string_view name) override {
+    if (fail_service_reads) return Fail("io", "store maiev.db: SELECT services: disk I/O error");
+    return inner_->FindService(name);
+  }
+  Result<std::vector<store::ServiceRecord>> ListServices() override {
+    return inner_->ListServices();
+  }
+  Status DeleteService(std::string_view name) override { return inner_->DeleteService(name); }
+  Result<store::RuleHistory> LoadRuleHistory(std::string_view service) override {
+    return inner_->LoadRuleHistory(service);
+  }
+  Status SaveRuleHistory(std::string_view service, const store::RuleHistory& states) override {
+    return inner_->SaveRuleHistory(service, states);
+  }
+  Result<std::int64_t> AppendDecision(const store::DecisionRecord& decision) override {
+    return inner_->AppendDecision(decision);
+  }
+  Result<std::vector<store::DecisionRecord>> RecentDecisions(
+      std::size_t limit, std::optional<std::string_view> service) override {
+    return inner_->RecentDecisions(limit, service);
+  }
+  Result<std::int64_t> CreatePlan(const store::UpgradePlan& plan) override {
+    return inner_->CreatePlan(plan);
+  }
+  Result<store::UpgradePlan> LoadPlan(std::int64_t id) override { return inner_->LoadPlan(id); }
+  Result<std::vector<store::UpgradePlan>> ListPlans(std::size_t limit) override {
+    return inner_->ListPlans(limit);
+  }
+  Result<std::vector<store::UpgradePlan>> UnfinishedPlans() override {
+    return inner_->UnfinishedPlans();
+  }
+  Status SetPlanState(std::int64_t id, store::RunState state, std::string_view reason,
+                      TimePoint at) override {
+    return inner_->SetPlanState(id, state, reason, at);
+  }
+  Status SetStepState(std::int64_t plan_id, int index, store::RunState state,
+                      TimePoint at) override {
+    return inner_->SetStepState(plan_id, index, state, at);
+  }
+
+ private:
+  std::unique_ptr<store::SqliteStore> inner_;
+};
+
+// The API on a free loopback port, serving from a thread of its own, over one known service
+// named "worker" (state "sized" until paused).
+class HttpApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    orchestrator::ServiceInfo worker;
+    worker.id = "w1";
+    worker.name = "worker";
+    worker.replicas = 1;
+    worker.labels[std::string(orchestrator::kScaleConfigLabel)] = kSizedConfig;
+    docker_.PutService(worker);
+    ASSERT_TRUE(autoscaler_.Discover().ok());
+    HttpApiOptions options;
+    options.port = 0;
+    options.api_token = kToken;
+    api_ = std::make_unique<HttpApi>(options, autoscaler_, store_);
+    ASSERT_TRUE(api_->Bind().ok());
+    // Bound and listening: requests made before the thread accepts wait in the backlog.
+    serving_ = std::thread([this] { api_->Serve(); });
+  }
+  void TearDown() override {
+    if (api_) api_->Stop();
+    if (serving_.joinable()) serving_.join();
+  }
+
+  httplib::Result Post(const std::string& path, const std::string& authorization) {
+    httplib::Client client("127.0.0.1", api_->port());
+    httplib::Headers headers;
+    if (!authorization.empty()) headers.emplace("Authorization", authorization);
+    return client.Post(path.c_str(), headers, "", "application/json");
+  }
+  httplib::Result Get(const std::string& path) {
+    httplib::Client client("127.0.0.1", api_->port());
+    return client.Get(path.c_str());
+  }
+  std::string StateOfWorker() {
+    auto res = Get("/api/v1/services/worker");
+    if (!res || res->status != 200) return "unavailable";
+    return nlohmann::json::parse(res->body).value("state", "");
+  }
+
+  orchestrator::FakeOrchestrator docker_;
+  monitor::FakeQueueMetricsSource queues_;
+  FailingStore store_;
+  ManualClock clock_;
+  Autoscaler autoscaler_{docker_, queues_, store_, clock_};
+  std::unique_ptr<HttpApi> api_;
+  std::thread serving_;
+};
+
+TEST_F(HttpApiTest, PausesAndResumesAKnownService) {
+  auto paused = Post("/api/v1/services/worker/pause", std::string("Bearer ") + kToken);
+  ASSERT_TRUE(paused);
+  EXPECT_EQ(paused->status, 200);
+  EXPECT_EQ(StateOfWorker(), "paused");
+  auto resumed = Post("/api/v1/services/worker/resume", std::string("Bearer ") + kToken);
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->status, 200);
+  EXPECT_EQ(StateOfWorker(), "sized");
+}
+
+TEST_F(HttpApiTest, PauseOfAnUnknownServiceIsNotFound) {
+  auto res = Post("/api/v1/services/nobody/pause", std::string("Bearer ") + kToken);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_THAT(res->body, HasSubstr("no service named 'nobody'"));
+}
+
+TEST_F(HttpApiTest, PauseTheStoreCannotWriteIsAServerErrorAndChangesNothing) {
+  store_.fail_service_writes = true;
+  auto res = Post("/api/v1/services/worker/pause", std::string("Bearer ") + kToken);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  const auto body = nlohmann::json::parse(res->body);
+  EXPECT_EQ(body.value("error", ""), "io");
+  EXPECT_THAT(body.value("message", ""), HasSubstr("disk I/O error"));
+  EXPECT_EQ(StateOfWorker(), "sized");
+}
+
+TEST_F(HttpApiTest, ResumeTheStoreCannotReadIsAServerError) {
+  store_.fail_service_reads = true;
+  auto res = Post("/api/v1/services/worker/resume", std::string("Bearer ") + kToken);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_THAT(res->body, HasSubstr("SELECT services: disk I/O error"));
+}
+
+TEST_F(HttpApiTest, MutationsNeedExactlyTheBearerToken) {
+  const std::string token = kToken;
+  std::string last_char_wrong = token;
+  last_char_wrong.back() = 'X';
+  const std::vector<std::string> refused = {"",
+                                            "Bearer",
+                                            "Bearer ",
+                                            "Bearer " + token.substr(0, token.size() - 1),
+                                            "Bearer " + token + "x",
+                                            "Bearer " + last_char_wrong,
+                                            "bearer " + token,
+                                            token};
+  for (const std::string& authorization : refused) {
+    auto res = Post("/api/v1/services/worker/pause", authorization);
+    ASSERT_TRUE(res) << authorization;
+    EXPECT_EQ(res->status, 401) << authorization;
+  }
+  EXPECT_EQ(StateOfWorker(), "sized");
+}
+
+TEST_F(HttpApiTest, BindingAPortInUseFailsNamingTheAddressAndTheReason) {
+  HttpApiOptions options;
+  options.port = api_->port();  // bound by the fixture
+  HttpApi second(options, autoscaler_, store_);
+  const Status bound = second.Bind();
+  ASSERT_FALSE(bound.ok());
+  EXPECT_EQ(bound.error().code, "io");
+  EXPECT_THAT(bound.error().message,
+              HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(api_->port())));
+  EXPECT_THAT(bound.error().message, HasSubstr("Address already in use"));
+}
+
+// A stop that comes before or while the serving thread starts still ends it (a hang here is
+// the failure: httplib's own stop() is a no-op until its loop runs).
+TEST_F(HttpApiTest, StopEndsServeWhicheverComesFirst) {
+  for (int round = 0; round < 20; ++round) {
+    HttpApi api(HttpApiOptions{"127.0.0.1", 0, kToken}, autoscaler_, store_);
+    ASSERT_TRUE(api.Bind().ok());
+    std::thread serving([&api] { api.Serve(); });
+    api.Stop();
+    serving.join();
+  }
+  HttpApi stopped_first(HttpApiOptions{"127.0.0.1", 0, kToken}, autoscaler_, store_);
+  ASSERT_TRUE(stopped_first.Bind().ok());
+  stopped_first.Stop();
+  stopped_first.Serve();  // returns at once
+}
+
+TEST(ConstantTimeEquals, IsEqualityOfBytes) {
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+  EXPECT_TRUE(ConstantTimeEquals("token", "token"));
+  EXPECT_FALSE(ConstantTimeEquals("token", ""));
+  EXPECT_FALSE(ConstantTimeEquals("", "token"));
+  EXPECT_FALSE(ConstantTimeEquals("Token", "token"));
+  EXPECT_FALSE(ConstantTimeEquals("tokeN", "token"));
+  EXPECT_FALSE(ConstantTimeEquals("toke", "token"));
+  EXPECT_FALSE(ConstantTimeEquals("tokens", "token"));
+  // A repetition of the secret is not the secret.
+  EXPECT_FALSE(ConstantTimeEquals("tokentoken", "token"));
+  EXPECT_FALSE(ConstantTimeEquals(std::string_view("tok\0n", 5), "token"));
+}
+
+TEST(HttpStatusFor, SeparatesClientErrorsFromServerFailures) {
+  EXPECT_EQ(HttpStatusFor(Error{"not_found", "no service"}), 404);
+  EXPECT_EQ(HttpStatusFor(Error{"invalid", "bad limit"}), 400);
+  EXPECT_EQ(HttpStatusFor(Error{"io", "disk I/O error"}), 500);
+  EXPECT_EQ(HttpStatusFor(Error{"conflict", "kept changing"}), 500);
+}
+
+}  // namespace
+}  // namespace maiev::daemon

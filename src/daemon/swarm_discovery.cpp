@@ -1,0 +1,27 @@
+#include "daemon/swarm_discovery.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "orchestrator/outage_log.hpp"
+
+namespace maiev::daemon {
+
+bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock,
+                      const orchestrator::RetryPolicy& backoff, const WaitFunction& wait,
+                      const AttemptObserver& on_attempt) {
+  orchestrator::OutageLog outage("Docker");
+  for (;;) {
+    const Status discovered = autoscaler.Discover();
+    const TimePoint now = clock.Now();
+    if (on_attempt) on_attempt(discovered, now);
+    if (discovered.ok()) {
+      if (auto line = outage.Succeeded(now)) orchestrator::Write(*line);
+      return true;
+    }
+    const Duration pause = backoff.BackoffAfter(outage.failures() + 1);
+    orchestrator::Write(outage.Failed(now, discovered.error(), pause));
+    if (!wait(pause)) return false;
+  }
+}
+
+}  // namespace maiev::daemon

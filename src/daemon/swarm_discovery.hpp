@@ -1,0 +1,33 @@
+// The start-up listing of the swarm's services, retried while Docker is unreachable: Docker
+// absent at start is normal in a swarm, so it is waited for, with a backoff and a quiet log.
+#pragma once
+
+#include <chrono>
+#include <functional>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "daemon/autoscaler.hpp"
+#include "orchestrator/engine_transport.hpp"
+
+namespace maiev::daemon {
+
+// 1 s after the first failure, doubling, at most 30 s between two attempts; no limit on their
+// number.
+inline constexpr orchestrator::RetryPolicy kDiscoveryBackoff{0, std::chrono::seconds{1},
+                                                             std::chrono::seconds{30}};
+
+// Waits `d`, or less when stopping: false then. `clock` time must have moved by `d` on return.
+using WaitFunction = std::function<bool(Duration d)>;
+// Each attempt's outcome and its time (what /readyz shows of Docker).
+using AttemptObserver = std::function<void(const Status& outcome, TimePoint at)>;
+
+// Calls autoscaler.Discover() until it works (true) or `wait` returns false (false). After a
+// failure, waits per `backoff`; logs one warning when Docker is unreachable, a reminder every
+// orchestrator::kOutageReminderInterval while it stays so (debug lines in between), and one line
+// when it is back (orchestrator::OutageLog).
+bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock,
+                      const orchestrator::RetryPolicy& backoff, const WaitFunction& wait,
+                      const AttemptObserver& on_attempt = {});
+
+}  // namespace maiev::daemon
