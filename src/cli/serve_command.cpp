@@ -41,11 +41,13 @@ struct RabbitMqFlags {
   GivenFlag<std::string> management_url;
   GivenFlag<double> counts_interval;
   GivenFlag<double> stats_interval;
+  GivenFlag<double> rate_window;
 
   monitor::RabbitMqSettings Settings() const {
     return {
-        host.Given(),     port.Given(),           vhost.Given(),           user.Given(),
-        password.Given(), management_url.Given(), counts_interval.Given(), stats_interval.Given()};
+        host.Given(),       port.Given(),           vhost.Given(),           user.Given(),
+        password.Given(),   management_url.Given(), counts_interval.Given(), stats_interval.Given(),
+        rate_window.Given()};
   }
 };
 
@@ -136,6 +138,8 @@ void RegisterRabbitMqFlags(CLI::App& serve, RabbitMqFlags& f) {
   };
   add("--counts-interval", f.counts_interval, "Seconds between fresh AMQP queue counts [1]");
   add("--stats-interval", f.stats_interval, "Seconds between management API rate listings [5]");
+  add("--rate-window", f.rate_window,
+      "Seconds of listings the message rates are computed over (docs/METRICS.md) [20]");
   add("--rabbitmq-host", f.host, "AMQP host (env RABBITMQ_HOST) [127.0.0.1]");
   add("--rabbitmq-port", f.port, "AMQP port (env RABBITMQ_PORT) [5672]");
   add("--rabbitmq-vhost", f.vhost, "vhost of the queues (env RABBITMQ_VHOST) [/]");

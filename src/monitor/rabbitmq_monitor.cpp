@@ -29,6 +29,7 @@ constexpr SettingNames kPassword{"--rabbitmq-password", "RABBITMQ_PASSWORD"};
 constexpr SettingNames kManagementUrl{"--rabbitmq-management-url", "RABBITMQ_MANAGEMENT_URL"};
 constexpr SettingNames kCountsInterval{"--counts-interval", nullptr};
 constexpr SettingNames kStatsInterval{"--stats-interval", nullptr};
+constexpr SettingNames kRateWindow{"--rate-window", nullptr};
 
 // A value as given, and the flag or variable it came from.
 struct Given {
@@ -132,8 +133,20 @@ Status ResolveIntervals(const RabbitMqSettings& flags, RabbitMqConfig& c) {
   if (!counts) return Unexpected{counts.error()};
   auto stats = ParseInterval(flags.stats_interval, kStatsInterval, c.stats_interval);
   if (!stats) return Unexpected{stats.error()};
+  // Unless given, the window grows with a long listing interval to hold two listings.
+  auto window = ParseInterval(flags.rate_window, kRateWindow,
+                              std::max(c.rate_window, Duration{2 * *stats}));
+  if (!window) return Unexpected{window.error()};
+  if (*window < 2 * *stats) {
+    std::ostringstream message;
+    message << kRateWindow.flag << ": expected at least twice " << kStatsInterval.flag << " ("
+            << 2 * stats->count() << " s), so that the window holds two listings; got "
+            << window->count() << " s";
+    return Fail("invalid", message.str());
+  }
   c.counts_interval = *counts;
   c.stats_interval = *stats;
+  c.rate_window = *window;
   c.staleness.counts = 3 * c.counts_interval;
   c.staleness.stats = 3 * c.stats_interval;
   return {};

@@ -47,6 +47,7 @@ struct RabbitMqSettings {
   std::optional<std::string> management_url;
   std::optional<double> counts_interval;  // seconds
   std::optional<double> stats_interval;   // seconds
+  std::optional<double> rate_window;      // seconds
 };
 
 struct RabbitMqConfig {

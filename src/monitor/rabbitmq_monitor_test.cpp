@@ -180,6 +180,30 @@ TEST(RabbitMqConfig, IntervalsMustBePositiveSeconds) {
   }
 }
 
+TEST(RabbitMqConfig, RateWindowDefaultsToTwentySecondsAndHoldsTwoListings) {
+  auto c = RabbitMqConfig::Resolve({}, Env({}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->rate_window.count(), 20.0);
+  RabbitMqSettings slow;
+  slow.stats_interval = 15;
+  c = RabbitMqConfig::Resolve(slow, Env({}));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->rate_window.count(), 30.0);  // not given: grows with the listing interval
+}
+
+TEST(RabbitMqConfig, ARateWindowShorterThanTwoListingsIsRefused) {
+  RabbitMqSettings flags;
+  flags.stats_interval = 5;
+  flags.rate_window = 8;
+  auto c = RabbitMqConfig::Resolve(flags, Env({}));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message,
+            "--rate-window: expected at least twice --stats-interval (10 s), so that the window "
+            "holds two listings; got 8 s");
+  flags.rate_window = 10;
+  EXPECT_TRUE(RabbitMqConfig::Resolve(flags, Env({})).ok());
+}
+
 TEST(BackoffPolicy, DoublesFromInitialUpToMax) {
   const BackoffPolicy p{Duration{1.0}, Duration{30.0}, 2.0};
   EXPECT_EQ(p.Delay(1).count(), 1.0);
