@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -245,18 +246,29 @@ class ServeCommand : public ::testing::Test {
     return "http://127.0.0.1:" + std::to_string(management_port_);
   }
 
-  // Once `maiev` has failed to reach Docker and the management API (so their errors are in the
-  // log), every GET route, mutations with `token` and without, and `maiev status`: their
-  // answers, one after the other.
-  std::string Exercise(const ServeProcess& maiev, const std::string& token) const {
-    const bool tried = Eventually(
+  // The /readyz answer once every component has failed at least once (each has an error), or
+  // null when that did not happen in time.
+  static nlohmann::json WaitUntilEverythingFailed(const ServeProcess& maiev) {
+    nlohmann::json readyz;
+    const bool failed = Eventually(
         [&] {
-          const std::string log = maiev.Log();
-          return log.find("Docker Engine at unix://" + DockerSocket()) != std::string::npos &&
-                 log.find("management API at " + ManagementUrl()) != std::string::npos;
+          readyz = nlohmann::json::parse(maiev.Get("/readyz").substr(4), nullptr, false);
+          if (!readyz.is_object() || readyz["components"].size() != 3) return false;
+          for (const auto& c : readyz["components"]) {
+            if (!c.contains("error")) return false;
+          }
+          return true;
         },
         kStartDeadline);
-    EXPECT_TRUE(tried) << "maiev did not try Docker and the broker:\n" << maiev.Log();
+    EXPECT_TRUE(failed) << "maiev did not try every component:\n" << maiev.Log();
+    return failed ? readyz : nullptr;
+  }
+
+  // Once `maiev` has failed to reach Docker and both sides of the broker (so their errors are in
+  // the log and in /readyz), every GET route, mutations with `token` and without, and `maiev
+  // status`: their answers, one after the other.
+  std::string Exercise(const ServeProcess& maiev, const std::string& token) const {
+    WaitUntilEverythingFailed(maiev);
     std::string answers;
     for (const char* path : {"/healthz", "/readyz", "/metrics", "/api/v1/services",
                              "/api/v1/services/nobody", "/api/v1/decisions?limit=5"}) {
@@ -327,6 +339,43 @@ TEST_F(ServeCommand, AManagementUrlWithCredentialsIsRefusedWithoutEchoingThem) {
   EXPECT_EQ(by_variable.exit_code, 2) << by_variable.out;
   EXPECT_THAT(by_variable.out, HasSubstr("RABBITMQ_MANAGEMENT_URL: must not contain credentials"));
   EXPECT_THAT(by_variable.out, Not(HasSubstr("url-password-c4e2")));
+}
+
+// Neither Docker nor the broker is there: maiev serves, and says what it waits for and why.
+TEST_F(ServeCommand, ReadyzNamesWhatItWaitsForWithNeitherDockerNorTheBroker) {
+  ServeProcess maiev(scratch_.path() / "maiev.log");
+  ASSERT_TRUE(maiev.Start(ServeArgs({}), {}));
+  const nlohmann::json readyz = WaitUntilEverythingFailed(maiev);
+  ASSERT_FALSE(readyz.is_null());
+  EXPECT_THAT(maiev.Get("/readyz"), ::testing::StartsWith("503 "));
+  EXPECT_EQ(readyz["ready"], false);
+  EXPECT_EQ(readyz["waiting_for"],
+            nlohmann::json::array({"docker", "rabbitmq_amqp", "rabbitmq_management"}));
+  const auto& components = readyz["components"];
+  EXPECT_EQ(components[0]["address"], "unix://" + DockerSocket());
+  EXPECT_EQ(components[0]["state"], "unreachable");
+  EXPECT_THAT(components[0]["error"].get<std::string>(),
+              HasSubstr("unix://" + DockerSocket() + ": No such file or directory"));
+  EXPECT_TRUE(components[0].contains("since"));
+  EXPECT_THAT(components[1]["error"].get<std::string>(),
+              HasSubstr("127.0.0.1:" + std::to_string(amqp_port_)));
+  EXPECT_THAT(components[2]["error"].get<std::string>(), HasSubstr(ManagementUrl()));
+  EXPECT_THAT(maiev.Get("/healthz"), ::testing::StartsWith("200 "));
+  EXPECT_THAT(maiev.Get("/metrics"), HasSubstr("\nmaiev_ready 0\n"));
+
+  const std::string url = "http://127.0.0.1:" + std::to_string(maiev.port());
+  const auto status = maiev::cli::testing::RunShell("'" + std::string(MAIEV_EXE) +
+                                                    "' status --url " + url + " 2>/dev/null");
+  EXPECT_EQ(status.exit_code, 0);
+  EXPECT_THAT(status.out, HasSubstr("maiev is not ready; waiting for:\n  docker"));
+  EXPECT_THAT(status.out, HasSubstr(DockerSocket() + ": No such file or directory"));
+  EXPECT_THAT(status.out, HasSubstr("rabbitmq_amqp"));
+  EXPECT_THAT(status.out, HasSubstr("rabbitmq_management"));
+  EXPECT_THAT(status.out, HasSubstr("SERVICE"));
+  const auto json = maiev::cli::testing::RunShell("'" + std::string(MAIEV_EXE) +
+                                                  "' status --json --url " + url + " 2>/dev/null");
+  EXPECT_EQ(nlohmann::json::parse(json.out, nullptr, false), nlohmann::json::array()) << json.out;
+  EXPECT_EQ(maiev.Stop(), 0) << maiev.Log();
 }
 
 TEST_F(ServeCommand, AListenAddressOutOfRangeOrNotAnAddressIsFatalBeforeAnythingStarts) {

@@ -1,4 +1,5 @@
-// `maiev status`: asks a running daemon for its services and prints a table (or --json).
+// `maiev status`: asks a running daemon for its services and prints a table (or --json),
+// preceded by what the daemon waits for when it is not ready (on stderr with --json).
 #include <httplib.h>
 
 #include <iomanip>
@@ -40,6 +41,28 @@ std::string RulesColumn(const nlohmann::json& rules) {
   return out.empty() ? "-" : out;
 }
 
+// What a daemon that is not ready waits for, from its /readyz answer: one line per component
+// that is not reachable, with its last error.
+void PrintWaiting(const nlohmann::json& readyz, std::ostream& out) {
+  out << "maiev is not ready; waiting for:\n";
+  for (const auto& c : readyz.value("components", nlohmann::json::array())) {
+    if (c.value("state", "") == "reachable") continue;
+    out << "  " << std::left << std::setw(20) << c.value("name", "") << " "
+        << c.value("address", "") << ": " << c.value("state", "");
+    if (c.contains("since")) out << " since " << c["since"].get<std::string>();
+    if (c.contains("error")) out << ": " << c["error"].get<std::string>();
+    out << "\n";
+  }
+}
+
+// The daemon's /readyz answer when it says it is not ready (503 with JSON), else null.
+nlohmann::json NotReady(httplib::Client& client) {
+  auto res = client.Get("/readyz");
+  if (!res || res->status != 503) return nullptr;
+  auto body = nlohmann::json::parse(res->body, nullptr, false);
+  return body.is_object() ? body : nullptr;
+}
+
 int RunStatus(const StatusArgs& args) {
   httplib::Client client(args.url);
   client.set_connection_timeout(kStatusTimeoutSeconds);
@@ -59,10 +82,13 @@ int RunStatus(const StatusArgs& args) {
     std::cerr << "maiev status: unexpected answer from " << args.url << "\n";
     return kExitFailure;
   }
+  const nlohmann::json not_ready = NotReady(client);
   if (args.json) {
+    if (!not_ready.is_null()) PrintWaiting(not_ready, std::cerr);
     std::cout << body["services"].dump(2) << "\n";
     return kExitOk;
   }
+  if (!not_ready.is_null()) PrintWaiting(not_ready, std::cout);
   std::cout << std::left << std::setw(24) << "SERVICE" << std::setw(13) << "STATE" << std::setw(9)
             << "REPLICAS" << std::setw(8) << "WAITING" << std::setw(9) << "LATENCY" << std::setw(10)
             << "CONSUMERS"

@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "daemon/autoscaler.hpp"
+#include "daemon/listen_address.hpp"
+#include "daemon/readiness.hpp"
 #include "daemon/swarm_discovery.hpp"
 #include "orchestrator/docker_engine_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
@@ -30,10 +32,12 @@ bool SleepFor(Duration d, const std::stop_token& stop) {
 }
 
 void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, Autoscaler& autoscaler,
-                        std::stop_token stop) {
+                        DockerReadiness& readiness, const Clock& clock, std::stop_token stop) {
   bool was_connected = true;
   orchestrator::WatchOptions options;
+  options.on_stream_error = [&](const Error& error) { readiness.StreamFailed(error, clock.Now()); };
   options.on_stream_state = [&](bool connected) {
+    if (connected) readiness.StreamUp();
     if (connected && !was_connected) {
       spdlog::info("Docker event stream back: resynchronising services");
       if (auto st = autoscaler.Discover(); !st.ok()) {
@@ -59,6 +63,36 @@ void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, Autoscaler& au
   }
 }
 
+// What /readyz shows: Docker as discovery and the event stream last saw it, the broker as the
+// monitor did; no credential in any error.
+ReadinessSource ReadinessOf(const ServeOptions& options, const DockerReadiness& docker,
+                            const monitor::RabbitMqMonitor& rabbitmq) {
+  const monitor::RabbitMqConfig& mq = options.rabbitmq;
+  const std::string amqp = mq.host + ":" + std::to_string(mq.port) + " vhost " + mq.vhost;
+  const std::vector<std::string> secrets = {mq.password, options.api.api_token};
+  return [&docker, &rabbitmq, amqp, management = mq.management_url, secrets] {
+    const monitor::BrokerHealth health = rabbitmq.Health();
+    Readiness readiness{
+        {docker.Get(), AmqpReadiness(health, amqp), ManagementReadiness(health, management)}};
+    return Redacted(std::move(readiness), secrets);
+  };
+}
+
+// The autoscaling cycles, until `stop`.
+void RunCycles(Autoscaler& autoscaler, const Clock& clock, Duration interval,
+               const std::stop_token& stop) {
+  TimePoint counts_read{};
+  while (SleepFor(interval, stop)) {
+    if (SecondsBetween(counts_read, clock.Now()) >= kTaskCountRefresh.count()) {
+      counts_read = clock.Now();
+      if (auto st = autoscaler.RefreshTaskCounts(); !st.ok()) {
+        spdlog::debug("cannot read running task counts: {}", st.error().message);
+      }
+    }
+    autoscaler.RunCycle();
+  }
+}
+
 }  // namespace
 
 Status Serve(const ServeOptions& options, const std::stop_token& stop) {
@@ -73,30 +107,22 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   orchestrator::DockerEngineOrchestrator docker(options.docker, clock);
   monitor::RabbitMqMonitor rabbitmq(options.rabbitmq, clock);
   Autoscaler autoscaler(docker, rabbitmq, store, clock);
-  HttpApi api(options.api, autoscaler, store);
+  DockerReadiness docker_readiness(options.docker.Describe());
+  HttpApi api(options.api, autoscaler, store, ReadinessOf(options, docker_readiness, rabbitmq));
   if (auto st = api.Bind(); !st.ok()) return st;
-  spdlog::info("maiev serving on http://{}:{} (store {}, docker {}, rabbitmq {}:{})",
-               options.api.host, api.port(), options.store_path, options.docker.Describe(),
-               options.rabbitmq.host, options.rabbitmq.port);
+  spdlog::info("maiev serving on http://{} (store {}, docker {}, rabbitmq {}:{})",
+               ListenAddress{options.api.host, api.port()}.ToString(), options.store_path,
+               options.docker.Describe(), options.rabbitmq.host, options.rabbitmq.port);
   std::jthread http([&api] { api.Serve(); });
 
   rabbitmq.Start();
-  DiscoverServices(autoscaler, clock, kDiscoveryBackoff,
-                   [&stop](Duration d) { return SleepFor(d, stop); });
-  api.SetReady(true);
-
-  std::jthread events(
-      [&](std::stop_token s) { WatchServiceEvents(docker, autoscaler, std::move(s)); });
-  TimePoint counts_read{};
-  while (SleepFor(options.evaluation_interval, stop)) {
-    if (SecondsBetween(counts_read, clock.Now()) >= kTaskCountRefresh.count()) {
-      counts_read = clock.Now();
-      if (auto st = autoscaler.RefreshTaskCounts(); !st.ok()) {
-        spdlog::debug("cannot read running task counts: {}", st.error().message);
-      }
-    }
-    autoscaler.RunCycle();
-  }
+  DiscoverServices(
+      autoscaler, clock, kDiscoveryBackoff, [&stop](Duration d) { return SleepFor(d, stop); },
+      [&docker_readiness](const Status& s, TimePoint at) { docker_readiness.Listed(s, at); });
+  std::jthread events([&](std::stop_token s) {
+    WatchServiceEvents(docker, autoscaler, docker_readiness, clock, std::move(s));
+  });
+  RunCycles(autoscaler, clock, options.evaluation_interval, stop);
 
   spdlog::info("maiev stopping");
   events.request_stop();

@@ -75,6 +75,48 @@ std::string PrometheusLabel(const std::string& value) {
   return out;
 }
 
+// The `limit` parameter of /api/v1/decisions; error "invalid" saying what is accepted.
+Result<std::size_t> DecisionLimit(const httplib::Request& req) {
+  if (!req.has_param("limit")) return kDefaultDecisionLimit;
+  const std::string text = req.get_param_value("limit");
+  char* end = nullptr;
+  const unsigned long v = std::strtoul(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v == 0 || v > kMaxDecisionLimit) {
+    return Fail("invalid", "limit: expected an integer from 1 to " +
+                               std::to_string(kMaxDecisionLimit) + ", got '" + text + "'");
+  }
+  return static_cast<std::size_t>(v);
+}
+
+// The Prometheus exposition of /metrics.
+std::string PrometheusText(const std::vector<ServiceStatus>& services, const Readiness& readiness) {
+  std::ostringstream out;
+  out << "# HELP maiev_service_replicas Desired replicas of a Swarm service as maiev knows it.\n"
+         "# TYPE maiev_service_replicas gauge\n";
+  for (const auto& s : services) {
+    out << "maiev_service_replicas{service=\"" << PrometheusLabel(s.name) << "\"} " << s.replicas
+        << "\n";
+  }
+  out << "# HELP maiev_rule_value Current value of a scaling rule (1 true, 0 false).\n"
+         "# TYPE maiev_rule_value gauge\n";
+  for (const auto& s : services) {
+    for (const auto& [rule, state] : s.rules.items()) {
+      out << "maiev_rule_value{service=\"" << PrometheusLabel(s.name) << "\",rule=\""
+          << PrometheusLabel(rule) << "\"} " << (state.value("value", false) ? 1 : 0) << "\n";
+    }
+  }
+  out << "# HELP maiev_ready 1 while every component maiev needs is reachable (as /readyz).\n"
+         "# TYPE maiev_ready gauge\nmaiev_ready "
+      << (readiness.ready() ? 1 : 0) << "\n";
+  out << "# HELP maiev_component_ready 1 while the component is reachable.\n"
+         "# TYPE maiev_component_ready gauge\n";
+  for (const auto& c : readiness.components) {
+    out << "maiev_component_ready{component=\"" << PrometheusLabel(c.name) << "\"} "
+        << (c.ready() ? 1 : 0) << "\n";
+  }
+  return out.str();
+}
+
 }  // namespace
 
 nlohmann::json ToJson(const ServiceStatus& s) {
@@ -115,10 +157,12 @@ int HttpStatusFor(const Error& error) {
   return 500;
 }
 
-HttpApi::HttpApi(HttpApiOptions options, Autoscaler& autoscaler, store::Store& store)
+HttpApi::HttpApi(HttpApiOptions options, Autoscaler& autoscaler, store::Store& store,
+                 ReadinessSource readiness)
     : options_(std::move(options)),
       autoscaler_(autoscaler),
       store_(store),
+      readiness_(std::move(readiness)),
       server_(std::make_unique<httplib::Server>()) {
   // httplib's default sets SO_REUSEPORT, with which a second maiev on the same port binds too
   // and the kernel splits the requests between both; SO_REUSEADDR alone only allows a restart
@@ -171,25 +215,49 @@ void HttpApi::Stop() {
 }
 
 void HttpApi::Routes() {
-  auto authorized = [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string expected = "Bearer " + options_.api_token;
-    if (options_.api_token.empty() ||
-        !ConstantTimeEquals(req.get_header_value("Authorization"), expected)) {
-      ReplyError(res, 401, "unauthorized",
-                 "this request needs the header 'Authorization: Bearer <api token>'");
-      return false;
-    }
-    return true;
-  };
+  RouteProbes();
+  RouteServices();
+  RouteDecisions();
+  server_->set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr& ep) {
+        std::string what = "unknown error";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        }
+        spdlog::error("API {} {}: {}", req.method, req.path, what);
+        ReplyError(res, 500, "internal", what);
+      });
+}
 
+bool HttpApi::Authorized(const httplib::Request& req, httplib::Response& res) const {
+  const std::string expected = "Bearer " + options_.api_token;
+  if (!options_.api_token.empty() &&
+      ConstantTimeEquals(req.get_header_value("Authorization"), expected)) {
+    return true;
+  }
+  ReplyError(res, 401, "unauthorized",
+             "this request needs the header 'Authorization: Bearer <api token>'");
+  return false;
+}
+
+void HttpApi::RouteProbes() {
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });
+  // 503 until every component is reachable, naming those it waits for and why.
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    res.status = ready_ ? 200 : 503;
-    res.set_content(ready_ ? "ready\n" : "starting\n", "text/plain");
+    const Readiness readiness = readiness_();
+    Reply(res, readiness.ready() ? 200 : 503, ToJson(readiness));
   });
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(PrometheusText(autoscaler_.Snapshot(), readiness_()),
+                    "text/plain; version=0.0.4");
+  });
+}
 
+void HttpApi::RouteServices() {
   server_->Get("/api/v1/services", [this](const httplib::Request&, httplib::Response& res) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& s : autoscaler_.Snapshot(true)) list.push_back(ToJson(s));
@@ -202,72 +270,29 @@ void HttpApi::Routes() {
                  ReplyError(res, 404, "not_found", "no service named '" + name + "'");
                });
   server_->Post(R"(/api/v1/services/([^/]+)/(pause|resume))",
-                [this, authorized](const httplib::Request& req, httplib::Response& res) {
-                  if (!authorized(req, res)) return;
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  if (!Authorized(req, res)) return;
                   const std::string name = req.matches[1];
                   const bool pause = req.matches[2] == "pause";
                   Status st = autoscaler_.SetPaused(name, pause);
                   if (!st.ok()) return ReplyFailure(req, res, st.error());
                   Reply(res, 200, {{"service", name}, {"paused", pause}});
                 });
+}
 
+void HttpApi::RouteDecisions() {
   server_->Get("/api/v1/decisions", [this](const httplib::Request& req, httplib::Response& res) {
-    std::size_t limit = kDefaultDecisionLimit;
-    if (req.has_param("limit")) {
-      const std::string text = req.get_param_value("limit");
-      char* end = nullptr;
-      const unsigned long v = std::strtoul(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0' || v == 0 || v > kMaxDecisionLimit) {
-        return ReplyError(res, 400, "invalid",
-                          "limit: expected an integer from 1 to " +
-                              std::to_string(kMaxDecisionLimit) + ", got '" + text + "'");
-      }
-      limit = v;
-    }
+    auto limit = DecisionLimit(req);
+    if (!limit.ok()) return ReplyFailure(req, res, limit.error());
     std::optional<std::string> service;
     if (req.has_param("service")) service = req.get_param_value("service");
     auto decisions = store_.RecentDecisions(
-        limit, service ? std::optional<std::string_view>(*service) : std::nullopt);
-    if (!decisions.ok()) return ReplyError(res, 500, "io", decisions.error().message);
+        *limit, service ? std::optional<std::string_view>(*service) : std::nullopt);
+    if (!decisions.ok()) return ReplyFailure(req, res, decisions.error());
     nlohmann::json list = nlohmann::json::array();
     for (const auto& d : *decisions) list.push_back(ToJson(d));
     Reply(res, 200, {{"decisions", list}});
   });
-
-  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    std::ostringstream out;
-    out << "# HELP maiev_service_replicas Desired replicas of a Swarm service as maiev knows it.\n"
-           "# TYPE maiev_service_replicas gauge\n";
-    const auto services = autoscaler_.Snapshot();
-    for (const auto& s : services) {
-      out << "maiev_service_replicas{service=\"" << PrometheusLabel(s.name) << "\"} " << s.replicas
-          << "\n";
-    }
-    out << "# HELP maiev_rule_value Current value of a scaling rule (1 true, 0 false).\n"
-           "# TYPE maiev_rule_value gauge\n";
-    for (const auto& s : services) {
-      for (const auto& [rule, state] : s.rules.items()) {
-        out << "maiev_rule_value{service=\"" << PrometheusLabel(s.name) << "\",rule=\""
-            << PrometheusLabel(rule) << "\"} " << (state.value("value", false) ? 1 : 0) << "\n";
-      }
-    }
-    out << "# HELP maiev_ready 1 once maiev has discovered the swarm's services.\n"
-           "# TYPE maiev_ready gauge\nmaiev_ready "
-        << (ready_ ? 1 : 0) << "\n";
-    res.set_content(out.str(), "text/plain; version=0.0.4");
-  });
-
-  server_->set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr& ep) {
-        std::string what = "unknown error";
-        try {
-          if (ep) std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        }
-        spdlog::error("API {} {}: {}", req.method, req.path, what);
-        ReplyError(res, 500, "internal", what);
-      });
 }
 
 }  // namespace maiev::daemon

@@ -2,7 +2,7 @@
 // Prometheus /metrics. Mutations need `Authorization: Bearer <api token>`.
 #pragma once
 
-#include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,11 +10,14 @@
 
 #include "common/result.hpp"
 #include "daemon/autoscaler.hpp"
+#include "daemon/readiness.hpp"
 #include "store/store.hpp"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace maiev::daemon {
 
@@ -24,11 +27,16 @@ struct HttpApiOptions {
   std::string api_token;  // empty: mutations are refused (there is no unauthenticated write)
 };
 
+// What /readyz, /metrics and `maiev status` show of the components; called from API threads, so
+// it must be thread-safe. Its error texts must carry no credential.
+using ReadinessSource = std::function<Readiness()>;
+
 // Serves on its own threads (cpp-httplib's pool). Thread-safe: handlers only call thread-safe
-// Autoscaler and Store methods.
+// Autoscaler and Store methods and `readiness`.
 class HttpApi {
  public:
-  HttpApi(HttpApiOptions options, Autoscaler& autoscaler, store::Store& store);
+  HttpApi(HttpApiOptions options, Autoscaler& autoscaler, store::Store& store,
+          ReadinessSource readiness);
   ~HttpApi();
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;
@@ -41,17 +49,21 @@ class HttpApi {
   // Ends Serve(), whether it is already serving or not yet; idempotent.
   void Stop();
 
-  void SetReady(bool ready) { ready_ = ready; }
   int port() const { return options_.port; }
 
  private:
   void Routes();
+  void RouteProbes();    // /healthz, /readyz, /metrics
+  void RouteServices();  // /api/v1/services…
+  void RouteDecisions();
+  // True when the request carries the API token; otherwise answers 401 and returns false.
+  bool Authorized(const httplib::Request& req, httplib::Response& res) const;
 
   HttpApiOptions options_;
   Autoscaler& autoscaler_;
   store::Store& store_;
+  ReadinessSource readiness_;
   std::unique_ptr<httplib::Server> server_;
-  std::atomic<bool> ready_{false};
   enum class ServeState { kIdle, kServing, kStopped };
   std::mutex serve_mutex_;  // guards serve_state_
   ServeState serve_state_ = ServeState::kIdle;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "monitor/fake_queue_metrics_source.hpp"
@@ -16,6 +17,7 @@ namespace maiev::daemon {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr const char* kToken = "s3cret-token";
 constexpr const char* kSizedConfig = R"({"min": 1, "max": 3})";
@@ -92,7 +94,7 @@ class HttpApiTest : public ::testing::Test {
     HttpApiOptions options;
     options.port = 0;
     options.api_token = kToken;
-    api_ = std::make_unique<HttpApi>(options, autoscaler_, store_);
+    api_ = std::make_unique<HttpApi>(options, autoscaler_, store_, [this] { return Current(); });
     ASSERT_TRUE(api_->Bind().ok());
     // Bound and listening: requests made before the thread accepts wait in the backlog.
     serving_ = std::thread([this] { api_->Serve(); });
@@ -112,6 +114,16 @@ class HttpApiTest : public ::testing::Test {
     httplib::Client client("127.0.0.1", api_->port());
     return client.Get(path.c_str());
   }
+  // What the fixture's readiness source answers; set by the test before its requests.
+  Readiness Current() {
+    std::lock_guard lock(readiness_mutex_);
+    return readiness_;
+  }
+  void SetReadiness(Readiness readiness) {
+    std::lock_guard lock(readiness_mutex_);
+    readiness_ = std::move(readiness);
+  }
+
   std::string StateOfWorker() {
     auto res = Get("/api/v1/services/worker");
     if (!res || res->status != 200) return "unavailable";
@@ -123,9 +135,42 @@ class HttpApiTest : public ::testing::Test {
   FailingStore store_;
   ManualClock clock_;
   Autoscaler autoscaler_{docker_, queues_, store_, clock_};
+  std::mutex readiness_mutex_;
+  Readiness readiness_;  // guarded by readiness_mutex_
   std::unique_ptr<HttpApi> api_;
   std::thread serving_;
 };
+
+TEST_F(HttpApiTest, ReadyzIs503NamingWhatItWaitsForUntilEverythingIsReachable) {
+  using State = ComponentReadiness::State;
+  SetReadiness({{ComponentReadiness::Of(
+                     "docker", "unix:///run/docker.sock", State::kUnreachable,
+                     "Docker Engine at unix:///run/docker.sock: No such file or directory"),
+                 ComponentReadiness::Of("rabbitmq_amqp", "mq:5672 vhost /", State::kReachable)}});
+  auto waiting = Get("/readyz");
+  ASSERT_TRUE(waiting);
+  EXPECT_EQ(waiting->status, 503);
+  EXPECT_EQ(waiting->get_header_value("Content-Type"), "application/json");
+  const auto body = nlohmann::json::parse(waiting->body);
+  EXPECT_EQ(body["ready"], false);
+  EXPECT_EQ(body["waiting_for"], nlohmann::json::array({"docker"}));
+  EXPECT_EQ(body["components"][0]["error"],
+            "Docker Engine at unix:///run/docker.sock: No such file or directory");
+  auto metrics = Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(metrics->body, HasSubstr("\nmaiev_ready 0\n"));
+  EXPECT_THAT(metrics->body, HasSubstr("maiev_component_ready{component=\"docker\"} 0\n"));
+  EXPECT_THAT(metrics->body, HasSubstr("maiev_component_ready{component=\"rabbitmq_amqp\"} 1\n"));
+  EXPECT_THAT(metrics->body, Not(HasSubstr("No such file")));
+
+  SetReadiness({{ComponentReadiness::Of("docker", "unix:///run/docker.sock", State::kReachable),
+                 ComponentReadiness::Of("rabbitmq_amqp", "mq:5672 vhost /", State::kReachable)}});
+  auto ready = Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(ready->body)["ready"], true);
+  EXPECT_THAT(Get("/metrics")->body, HasSubstr("\nmaiev_ready 1\n"));
+}
 
 TEST_F(HttpApiTest, PausesAndResumesAKnownService) {
   auto paused = Post("/api/v1/services/worker/pause", std::string("Bearer ") + kToken);
@@ -187,7 +232,7 @@ TEST_F(HttpApiTest, MutationsNeedExactlyTheBearerToken) {
 TEST_F(HttpApiTest, BindingAPortInUseFailsNamingTheAddressAndTheReason) {
   HttpApiOptions options;
   options.port = api_->port();  // bound by the fixture
-  HttpApi second(options, autoscaler_, store_);
+  HttpApi second(options, autoscaler_, store_, [this] { return Current(); });
   const Status bound = second.Bind();
   ASSERT_FALSE(bound.ok());
   EXPECT_EQ(bound.error().code, "io");
@@ -200,13 +245,15 @@ TEST_F(HttpApiTest, BindingAPortInUseFailsNamingTheAddressAndTheReason) {
 // the failure: httplib's own stop() is a no-op until its loop runs).
 TEST_F(HttpApiTest, StopEndsServeWhicheverComesFirst) {
   for (int round = 0; round < 20; ++round) {
-    HttpApi api(HttpApiOptions{"127.0.0.1", 0, kToken}, autoscaler_, store_);
+    HttpApi api(HttpApiOptions{"127.0.0.1", 0, kToken}, autoscaler_, store_,
+                [this] { return Current(); });
     ASSERT_TRUE(api.Bind().ok());
     std::thread serving([&api] { api.Serve(); });
     api.Stop();
     serving.join();
   }
-  HttpApi stopped_first(HttpApiOptions{"127.0.0.1", 0, kToken}, autoscaler_, store_);
+  HttpApi stopped_first(HttpApiOptions{"127.0.0.1", 0, kToken}, autoscaler_, store_,
+                        [this] { return Current(); });
   ASSERT_TRUE(stopped_first.Bind().ok());
   stopped_first.Stop();
   stopped_first.Serve();  // returns at once

@@ -63,14 +63,16 @@ class AmqpQueueProbe {
   Result<std::vector<Result<QueueCounts>>> DeclareAll(std::span<const std::string> queues);
   static constexpr std::size_t kPipelineWindow = 256;
 
+  // Connects and opens the channel when needed; the errors of Declare. For a cycle with no
+  // queue to declare, so that an unreachable broker is known before a queue needs it.
+  Status Ready();
+
   bool connected() const { return conn_ != nullptr; }
   void Disconnect();
 
  private:
   Status Connect();
   Status OpenChannel();
-  // Connects and opens the channel when needed.
-  Status Ready();
   // Writes one passive declare per queue of `batch` in as few TCP segments as possible, then
   // reads the replies into `out`, first letting them accumulate when `expect_all` (every queue is
   // expected to exist). Returns how many replies were read before the broker closed

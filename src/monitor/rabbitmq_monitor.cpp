@@ -249,7 +249,10 @@ Status RabbitMqMonitor::RunCountsCycle() {
     std::lock_guard lock(mutex_);
     tracked.assign(tracked_.begin(), tracked_.end());
   }
-  if (tracked.empty() || stopping_) return {};
+  if (stopping_) return {};
+  // Without a queue to declare, the connection is still checked: the broker's state is shown
+  // (/readyz) before the first service needs it.
+  if (tracked.empty()) return probe_.Ready();
   auto all = probe_.DeclareAll(tracked);
   if (!all) return Unexpected{all.error()};
   // The replies of one pipelined batch arrive within milliseconds: one timestamp serves them all.

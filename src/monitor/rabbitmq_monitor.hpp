@@ -114,8 +114,9 @@ class RabbitMqMonitor final : public QueueMetricsSource {
   std::map<std::string, QueueMetrics> Snapshot(TimePoint now) const override;
   BrokerHealth Health() const;
 
-  // One passive declare per tracked queue, pipelined (AmqpQueueProbe::DeclareAll). Fails when the
-  // connection fails; a queue the broker refuses is skipped (its counts go stale).
+  // One passive declare per tracked queue, pipelined (AmqpQueueProbe::DeclareAll); with none,
+  // only the connection is made or checked. Fails when the connection fails; a queue the broker
+  // refuses is skipped (its counts go stale).
   Status RunCountsCycle();
   // One management listing of the vhost.
   Status RunStatsCycle();

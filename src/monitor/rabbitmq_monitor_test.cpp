@@ -241,6 +241,16 @@ TEST(RabbitMqMonitor, UnreachableBrokerLeavesTrackedQueuesWithMissingMetrics) {
   for (const auto& [name, metrics] : snapshot) EXPECT_FALSE(metrics.HasAnyMetric()) << name;
 }
 
+TEST(RabbitMqMonitor, AnUnreachableBrokerIsFoundOutWithoutAnyTrackedQueue) {
+  ManualClock clock;
+  RabbitMqMonitor monitor(Unreachable(), clock);
+  const Status counts = monitor.RunCountsCycle();
+  ASSERT_FALSE(counts.ok());
+  EXPECT_EQ(counts.error().code, "unavailable");
+  EXPECT_THAT(counts.error().message, HasSubstr("127.0.0.1:1"));
+  EXPECT_THAT(counts.error().message, Not(HasSubstr("do-not-leak-me")));
+}
+
 TEST(RabbitMqMonitor, UntrackedQueuesLeaveTheSnapshot) {
   ManualClock clock;
   RabbitMqMonitor monitor(Unreachable(), clock);

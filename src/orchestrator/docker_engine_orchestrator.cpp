@@ -372,6 +372,7 @@ Status DockerEngineOrchestrator::WatchEvents(const WatchOptions& options,
                    transport_.endpoint().Describe());
     } else {
       Write(outage.Failed(clock_.Now(), status.error(), pause));
+      if (options.on_stream_error) options.on_stream_error(status.error());
     }
     SleepUnlessStopped(pause, stop);
   }

@@ -356,6 +356,8 @@ TEST(DockerEngineOrchestrator, WatchEventsWarnsOnceWhileItCannotReconnectAndOnce
   options.on_stream_state = [&](bool connected) {
     if (connected) log.Add("connected");
   };
+  std::vector<std::string> errors;  // read after the watcher is joined
+  options.on_stream_error = [&](const Error& error) { errors.push_back(error.message); };
   std::stop_source stop;
   std::thread watcher([&] {
     (void)engine.WatchEvents(
@@ -370,6 +372,8 @@ TEST(DockerEngineOrchestrator, WatchEventsWarnsOnceWhileItCannotReconnectAndOnce
   EXPECT_THAT(lines[0], ::testing::StartsWith("warning: Docker event stream unreachable: "));
   EXPECT_THAT(lines[0], ::testing::HasSubstr("HTTP 500: daemon is restarting"));
   EXPECT_EQ(lines[1], "info: Docker event stream reachable again after 0s (5 failed attempts)");
+  ASSERT_EQ(errors.size(), 5u);
+  EXPECT_THAT(errors.front(), ::testing::HasSubstr("HTTP 500: daemon is restarting"));
 }
 
 std::string LogFrame(unsigned char stream, std::string_view payload) {

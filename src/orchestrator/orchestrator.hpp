@@ -100,6 +100,9 @@ struct WatchOptions {
   // engine's replay can miss a remove (stamped with the service's last update time), so a
   // consumer should resynchronise with ListServices on every (re)connection.
   std::function<void(bool connected)> on_stream_state;
+  // Called with the reason each time the stream failed or could not be (re)established, from the
+  // watching thread. Optional.
+  std::function<void(const Error& error)> on_stream_error;
 };
 
 // Thread-safety: implementations are thread-safe; WatchEvents blocks its caller and may run on
