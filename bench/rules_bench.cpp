@@ -106,24 +106,6 @@ std::vector<MetricsSnapshot> Samples(const RuleSet& set) {
   return samples;
 }
 
-// Samples() copied into slots, as the autoscaler fills them.
-std::vector<std::vector<Value>> SlotSamples(const RuleSet& set) {
-  std::vector<std::vector<Value>> slot_samples;
-  for (const MetricsSnapshot& snapshot : Samples(set)) {
-    std::vector<Value> slots(set.slot_count());
-    for (size_t r = 0; r < set.resources().size(); ++r) {
-      const ResourceMetrics& metrics = snapshot.at(set.resources()[r].name);
-      slots[set.PresenceSlot(r)] = Value::Bool(true);
-      for (size_t m = 0; m < kMetricNames.size(); ++m) {
-        auto metric = metrics.find(kMetricNames[m]);
-        if (metric != metrics.end()) slots[set.MetricSlot(r, m)] = metric->second;
-      }
-    }
-    slot_samples.push_back(std::move(slots));
-  }
-  return slot_samples;
-}
-
 int Evaluations(const RuleSet& set) { return static_cast<int>(set.rules().size()) + 2; }
 
 void ReportRates(benchmark::State& state, const RuleSet& set) {
@@ -150,7 +132,20 @@ void EvaluateMaps(benchmark::State& state, const RuleSet& set) {
 
 // Pre-bound slots and states: metrics copied into their slots, no map lookups, no allocation.
 void EvaluateSlots(benchmark::State& state, const RuleSet& set) {
-  std::vector<std::vector<Value>> slot_samples = SlotSamples(set);
+  std::vector<MetricsSnapshot> samples = Samples(set);
+  std::vector<std::vector<Value>> slot_samples;
+  for (const MetricsSnapshot& snapshot : samples) {
+    std::vector<Value> slots(set.slot_count());
+    for (size_t r = 0; r < set.resources().size(); ++r) {
+      const ResourceMetrics& metrics = snapshot.at(set.resources()[r].name);
+      slots[set.PresenceSlot(r)] = Value::Bool(true);
+      for (size_t m = 0; m < kMetricNames.size(); ++m) {
+        auto metric = metrics.find(kMetricNames[m]);
+        if (metric != metrics.end()) slots[set.MetricSlot(r, m)] = metric->second;
+      }
+    }
+    slot_samples.push_back(std::move(slots));
+  }
   std::vector<RuleState> states(set.rules().size(), RuleState{false, kStart});
   TimePoint now = kStart;
   size_t i = 0;
@@ -163,33 +158,10 @@ void EvaluateSlots(benchmark::State& state, const RuleSet& set) {
   ReportRates(state, set);
 }
 
-// Explaining a pass (RuleSet::Explain, slots form): what a decision, or a status request, costs on
-// top of the pass. Not on the evaluation path.
-void ExplainSlots(benchmark::State& state, const RuleSet& set) {
-  std::vector<std::vector<Value>> slot_samples = SlotSamples(set);
-  const std::vector<RuleState> states(set.rules().size(), RuleState{false, kStart});
-  TimePoint now = kStart;
-  size_t i = 0;
-  for (auto _ : state) {
-    Explanation e = set.Explain(slot_samples[i++ % slot_samples.size()], states, now);
-    benchmark::DoNotOptimize(e.scale_up.value);
-    now += std::chrono::seconds{10};
-  }
-  ReportRates(state, set);
-}
-
 void BM_ProducerEvaluate(benchmark::State& state) { EvaluateMaps(state, ProducerRuleSet()); }
 void BM_ProducerEvaluateSlots(benchmark::State& state) { EvaluateSlots(state, ProducerRuleSet()); }
 void BM_FiftyRulesEvaluate(benchmark::State& state) { EvaluateMaps(state, FiftyRuleSet()); }
 void BM_FiftyRulesEvaluateSlots(benchmark::State& state) { EvaluateSlots(state, FiftyRuleSet()); }
-void BM_ProducerExplain(benchmark::State& state) { ExplainSlots(state, ProducerRuleSet()); }
-void BM_ProducerExplainText(benchmark::State& state) {
-  const RuleSet set = ProducerRuleSet();
-  const MetricsSnapshot sample = Samples(set)[1];
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(set.Explain(sample, {}, kStart).ToString());
-  }
-}
 
 // One expression alone, slots ready: the evaluator's own cost.
 class SlotBinder final : public Binder {
@@ -218,8 +190,6 @@ BENCHMARK(BM_ProducerEvaluateSlots);
 BENCHMARK(BM_FiftyRulesEvaluate);
 BENCHMARK(BM_FiftyRulesEvaluateSlots);
 BENCHMARK(BM_SingleExpression);
-BENCHMARK(BM_ProducerExplain);
-BENCHMARK(BM_ProducerExplainText);
 
 }  // namespace
 }  // namespace maiev::rules

@@ -422,11 +422,11 @@ Status Autoscaler::SetPaused(const std::string& name, bool paused) {
   return Fail("not_found", "no service named '" + name + "'");
 }
 
-std::vector<ServiceStatus> Autoscaler::Snapshot(bool with_explanations) const {
+std::vector<ServiceStatus> Autoscaler::Snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<ServiceStatus> out;
   out.reserve(services_.size());
-  for (const auto& [id, entry] : services_) out.push_back(StatusOf(id, entry, with_explanations));
+  for (const auto& [id, entry] : services_) out.push_back(StatusOf(id, entry, false));
   return out;
 }
 

@@ -44,8 +44,8 @@ struct ServiceStatus {
   bool scale_up = false;
   bool scale_down = false;
   // Why it has its size: the latest cycle's decision explained (DecisionExplanation), also when
-  // it held; empty before the first cycle. `explanation` (the same as data) only in a snapshot
-  // asked with explanations, else null.
+  // it held; empty before the first cycle. `explanation`, the same as data, only from
+  // ServiceSnapshot, else null.
   std::string last_reason;
   nlohmann::json explanation;
   std::optional<TimePoint> last_change;
@@ -78,10 +78,10 @@ class Autoscaler {
   // error ("io") when the flag could not be persisted (then nothing changed).
   Status SetPaused(const std::string& name, bool paused);
 
-  // Every service. `with_explanations`: fill ServiceStatus::explanation (built on each call, by
-  // re-running each service's latest pass; the text is kept between calls).
-  std::vector<ServiceStatus> Snapshot(bool with_explanations = false) const;
-  // One service by id or name, with its explanation; nullopt when unknown.
+  // Every service, each with the text of its latest explanation (ServiceStatus::explanation null).
+  std::vector<ServiceStatus> Snapshot() const;
+  // One service by id or name, with its explanation as data (built on each call by re-running
+  // the service's latest pass: tens of µs); nullopt when unknown.
   std::optional<ServiceStatus> ServiceSnapshot(const std::string& id_or_name) const;
 
  private:

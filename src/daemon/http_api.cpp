@@ -260,7 +260,8 @@ void HttpApi::RouteProbes() {
 void HttpApi::RouteServices() {
   server_->Get("/api/v1/services", [this](const httplib::Request&, httplib::Response& res) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& s : autoscaler_.Snapshot(true)) list.push_back(ToJson(s));
+    // The list carries each explanation's text; the data is built per service on request.
+    for (const auto& s : autoscaler_.Snapshot()) list.push_back(ToJson(s));
     Reply(res, 200, {{"services", list}});
   });
   server_->Get(R"(/api/v1/services/([^/]+))",

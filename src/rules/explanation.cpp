@@ -149,10 +149,12 @@ class LineWriter {
 };
 
 nlohmann::json OperandJson(const TermOperand& operand, const Explanation& explanation) {
-  nlohmann::json out = {{"kind", KindName(operand.kind)},
-                        {"text", operand.text},
-                        {"value", operand.value.ToJson()},
-                        {"shown", Shown(operand)}};
+  // Keys set one by one: nlohmann's initializer lists copy every value twice.
+  nlohmann::json out = nlohmann::json::object();
+  out["kind"] = KindName(operand.kind);
+  out["text"] = operand.text;
+  out["value"] = operand.value.ToJson();
+  out["shown"] = Shown(operand);
   if (operand.duration) out["duration"] = true;
   if (operand.no_sample) out["no_sample"] = true;
   if (operand.rule && *operand.rule < explanation.rules.size()) {
@@ -165,7 +167,10 @@ nlohmann::json OperandJson(const TermOperand& operand, const Explanation& explan
 nlohmann::json TermsJson(const std::vector<Term>& terms, const Explanation& explanation);
 
 nlohmann::json TermJson(const Term& term, const Explanation& explanation) {
-  nlohmann::json out = {{"kind", KindName(term.kind)}, {"text", term.text}, {"value", term.value}};
+  nlohmann::json out = nlohmann::json::object();
+  out["kind"] = KindName(term.kind);
+  out["text"] = term.text;
+  out["value"] = term.value;
   switch (term.kind) {
     case Term::Kind::kTruth:
       out["operand"] = OperandJson(term.lhs, explanation);
@@ -190,7 +195,9 @@ nlohmann::json TermsJson(const std::vector<Term>& terms, const Explanation& expl
 }
 
 nlohmann::json TraceJson(const Trace& trace, const Explanation& explanation) {
-  nlohmann::json out = {{"value", trace.value}, {"terms", TermsJson(trace.terms, explanation)}};
+  nlohmann::json out = nlohmann::json::object();
+  out["value"] = trace.value;
+  out["terms"] = TermsJson(trace.terms, explanation);
   if (trace.never) out["never"] = true;
   return out;
 }
