@@ -134,8 +134,8 @@ Status ResolveIntervals(const RabbitMqSettings& flags, RabbitMqConfig& c) {
   auto stats = ParseInterval(flags.stats_interval, kStatsInterval, c.stats_interval);
   if (!stats) return Unexpected{stats.error()};
   // Unless given, the window grows with a long listing interval to hold two listings.
-  auto window = ParseInterval(flags.rate_window, kRateWindow,
-                              std::max(c.rate_window, Duration{2 * *stats}));
+  auto window =
+      ParseInterval(flags.rate_window, kRateWindow, std::max(c.rate_window, Duration{2 * *stats}));
   if (!window) return Unexpected{window.error()};
   if (*window < 2 * *stats) {
     std::ostringstream message;
