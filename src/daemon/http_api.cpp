@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/time_format.hpp"
 #include "daemon/listen_address.hpp"
 
 namespace maiev::daemon {
@@ -16,19 +17,6 @@ namespace {
 
 constexpr std::size_t kDefaultDecisionLimit = 50;
 constexpr std::size_t kMaxDecisionLimit = 1000;
-
-std::string Iso8601(TimePoint t) {
-  const std::time_t secs = WallClock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(millis));
-  return out;
-}
 
 void Reply(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
@@ -49,7 +37,7 @@ void ReplyFailure(const httplib::Request& req, httplib::Response& res, const Err
 
 nlohmann::json ToJson(const store::DecisionRecord& d) {
   return {{"id", d.id},
-          {"time", Iso8601(d.time)},
+          {"time", FormatUtcMillis(d.time)},
           {"service", d.service},
           {"old_replicas", d.old_replicas},
           {"new_replicas", d.new_replicas},
@@ -137,7 +125,8 @@ nlohmann::json ToJson(const ServiceStatus& s) {
                       {"last_reason", s.last_reason},
                       {"explanation", s.explanation}};
   j["running_tasks"] = s.running_tasks ? nlohmann::json(*s.running_tasks) : nlohmann::json();
-  j["last_change"] = s.last_change ? nlohmann::json(Iso8601(*s.last_change)) : nlohmann::json();
+  j["last_change"] =
+      s.last_change ? nlohmann::json(FormatUtcMillis(*s.last_change)) : nlohmann::json();
   return j;
 }
 

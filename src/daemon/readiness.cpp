@@ -2,8 +2,8 @@
 
 #include <utility>
 
+#include "common/time_format.hpp"
 #include "monitor/redact.hpp"
-#include "orchestrator/outage_log.hpp"
 
 namespace maiev::daemon {
 namespace {
@@ -56,7 +56,7 @@ nlohmann::json ToJson(const Readiness& readiness) {
   for (const auto& c : readiness.components) {
     nlohmann::json j = {{"name", c.name}, {"address", c.address}, {"state", StateName(c.state)}};
     if (c.error) j["error"] = *c.error;
-    if (c.since) j["since"] = orchestrator::UtcTimestamp(*c.since);
+    if (c.since) j["since"] = FormatUtcSeconds(*c.since);
     components.push_back(std::move(j));
   }
   return {{"ready", readiness.ready()},

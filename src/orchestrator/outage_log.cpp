@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <utility>
+
+#include "common/time_format.hpp"
 
 namespace maiev::orchestrator {
 
@@ -24,9 +25,9 @@ OutageLog::Line OutageLog::Failed(TimePoint now, const Error& error, Duration re
   }
   if (now - last_warning_ >= reminder_) {
     last_warning_ = now;
-    return {Severity::kWarning, subject_ + " still unreachable since " +
-                                    UtcTimestamp(*down_since_) + " (" + std::to_string(failures_) +
-                                    " failed attempts; " + next + "): " + error.message};
+    return {Severity::kWarning,
+            subject_ + " still unreachable since " + FormatUtcSeconds(*down_since_) + " (" +
+                std::to_string(failures_) + " failed attempts; " + next + "): " + error.message};
   }
   return {Severity::kDebug, subject_ + " still unreachable (attempt " + std::to_string(failures_) +
                                 "; " + next + "): " + error.message};
@@ -52,15 +53,6 @@ void Write(const OutageLog::Line& line) {
       spdlog::warn("{}", line.text);
       return;
   }
-}
-
-std::string UtcTimestamp(TimePoint t) {
-  const std::time_t secs = WallClock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string HumanDuration(Duration d) {

@@ -50,8 +50,6 @@ class OutageLog {
 // Writes `line` to the log at its severity.
 void Write(const OutageLog::Line& line);
 
-// "2026-12-01T19:51:20Z".
-std::string UtcTimestamp(TimePoint t);
 // "0.25s", "42s", "5m00s", "2h03m10s".
 std::string HumanDuration(Duration d);
 

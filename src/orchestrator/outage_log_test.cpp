@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/time_format.hpp"
+
 namespace maiev::orchestrator {
 namespace {
 
@@ -74,7 +76,7 @@ TEST(OutageLog, FormatsDurationsForPeople) {
   EXPECT_EQ(HumanDuration(Duration{42}), "42s");
   EXPECT_EQ(HumanDuration(Duration{300}), "5m00s");
   EXPECT_EQ(HumanDuration(Duration{7390}), "2h03m10s");
-  EXPECT_EQ(UtcTimestamp(TimePoint{std::chrono::seconds{0}}), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatUtcSeconds(TimePoint{std::chrono::seconds{0}}), "1970-01-01T00:00:00Z");
 }
 
 }  // namespace
