@@ -11,47 +11,17 @@
 #include <vector>
 
 #include "rules/ruleset.hpp"
+#include "rules_samples.hpp"
 
 namespace maiev::rules {
 namespace {
 
 const TimePoint kStart = TimePoint{std::chrono::seconds{1'700'000'000}};
 
-// The rules of fixtures/scale-config-producer.json, as in rules_bench.
-RuleSet ProducerRuleSet() {
-  auto set = RuleSet::Compile(
-      {{"rmq", "monitorer_rabbitmq", "rpc-producer"}},
-      {{"latency_ok", "rmq:waiting == 0 or rmq:latency < 0.200"},
-       {"latency_fail", "rmq:latency > 5"},
-       {"panic", "rmq:latency > 10 or (rules:latency_fail and rules:latency_fail:since > \"25s\")"},
-       {"stable_latency", "rules:latency_ok and rules:latency_ok:since > \"30s\""}},
-      "rules:panic or (rmq:consumers == 0 and rmq:waiting > 0) or not rmq:exists",
-      "rules:stable_latency and rmq:consumers > 0");
-  if (!set.ok()) {
-    std::fprintf(stderr, "%s\n", set.error().ToString().c_str());
-    std::abort();
-  }
-  return std::move(set).value();
-}
+using bench::ProducerRuleSet;
 
 // rules_bench's samples: four latencies, cycled.
-std::vector<MetricsSnapshot> Samples() {
-  std::vector<MetricsSnapshot> samples;
-  for (double latency : {0.05, 0.3, 7.0, 12.0}) {
-    samples.push_back({{"rmq",
-                        {{"exists", Value::Bool(true)},
-                         {"waiting", Value::Number(latency * 80)},
-                         {"latency", Value::Number(latency)},
-                         {"call_rate", Value::Number(3.0)},
-                         {"exec_rate", Value::Number(80.0)},
-                         {"rate", Value::Number(77.0)},
-                         {"consumers", Value::Number(latency > 5 ? 0 : 2)},
-                         {"unacked", Value::Number(0)},
-                         {"age", Value()},
-                         {"stalled", Value::Bool(false)}}}});
-  }
-  return samples;
-}
+std::vector<MetricsSnapshot> Samples() { return bench::Samples(ProducerRuleSet()); }
 
 // The slots form, as the autoscaler explains a pass: slots and states on entry in, data out.
 void BM_ProducerExplain(benchmark::State& state) {
