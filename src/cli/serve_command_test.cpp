@@ -264,6 +264,18 @@ class ServeCommand : public ::testing::Test {
     return failed ? readyz : nullptr;
   }
 
+  // Stops `maiev` (it must exit cleanly) and checks that none of `secrets` is in its log or in
+  // `answers`.
+  static void StopAndExpectNoSecret(ServeProcess& maiev, const std::string& answers,
+                                    const std::vector<std::string>& secrets) {
+    EXPECT_EQ(maiev.Stop(), 0) << "maiev did not exit cleanly on SIGTERM";
+    const std::string log = maiev.Log();
+    for (const auto& secret : secrets) {
+      EXPECT_THAT(log, Not(HasSubstr(secret))) << log;
+      EXPECT_THAT(answers, Not(HasSubstr(secret))) << answers;
+    }
+  }
+
   // Once `maiev` has failed to reach Docker and both sides of the broker (so their errors are in
   // the log and in /readyz), every GET route, mutations with `token` and without, and `maiev
   // status`: their answers, one after the other.
@@ -300,12 +312,7 @@ TEST_F(ServeCommand, NoSecretGivenByFlagReachesTheLogOrAnAnswer) {
   ASSERT_TRUE(maiev.Start(ServeArgs({"--rabbitmq-password", secrets[0], "--api-token", secrets[1]}),
                           {"RABBITMQ_PASSWORD=" + secrets[2], "MAIEV_API_TOKEN=" + secrets[3]}));
   const std::string answers = Exercise(maiev, secrets[1]);
-  EXPECT_EQ(maiev.Stop(), 0) << "maiev did not exit cleanly on SIGTERM";
-  const std::string log = maiev.Log();
-  for (const auto& secret : secrets) {
-    EXPECT_THAT(log, Not(HasSubstr(secret))) << log;
-    EXPECT_THAT(answers, Not(HasSubstr(secret))) << answers;
-  }
+  StopAndExpectNoSecret(maiev, answers, secrets);
 }
 
 TEST_F(ServeCommand, NoSecretGivenByTheEnvironmentReachesTheLogOrAnAnswer) {
@@ -315,12 +322,7 @@ TEST_F(ServeCommand, NoSecretGivenByTheEnvironmentReachesTheLogOrAnAnswer) {
       maiev.Start(ServeArgs({}), {"RABBITMQ_USER=monitor", "RABBITMQ_PASSWORD=" + secrets[0],
                                   "MAIEV_API_TOKEN=" + secrets[1]}));
   const std::string answers = Exercise(maiev, secrets[1]);
-  EXPECT_EQ(maiev.Stop(), 0) << "maiev did not exit cleanly on SIGTERM";
-  const std::string log = maiev.Log();
-  for (const auto& secret : secrets) {
-    EXPECT_THAT(log, Not(HasSubstr(secret))) << log;
-    EXPECT_THAT(answers, Not(HasSubstr(secret))) << answers;
-  }
+  StopAndExpectNoSecret(maiev, answers, secrets);
 }
 
 // Credentials in the management URL are refused, by flag or variable, without being echoed.
