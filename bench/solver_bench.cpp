@@ -1,16 +1,24 @@
 // Times the dependency solver and the upgrade planner (docs/PERFORMANCE.md) on the fixture
-// catalogs and on seeded synthetic catalogs of N services × M versions.
+// catalogs and on seeded synthetic catalogs of N services × M versions, of three kinds.
 //
-//   solver_bench [--fixtures DIR] [--quick]
+//   solver_bench [--fixtures DIR] [--quick] [--kind breaking|ceilings|fine]
 //
 // Times are CPU milliseconds of one core: parse (JSON → Catalog), build (Problem::Build: version
 // order, compiled requirements, support tables), solve (Solve) and plan (PlanUpgrade).
 //
-// Synthetic catalogs: service i's versions 1.0.0 … M.0.0 provide `sI:api` (non-decreasing with
-// the version) and `sI:feat` (features, growing); each version requires 2–4 expressions on up
-// to 3 fixed dependencies of the service, chosen among the services listed before it: lower bounds
-// on their api rising with the version, feature membership, occasionally an upper bound (a breaking
-// change), an `or` over two services, and in about 2% of versions something nothing provides.
+// Synthetic catalogs: service i's versions 1.0.0 … M.0.0 provide `sI:api`, an integer level
+// non-decreasing with the version, and `sI:feat` (features, growing); each version requires 2–4
+// expressions on up to 3 fixed dependencies of the service, chosen among the services listed
+// before it (layers, so requirements chain from the top of the catalog to its first services).
+//  - "breaking": lower bounds on their api rising with the version, feature membership,
+//    occasionally an upper bound (a breaking change), an `or` over two services, and in about 2%
+//    of versions something nothing provides. All-newest is nearly consistent.
+//  - "ceilings": mostly (70%) upper bounds on the dependencies' api levels (`s12:api <= 7`), the
+//    rest lower bounds, both near the level the version was built against; api levels 0–10, so
+//    several versions share a level. Each version's newest dependencies are often out of bounds,
+//    so the optimum trades one service's rank against another's along the chains.
+//  - "fine": the same with one api level per version (0 … M-1): every version's bounds differ,
+//    no two versions of a service behave alike.
 // "unsat" catalogs also make every version of one service require an impossible api level. The
 // running phase ("running" rows) is the best consistent phase among the older half of each
 // service's versions; "fresh" rows solve without one.
@@ -48,13 +56,27 @@ struct Synthetic {
   std::map<std::string, std::string> running;
 };
 
-Synthetic Generate(int n, int m, unsigned seed, bool unsat) {
+enum class Kind { kBreaking, kCeilings, kFine };
+
+const char* Name(Kind kind) {
+  switch (kind) {
+    case Kind::kBreaking:
+      return "breaking";
+    case Kind::kCeilings:
+      return "ceilings";
+    case Kind::kFine:
+      return "fine";
+  }
+  return "?";
+}
+
+Synthetic Generate(Kind kind, int n, int m, unsigned seed, bool unsat) {
   std::mt19937 rng(seed);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  constexpr int kMaxApi = 10;
+  const int max_api = kind == Kind::kFine ? std::max(1, m - 1) : 10;
   constexpr int kFeatures = 8;
   auto name = [](int s) { return "s" + std::to_string(s); };
-  auto api = [&](int k) { return k * kMaxApi / std::max(1, m - 1); };  // k = 0 … m-1
+  auto api = [&](int k) { return k * max_api / std::max(1, m - 1); };  // k = 0 … m-1
   Synthetic out;
   for (int s = 0; s < n; ++s) {
     CatalogService service;
@@ -79,6 +101,14 @@ Synthetic Generate(int n, int m, unsigned seed, bool unsat) {
       for (int q = 0; q < requirements; ++q) {
         const int d = deps[pick(0, static_cast<int>(deps.size()) - 1)];
         const int level = std::max(0, api(k) - pick(0, 4));
+        if (kind != Kind::kBreaking) {
+          if (pick(0, 9) < 7) {
+            v.require.push_back(name(d) + ":api <= " + std::to_string(level + pick(1, 5)));
+          } else {
+            v.require.push_back(name(d) + ":api >= " + std::to_string(level));
+          }
+          continue;
+        }
         switch (pick(0, 19)) {
           case 0:
             v.require.push_back(name(d) + ":api < " + std::to_string(level + pick(2, 6)));
@@ -96,7 +126,9 @@ Synthetic Generate(int n, int m, unsigned seed, bool unsat) {
             v.require.push_back(name(d) + ":api >= " + std::to_string(level));
         }
       }
-      if (pick(0, 49) == 0) v.require.emplace_back("legacy:bus > 0");  // provided by nobody
+      if (kind == Kind::kBreaking && pick(0, 49) == 0) {
+        v.require.emplace_back("legacy:bus > 0");  // provided by nobody
+      }
       if (unsat && s == n / 2) v.require.push_back(name(deps[0]) + ":api > 99");  // n ≥ 3
       service.versions.push_back(std::move(v));
     }
@@ -141,6 +173,8 @@ Timing Run(const Catalog& catalog, const maiev::solver::ProblemOptions& options)
   }
   t.outcome = "rank " + std::to_string(solution->total_rank) + ", " +
               std::to_string(solution->nodes) + " nodes";
+  if (solution->sat_calls > 0)
+    t.outcome += ", " + std::to_string(solution->sat_calls) + " SAT calls";
   start = Clock::now();
   auto plan = maiev::solver::PlanUpgrade(*problem, solution->ranks);
   t.plan_ms = MillisecondsSince(start);
@@ -151,7 +185,7 @@ Timing Run(const Catalog& catalog, const maiev::solver::ProblemOptions& options)
 }
 
 void Print(const std::string& name, const Timing& t) {
-  std::printf("%-34s build %9.2f ms  solve %9.2f ms  plan %9.2f ms  %s\n", name.c_str(), t.build_ms,
+  std::printf("%-44s build %9.2f ms  solve %9.2f ms  plan %9.2f ms  %s\n", name.c_str(), t.build_ms,
               t.solve_ms, t.plan_ms, t.outcome.c_str());
 }
 
@@ -168,7 +202,7 @@ void Fixture(const std::string& dir, const std::string& file) {
   }
   maiev::solver::ProblemOptions options;
   options.running = catalog->RecordedRunning();
-  std::printf("%-34s parse %9.2f ms\n", file.c_str(), parse_ms);
+  std::printf("%-44s parse %9.2f ms\n", file.c_str(), parse_ms);
   Print(file, Run(*catalog, options));
 }
 
@@ -177,10 +211,15 @@ void Fixture(const std::string& dir, const std::string& file) {
 int main(int argc, char** argv) {
   std::string fixtures = MAIEV_FIXTURES_DIR;
   bool quick = false;
+  std::vector<Kind> kinds = {Kind::kBreaking, Kind::kCeilings, Kind::kFine};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--quick") quick = true;
     if (arg == "--fixtures" && i + 1 < argc) fixtures = argv[++i];
+    if (arg == "--kind" && i + 1 < argc) {
+      const std::string wanted = argv[++i];
+      std::erase_if(kinds, [&](Kind k) { return wanted != Name(k); });
+    }
   }
   Fixture(fixtures, "solver-sample1.json");
   Fixture(fixtures, "planner-sample1.json");
@@ -189,18 +228,21 @@ int main(int argc, char** argv) {
             : std::vector<std::pair<int, int>>{{10, 3},   {10, 10},  {50, 10},  {50, 50},
                                                {100, 20}, {100, 50}, {200, 20}, {200, 50}};
   const int seeds = quick ? 1 : 3;
-  for (const auto& [n, m] : sizes) {
-    for (int seed = 1; seed <= seeds; ++seed) {
-      for (bool unsat : {false, true}) {
-        const Synthetic s = Generate(n, m, static_cast<unsigned>(seed), unsat);
-        for (bool with_running : {false, true}) {
-          if (with_running && s.running.empty()) continue;  // the older half has no solution
-          maiev::solver::ProblemOptions options;
-          if (with_running) options.running = s.running;
-          const std::string name = std::to_string(n) + "x" + std::to_string(m) + " seed " +
-                                   std::to_string(seed) + (unsat ? " unsat" : "") +
-                                   (with_running ? " running" : " fresh");
-          Print(name, Run(s.catalog, options));
+  for (Kind kind : kinds) {
+    for (const auto& [n, m] : sizes) {
+      for (int seed = 1; seed <= seeds; ++seed) {
+        for (bool unsat : {false, true}) {
+          const Synthetic s = Generate(kind, n, m, static_cast<unsigned>(seed), unsat);
+          for (bool with_running : {false, true}) {
+            if (with_running && s.running.empty()) continue;  // the older half has no solution
+            maiev::solver::ProblemOptions options;
+            if (with_running) options.running = s.running;
+            const std::string name = std::string(Name(kind)) + " " + std::to_string(n) + "x" +
+                                     std::to_string(m) + " seed " + std::to_string(seed) +
+                                     (unsat ? " unsat" : "") +
+                                     (with_running ? " running" : " fresh");
+            Print(name, Run(s.catalog, options));
+          }
         }
       }
     }

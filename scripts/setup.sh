@@ -9,7 +9,7 @@ packages=(
   # libraries
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libcpp-httplib-dev libspdlog-dev
   libfmt-dev libcli11-dev libsqlite3-dev librabbitmq-dev libgtest-dev libgmock-dev
-  libbenchmark-dev
+  libbenchmark-dev libcadical-dev
   # the real components used by integration and end-to-end tests
   docker.io rabbitmq-server docker-registry
   # tools the scripts use

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "solver/explain.hpp"
+#include "solver/sat_search.hpp"
 
 namespace maiev::solver {
 namespace {
@@ -51,19 +52,44 @@ class BranchAndBound {
     const bool root_ok = InitialiseRoot() && Propagate();
     recording_ = false;
     if (!root_ok) return Unexpected<Failure>{RootFailure()};
-    Dfs();
-    if (aborted_) {
-      return Unexpected<Failure>{Failure{"limit",
-                                         "the search for a target phase gave up after " +
-                                             std::to_string(limits_.max_nodes) + " nodes",
-                                         {}}};
+    RemoveDominatedVersions();
+    const std::vector<std::vector<int>> root = RootDomains();
+    if (limits_.engine != SolveEngine::kSat) {
+      Dfs();
+      if (!aborted_) return Finish();
+      if (limits_.engine == SolveEngine::kBranchAndBound) {
+        return Unexpected<Failure>{Failure{"limit",
+                                           "the search for a target phase gave up after " +
+                                               std::to_string(limits_.max_nodes) + " nodes",
+                                           {}}};
+      }
     }
-    if (!have_best_) return Unexpected<Failure>{SearchFailure()};
-    Solution solution;
-    solution.ranks = best_;
-    solution.total_rank = best_total_;
-    solution.nodes = nodes_;
-    return solution;
+    const SatSearchResult sat = SolveBySat(p_, root, limits_.max_conflicts);
+    switch (sat.status) {
+      case SatSearchResult::Status::kOptimal: {
+        Solution solution;
+        solution.ranks = sat.ranks;
+        solution.total_rank = sat.total_rank;
+        solution.nodes = nodes_;
+        solution.sat_calls = sat.sat_calls;
+        return solution;
+      }
+      case SatSearchResult::Status::kInfeasible:
+        if (nodes_ == 0) {
+          // The branch and bound's statistics name the requirements that conflict most often.
+          aborted_ = false;
+          Dfs();
+        }
+        return Unexpected<Failure>{SearchFailure()};
+      case SatSearchResult::Status::kLimit:
+        break;
+    }
+    return Unexpected<Failure>{Failure{
+        "limit",
+        "the search for a target phase gave up: a call of the SAT solver reached " +
+            std::to_string(limits_.max_conflicts) + " conflicts (after " +
+            std::to_string(sat.sat_calls) + " calls and " + std::to_string(sat.cores) + " cores)",
+        {}}};
   }
 
  private:
@@ -252,6 +278,126 @@ class BranchAndBound {
       }
     }
     return true;
+  }
+
+  // Dominance (neighbourhood substitutability): version b of s is never in an optimal phase
+  // when a newer version a of s is compatible with every version of every linked service that b
+  // is compatible with — swapping b for a keeps a phase consistent and lowers its total. Only
+  // for services no general requirement reads or states (their compatibility is not pairwise).
+  // Removals and propagation alternate to a fixpoint; each removal is checked against the
+  // current domains, so one optimal phase — the least — always survives.
+  void RemoveDominatedVersions() {
+    const std::vector<std::uint64_t> saved = dom_;
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (int s = 0; s < n_; ++s) {
+        if (Pairwise(s)) changed = RemoveDominatedVersionsOf(s) || changed;
+      }
+      if (changed && !Propagate()) {
+        dom_ = saved;  // unreachable for a satisfiable catalog; the search will say why not
+        return;
+      }
+    }
+  }
+
+  bool Pairwise(int s) const {
+    if (!p_.GeneralOn(s).empty()) return false;
+    for (int r = 0; r < static_cast<int>(p_.service(s).versions.size()); ++r) {
+      if (!Has(s, r)) continue;
+      for (int c : p_.ConstraintsOf(s, r)) {
+        if (p_.constraints()[c].kind == ConstraintKind::kGeneral) return false;
+      }
+    }
+    return true;
+  }
+
+  // A version's compatibility, as bits: for each service its requirements read, the versions
+  // left there that they allow; for each requirement on s of a version still possible, whether
+  // the version meets it.
+  struct Compatibility {
+    std::vector<std::uint64_t> allowed;  // target after target, WordsFor(versions) words each
+    std::vector<std::uint64_t> meets;    // bit i: the i-th of BinaryOn(s)
+  };
+
+  bool RemoveDominatedVersionsOf(int s) {
+    const std::vector<int> values = RootDomains(s);
+    if (values.size() < 2) return false;
+    std::vector<int> targets;
+    for (int v : values) {
+      for (int c : p_.ConstraintsOf(s, v)) {
+        const Constraint& con = p_.constraints()[c];
+        if (con.kind == ConstraintKind::kBinary) targets.push_back(con.target);
+      }
+    }
+    std::sort(targets.begin(), targets.end());
+    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+    const std::vector<int>& on_s = p_.BinaryOn(s);
+    std::vector<Compatibility> compat(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      Compatibility& out = compat[i];
+      for (int t : targets) {
+        auto d = Domain(t);
+        const std::size_t at = out.allowed.size();
+        out.allowed.insert(out.allowed.end(), d.begin(), d.end());
+        for (int c : p_.ConstraintsOf(s, values[i])) {
+          const Constraint& con = p_.constraints()[c];
+          if (con.kind != ConstraintKind::kBinary || con.target != t) continue;
+          for (std::size_t w = 0; w < d.size(); ++w) out.allowed[at + w] &= con.support[w];
+        }
+      }
+      out.meets.assign(WordsFor(static_cast<int>(on_s.size())), 0);
+      for (std::size_t k = 0; k < on_s.size(); ++k) {
+        const Constraint& con = p_.constraints()[on_s[k]];
+        if (!Has(con.guard_service, con.guard_rank) || TestBit(con.support, values[i])) {
+          SetBit(out.meets, static_cast<int>(k));
+        }
+      }
+    }
+    // b is dominated by a newer a when everything b allows, a allows too.
+    auto covers = [](const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+      for (std::size_t w = 0; w < a.size(); ++w) {
+        if ((b[w] & ~a[w]) != 0) return false;
+      }
+      return true;
+    };
+    bool removed = false;
+    std::vector<char> gone(values.size(), 0);
+    for (std::size_t b = values.size(); b-- > 1;) {
+      for (std::size_t a = 0; a < b; ++a) {
+        if (gone[a] || !covers(compat[a].allowed, compat[b].allowed) ||
+            !covers(compat[a].meets, compat[b].meets)) {
+          continue;
+        }
+        Remove(s, values[b], kNoReason);
+        gone[b] = 1;
+        removed = true;
+        break;
+      }
+    }
+    return removed;
+  }
+
+  Result<Solution, Failure> Finish() const {
+    if (!have_best_) return Unexpected<Failure>{SearchFailure()};
+    Solution solution;
+    solution.ranks = best_;
+    solution.total_rank = best_total_;
+    solution.nodes = nodes_;
+    return solution;
+  }
+
+  // The candidate ranks left for a service (or each service), ascending.
+  std::vector<int> RootDomains(int s) const {
+    std::vector<int> ranks;
+    for (int r = 0; r < static_cast<int>(p_.service(s).versions.size()); ++r) {
+      if (Has(s, r)) ranks.push_back(r);
+    }
+    return ranks;
+  }
+  std::vector<std::vector<int>> RootDomains() const {
+    std::vector<std::vector<int>> domains(n_);
+    for (int s = 0; s < n_; ++s) domains[s] = RootDomains(s);
+    return domains;
   }
 
   static bool LexLess(const std::vector<int>& a, const std::vector<int>& b) {

@@ -2,7 +2,8 @@
 //
 // Solve finds the consistent phase of least total rank among the candidate versions, ties
 // broken towards newer versions for services earlier in the catalog (lexicographic order of the
-// rank vector). It is exact: a branch and bound with constraint propagation (docs/SOLVER.md).
+// rank vector). It is exact: a branch and bound with constraint propagation, handing over to a
+// core-guided MaxSAT search on a SAT solver when the catalog is hard for it (docs/SOLVER.md).
 // PlanUpgrade finds a shortest sequence of single-service upgrades from the running phase to a
 // target, every intermediate phase consistent.
 #pragma once
@@ -28,7 +29,8 @@ struct Failure {
 struct Solution {
   std::vector<int> ranks;  // by service
   int total_rank = 0;
-  std::uint64_t nodes = 0;  // search nodes visited, for benchmarks
+  std::uint64_t nodes = 0;      // branch-and-bound nodes visited, for benchmarks
+  std::uint64_t sat_calls = 0;  // calls of the SAT solver (0 when the branch and bound sufficed)
 };
 
 struct Step {
@@ -37,8 +39,17 @@ struct Step {
   int to = 0;          // rank
 };
 
+// Which exact method finds the target phase (docs/SOLVER.md, "Method").
+enum class SolveEngine {
+  kAuto,            // the branch and bound, then the SAT search if it needs more than max_nodes
+  kBranchAndBound,  // the branch and bound alone: "limit" after max_nodes
+  kSat,             // the core-guided SAT search alone (after the root propagation)
+};
+
 struct SolveLimits {
-  std::uint64_t max_nodes = 20'000'000;  // branch-and-bound nodes before giving up
+  std::uint64_t max_nodes = 2'000;          // branch-and-bound nodes (see SolveEngine)
+  std::uint64_t max_conflicts = 2'000'000;  // conflicts per call of the SAT solver before "limit"
+  SolveEngine engine = SolveEngine::kAuto;
 };
 
 struct PlanLimits {

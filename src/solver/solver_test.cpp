@@ -452,7 +452,7 @@ TEST(Solve, ProvesByTheSearchThatPairwiseCompatibleVersionsConflict) {
 
 TEST(Solve, GivesUpAtTheNodeLimitInsteadOfGuessing) {
   const Problem p = BuildOk(Make(kChain));
-  auto solution = Solve(p, SolveLimits{1});
+  auto solution = Solve(p, SolveLimits{.max_nodes = 1, .engine = SolveEngine::kBranchAndBound});
   ASSERT_FALSE(solution.ok());
   EXPECT_EQ(solution.error().code, "limit");
 }
@@ -597,6 +597,8 @@ std::string RandomCatalog(std::mt19937& rng, std::map<std::string, std::string>&
   return out.str();
 }
 
+constexpr SolveLimits kSatOnly{.engine = SolveEngine::kSat};
+
 constexpr int kPropertyCases = 3000;
 constexpr unsigned kPropertySeed = 20240601;
 
@@ -619,11 +621,16 @@ TEST(SolveProperty, MatchesBruteForceOnThousandsOfRandomCatalogs) {
       ++unsolvable;
       EXPECT_EQ(solution.error().code, "no_solution");
       EXPECT_FALSE(solution.error().reasons.empty());
+      const auto by_sat = Solve(p, kSatOnly);
+      ASSERT_FALSE(by_sat.ok());
+      EXPECT_EQ(by_sat.error().code, "no_solution");
+      EXPECT_FALSE(by_sat.error().reasons.empty());
       continue;
     }
     ++solved;
     ASSERT_EQ(solution->ranks, *expected);
     ASSERT_TRUE(p.Consistent(solution->ranks, true));
+    ASSERT_EQ(Solve(p, kSatOnly).value().ranks, *expected);
     if (!brute.has_running()) continue;
     const auto plan = PlanUpgrade(p, solution->ranks);
     ASSERT_TRUE(PlanMatchesBruteForce(plan, brute, solution->ranks));
@@ -681,6 +688,92 @@ std::string RandomLayeredCatalog(std::mt19937& rng, std::map<std::string, std::s
     running[name(s)] = std::to_string(pick(1, (m + 1) / 2)) + ".0";
   }
   return catalog.dump();
+}
+
+// Catalogs of the benchmark's "ceilings" kind, small enough for the brute force: requirements
+// are mostly upper bounds on the api levels of services listed earlier, near the level the
+// version was built against, so the newest versions often exclude each other and the optimum
+// trades ranks between services along chains of bounds.
+std::string RandomCeilingsCatalog(std::mt19937& rng, std::map<std::string, std::string>& running) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int n = pick(2, 6);
+  const bool coarse = pick(0, 1) == 0;  // two versions per api level, or one
+  auto name = [](int s) { return "s" + std::to_string(s); };
+  nlohmann::json catalog = nlohmann::json::array();
+  const bool with_running = pick(0, 1) == 0;
+  for (int s = 0; s < n; ++s) {
+    const int m = pick(2, 5);
+    std::vector<int> deps;
+    for (int d = 0; d < s; ++d) {
+      if (pick(0, 2) != 0) deps.push_back(d);
+    }
+    nlohmann::json versions = nlohmann::json::object();
+    for (int k = 0; k < m; ++k) {
+      const int level = coarse ? k / 2 : k;
+      nlohmann::json require = nlohmann::json::array();
+      for (int q = deps.empty() ? 0 : pick(1, 3); q > 0; --q) {
+        const std::string d = name(deps[pick(0, static_cast<int>(deps.size()) - 1)]);
+        const int bound = std::max(0, level + pick(-2, 2));
+        require.push_back(d + (pick(0, 9) < 7 ? ":api <= " : ":api >= ") + std::to_string(bound));
+      }
+      versions[std::to_string(k + 1) + ".0"] = {{"provide", {{name(s) + ":api", level}}},
+                                                {"require", require}};
+    }
+    catalog.push_back({{"name", name(s)}, {"versions", versions}});
+    if (with_running) running[name(s)] = std::to_string(pick(1, m)) + ".0";
+  }
+  return catalog.dump();
+}
+
+constexpr int kCeilingsCases = 2000;
+
+// Both exact methods, and the branch and bound handing over to the SAT search after a few
+// nodes, against the brute force; plans too when there is a running phase.
+TEST(SolveProperty, EveryEngineMatchesBruteForceOnCeilingsCatalogs) {
+  std::mt19937 rng(kPropertySeed + 3);
+  int solved = 0, unsolvable = 0, far_from_newest = 0, handed_over = 0, planned = 0;
+  const SolveLimits branch_and_bound{.max_nodes = 1'000'000,
+                                     .engine = SolveEngine::kBranchAndBound};
+  const SolveLimits hand_over{.max_nodes = 1};
+  for (int i = 0; i < kCeilingsCases; ++i) {
+    std::map<std::string, std::string> running;
+    const std::string json = RandomCeilingsCatalog(rng, running);
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + json);
+    Case c = Make(json, running);
+    const Problem p = BuildOk(c);
+    const BruteForce brute(c.catalog, running, {});
+    const auto expected = brute.Solve();
+    const std::vector<SolveLimits> engines = {branch_and_bound, kSatOnly, hand_over, {}};
+    for (std::size_t e = 0; e < engines.size(); ++e) {
+      const auto solution = Solve(p, engines[e]);
+      ASSERT_EQ(solution.ok(), expected.has_value())
+          << (solution.ok() ? "" : ReasonsOf(solution.error()));
+      if (!expected) {
+        EXPECT_EQ(solution.error().code, "no_solution");
+        EXPECT_FALSE(solution.error().reasons.empty());
+        continue;
+      }
+      ASSERT_EQ(solution->ranks, *expected);
+      if (e == 2 && solution->sat_calls > 0) ++handed_over;
+    }
+    if (!expected) {
+      ++unsolvable;
+      continue;
+    }
+    ++solved;
+    int total = 0;
+    for (int r : *expected) total += r;
+    far_from_newest += total >= 2 ? 1 : 0;
+    if (!brute.has_running()) continue;
+    const auto plan = PlanUpgrade(p, *expected);
+    ASSERT_TRUE(PlanMatchesBruteForce(plan, brute, *expected));
+    planned += plan.ok() ? 1 : 0;
+  }
+  EXPECT_GT(solved, kCeilingsCases / 2);
+  EXPECT_GT(unsolvable, kCeilingsCases / 50);
+  EXPECT_GT(far_from_newest, kCeilingsCases / 5);
+  EXPECT_GT(handed_over, kCeilingsCases / 10);
+  EXPECT_GT(planned, kCeilingsCases / 20);
 }
 
 constexpr int kLayeredCases = 1500;
