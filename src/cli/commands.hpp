@@ -13,9 +13,10 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitNoSolution = 3;
 
-void RegisterRulesCommands(CLI::App& app, int& exit_code);  // maiev rules check|eval
-void RegisterSolveCommand(CLI::App& app, int& exit_code);   // maiev solve
-void RegisterServeCommand(CLI::App& app, int& exit_code);   // maiev serve
-void RegisterStatusCommand(CLI::App& app, int& exit_code);  // maiev status
+void RegisterRulesCommands(CLI::App& app, int& exit_code);    // maiev rules check|eval
+void RegisterSolveCommand(CLI::App& app, int& exit_code);     // maiev solve
+void RegisterServeCommand(CLI::App& app, int& exit_code);     // maiev serve
+void RegisterStatusCommand(CLI::App& app, int& exit_code);    // maiev status
+void RegisterVersionsCommand(CLI::App& app, int& exit_code);  // maiev versions
 
 }  // namespace maiev::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   maiev::cli::RegisterSolveCommand(app, exit_code);
   maiev::cli::RegisterServeCommand(app, exit_code);
   maiev::cli::RegisterStatusCommand(app, exit_code);
+  maiev::cli::RegisterVersionsCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -263,6 +263,35 @@ TEST_F(SolveCommand, NoUpgradePathExitsThreeWithTheTarget) {
   EXPECT_FALSE(doc["reasons"].empty());
 }
 
+// Versions as the original deployment wrote them: letter suffixes, four parts and `latest`.
+constexpr const char* kOriginalVersions = R"({"catalog": [
+  {"name": "overseer", "version": "1.3.0.119", "versions_list": [
+    {"version": "1.1.108b", "dependencies": {"provide": {"overseer:rpc:scale": 1}}},
+    {"version": "latest", "dependencies": {"provide": {"overseer:rpc:scale": 3}}},
+    {"version": "1.3.0.119", "dependencies": {"provide": {"overseer:rpc:scale": 2}}}]},
+  {"name": "scaler", "version": "122b", "versions_list": [
+    {"version": "122b", "dependencies": {"require": ["overseer:rpc:scale >= 2"]}},
+    {"version": "1.1.52b", "dependencies": {"require": ["overseer:rpc:scale > 0"]}}]}]})";
+
+TEST_F(SolveCommand, ReadsLetterSuffixesFourPartsAndLatestNewest) {
+  const std::string path = Write("catalog.json", kOriginalVersions);
+  const json doc = SolveJson({path}, 0);
+  EXPECT_EQ(doc["target"], json::parse(R"({"overseer": "latest", "scaler": "122b"})"));
+  EXPECT_EQ(doc.value("rank", -1), 0);
+  EXPECT_EQ(doc["plan"], json::parse(R"([
+    {"service": "overseer", "from": "1.3.0.119", "to": "latest"}])"));
+
+  // Without `latest`, 1.3.0.119 (rank 1) is newer than 1.1.108b.
+  const json narrowed = SolveJson({path, "--constraint", "overseer:rpc:scale < 3"}, 0);
+  EXPECT_EQ(narrowed["target"], json::parse(R"({"overseer": "1.3.0.119", "scaler": "122b"})"));
+  EXPECT_EQ(narrowed.value("rank", -1), 1);
+  EXPECT_EQ(narrowed["plan"], json::array());
+
+  const Outcome run = Solve({path});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("overseer 1.3.0.119 → latest"));
+}
+
 TEST_F(SolveCommand, NotJsonNamesFileLineAndColumn) {
   const std::string path = Write("catalog.json", "[{\"name\": \"a\",\n  \"versions\": {oops}}]");
   const Outcome run = Solve({path});

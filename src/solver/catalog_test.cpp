@@ -128,8 +128,10 @@ TEST(ProblemBuild, RejectsAnUnparsableExtraConstraintWithItsPosition) {
 }
 
 TEST(ProblemBuild, RejectsAVersionThatIsNotAVersion) {
-  EXPECT_THAT(BuildErrorOf(R"([{"name": "a", "versions": {"latest": {}}}])"),
-              HasSubstr("service `a`: version `latest` is not a version"));
+  EXPECT_THAT(BuildErrorOf(R"([{"name": "a", "versions": {"edge": {}}}])"),
+              HasSubstr("service `a`: version `edge` is not a version"));
+  EXPECT_THAT(BuildErrorOf(R"([{"name": "a", "versions": {"1.0": {}, "1.2.x": {}}}])"),
+              HasSubstr("version `1.2.x` is not a version"));
 }
 
 TEST(ProblemBuild, RejectsTwoSpellingsOfTheSameVersion) {
@@ -156,6 +158,23 @@ TEST(ProblemBuild, RanksNewestFirstByVersionOrder) {
   ASSERT_TRUE(problem.ok()) << problem.error().message;
   EXPECT_EQ(problem->service(0).versions,
             (std::vector<std::string>{"0.3", "0.3.0-rc.1", "0.2.10", "0.2.9"}));
+}
+
+// The original deployment's versions: letter suffixes, four parts and `latest` (the newest).
+TEST(ProblemBuild, RanksTheOriginalDeploymentsVersionsWithLatestNewest) {
+  auto catalog = ParseCatalog(R"([{"name": "a", "versions": {
+      "1.1.108b": {}, "latest": {}, "1.3.0.119": {}, "122b": {}, "1.1.52b": {}, "1.3.0": {}}}])");
+  ASSERT_TRUE(catalog.ok());
+  auto problem = Problem::Build(*catalog, {});
+  ASSERT_TRUE(problem.ok()) << problem.error().message;
+  EXPECT_EQ(
+      problem->service(0).versions,
+      (std::vector<std::string>{"latest", "122b", "1.3.0.119", "1.3.0", "1.1.108b", "1.1.52b"}));
+}
+
+TEST(ProblemBuild, RejectsAFourthPartAndItsBuildSpellingAsTheSameVersion) {
+  EXPECT_THAT(BuildErrorOf(R"([{"name": "a", "versions": {"1.3.0.119": {}, "1.3.0+119": {}}}])"),
+              HasSubstr("are the same version"));
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "versions/version.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -13,11 +16,17 @@ constexpr std::size_t kMaxRepositoryLength = 255;
 constexpr std::string_view kDockerHub = "docker.io";
 constexpr std::string_view kLatest = "latest";
 constexpr std::string_view kAcceptedVersion =
-    "accepted: [v]N(.N)*[-PRE][+BUILD], e.g. 1.0.16, 1.2, v2.0.0-rc.1, 1.0.0+build.5";
+    "accepted: latest, or [v]N[.N[.N]] then a letter suffix (122b, 1.0.69a1), a fourth part read "
+    "as build (1.3.0.119), -PRE and/or +BUILD (v2.0.0-rc.1, 1.0.0+build.5)";
+constexpr std::size_t kMaxNumericParts = 3;  // a fourth dotted part is build metadata
+// Words that start a pre-release segment of a tag (`1.0-rc1`, `2.0-beta.2`), case-insensitive.
+constexpr std::string_view kPreReleaseWords[] = {
+    "alpha", "beta", "rc", "pre", "preview", "dev", "snapshot", "canary", "nightly", "a", "b", "c"};
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsLowerAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z'); }
-bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
+bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAlnum(char c) { return IsDigit(c) || IsLetter(c); }
 bool IsIdentifierChar(char c) { return IsAlnum(c) || c == '-'; }
 bool IsTagChar(char c) { return IsAlnum(c) || c == '_' || c == '.' || c == '-'; }
 bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f'); }
@@ -42,8 +51,9 @@ Unexpected<Error> VersionError(std::string_view text, std::size_t pos, std::stri
                            std::string(kAcceptedVersion));
 }
 
-// Splits a pre-release or build section into dot-separated SemVer identifiers ([0-9A-Za-z-]+).
-// Returns the offset in `section` of the first bad character or empty identifier, or npos.
+// Splits a pre-release or build section into dot-separated SemVer identifiers ([0-9A-Za-z-]+),
+// appended to `out`. Returns the offset in `section` of the first bad character or empty
+// identifier, or npos.
 std::size_t ParseIdentifiers(std::string_view section, std::vector<std::string>& out) {
   std::size_t pos = 0;
   for (std::string_view id : Split(section, '.')) {
@@ -57,6 +67,27 @@ std::size_t ParseIdentifiers(std::string_view section, std::vector<std::string>&
   return std::string_view::npos;
 }
 
+// A glued letter suffix (`a1`, `rc10`, `b`) as pre-release identifiers, split where letters and
+// digits meet, so that `a2` < `a10` compares numerically.
+void SplitGluedSuffix(std::string_view suffix, std::vector<std::string>& out) {
+  std::size_t start = 0;
+  for (std::size_t i = 1; i <= suffix.size(); ++i) {
+    if (i == suffix.size() || IsDigit(suffix[i]) != IsDigit(suffix[i - 1])) {
+      out.emplace_back(suffix.substr(start, i - start));
+      start = i;
+    }
+  }
+}
+
+std::string Join(const std::vector<std::string>& ids, char sep) {
+  std::string out;
+  for (const std::string& id : ids) {
+    if (!out.empty()) out += sep;
+    out += id;
+  }
+  return out;
+}
+
 // Numeric identifiers compare by value, of any length: strip leading zeros, then the longer is
 // larger, then digit by digit.
 std::strong_ordering CompareNumeric(std::string_view a, std::string_view b) {
@@ -66,9 +97,9 @@ std::strong_ordering CompareNumeric(std::string_view a, std::string_view b) {
   return a.compare(b) <=> 0;
 }
 
-// SemVer 2.0 §11.4.
-std::strong_ordering ComparePreRelease(const std::vector<std::string>& a,
-                                       const std::vector<std::string>& b) {
+// SemVer 2.0 §11.4; used for build identifiers too (an empty list first).
+std::strong_ordering CompareIdentifiers(const std::vector<std::string>& a,
+                                        const std::vector<std::string>& b) {
   std::size_t n = std::min(a.size(), b.size());
   for (std::size_t i = 0; i < n; ++i) {
     bool a_num = AllDigits(a[i]);
@@ -98,6 +129,12 @@ Status ValidateTagSyntax(std::string_view tag) {
                              "'; accepted: a letter, digit or '_' first, then [A-Za-z0-9_.-]");
   }
   for (std::size_t i = 0; i < tag.size(); ++i) {
+    if (tag[i] == '+') {
+      return Fail("parse", "tag \"" + std::string(tag) + "\": character '+' at position " +
+                               std::to_string(i) +
+                               " is not accepted: a Docker tag cannot hold build metadata (write "
+                               "1.3.0.119 for 1.3.0+119); accepted: [A-Za-z0-9_.-]");
+    }
     if (!IsTagChar(tag[i])) {
       return Fail("parse", "tag \"" + std::string(tag) + "\": character '" + tag[i] +
                                "' at position " + std::to_string(i) +
@@ -172,6 +209,101 @@ Status ValidateDigest(std::string_view ref, std::string_view digest) {
   return {};
 }
 
+// `SPECIES-latest` and `latest-SPECIES` → SPECIES; `latest` → "". nullopt for other tags.
+std::optional<std::string_view> LatestSpecies(std::string_view tag) {
+  constexpr std::string_view kLatestSuffix = "-latest";
+  constexpr std::string_view kLatestPrefix = "latest-";
+  if (tag == kLatest) return std::string_view();
+  if (tag.size() > kLatestSuffix.size() && tag.ends_with(kLatestSuffix)) {
+    return tag.substr(0, tag.size() - kLatestSuffix.size());
+  }
+  if (tag.size() > kLatestPrefix.size() && tag.starts_with(kLatestPrefix)) {
+    return tag.substr(kLatestPrefix.size());
+  }
+  return std::nullopt;
+}
+
+// Where a version core sits in a tag: [start, end), `end` at the tag's end or at a '-'.
+struct TagCore {
+  std::size_t start = 0;
+  std::size_t end = 0;
+  std::size_t numeric_parts = 0;
+};
+
+// Scans the core of a version at tag[start]: `[v]N(.N){0,2}` then either a glued letter suffix
+// `[A-Za-z][0-9A-Za-z]*` or, after three numbers, a fourth part of '.'-separated [0-9A-Za-z]+
+// identifiers starting with a digit. nullopt unless the core ends at the tag's end or a '-'.
+std::optional<TagCore> ScanTagCore(std::string_view tag, std::size_t start) {
+  TagCore core;
+  core.start = start;
+  bool fourth_part = false;
+  std::size_t pos = start;
+  if (pos < tag.size() && (tag[pos] == 'v' || tag[pos] == 'V')) ++pos;
+  while (true) {
+    std::size_t number = pos;
+    while (pos < tag.size() && IsDigit(tag[pos])) ++pos;
+    if (pos == number || pos - number > kMaxNumberDigits) return std::nullopt;
+    ++core.numeric_parts;
+    if (pos + 1 >= tag.size() || tag[pos] != '.' || !IsDigit(tag[pos + 1])) break;
+    ++pos;
+    if (core.numeric_parts == kMaxNumericParts) {  // a fourth part: build metadata
+      fourth_part = true;
+      while (pos < tag.size() && (IsAlnum(tag[pos]) || (tag[pos] == '.' && pos + 1 < tag.size() &&
+                                                        IsAlnum(tag[pos + 1])))) {
+        ++pos;
+      }
+      break;
+    }
+  }
+  if (!fourth_part && pos < tag.size() && IsLetter(tag[pos])) {
+    while (pos < tag.size() && IsAlnum(tag[pos])) ++pos;
+  }
+  if (pos != tag.size() && tag[pos] != '-') return std::nullopt;
+  core.end = pos;
+  return core;
+}
+
+// The tag's version core: at its start if it starts with one; else after the leftmost '-'
+// followed by a version of at least two numeric parts; else after the leftmost '-' followed by
+// any version.
+std::optional<TagCore> FindTagCore(std::string_view tag) {
+  if (auto core = ScanTagCore(tag, 0)) return core;
+  std::optional<TagCore> any;
+  for (std::size_t at = tag.find('-'); at != std::string_view::npos; at = tag.find('-', at + 1)) {
+    auto core = ScanTagCore(tag, at + 1);
+    if (!core) continue;
+    if (core->numeric_parts >= 2) return core;
+    if (!any) any = core;
+  }
+  return any;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// A '-'-separated segment of a tag after its version core that continues the version: valid
+// '.'-separated identifiers, starting with a digit (`119b`, `2`, `20231001`) or with a
+// pre-release word followed only by digits and/or '.'-identifiers (`rc1`, `rc.1`, `beta.2`, `b`).
+bool LooksLikePreRelease(std::string_view segment) {
+  std::vector<std::string> ids;
+  if (segment.empty() || ParseIdentifiers(segment, ids) != std::string_view::npos) return false;
+  if (IsDigit(segment.front())) return true;
+  return std::any_of(
+      std::begin(kPreReleaseWords), std::end(kPreReleaseWords), [&](std::string_view word) {
+        if (segment.size() < word.size() ||
+            !EqualsIgnoreCase(segment.substr(0, word.size()), word)) {
+          return false;
+        }
+        std::string_view tail = segment.substr(word.size());
+        tail.remove_prefix(std::min(tail.find_first_not_of("0123456789"), tail.size()));
+        return tail.empty() || tail.front() == '.';
+      });
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -180,6 +312,10 @@ Status ValidateDigest(std::string_view ref, std::string_view digest) {
 Result<Version> Version::Parse(std::string_view text) {
   Version v;
   v.text_ = std::string(text);
+  if (text == kLatest) {
+    v.latest_ = true;
+    return v;
+  }
   std::size_t pos = 0;
   if (!text.empty() && (text[0] == 'v' || text[0] == 'V')) pos = 1;
 
@@ -193,11 +329,17 @@ Result<Version> Version::Parse(std::string_view text) {
     v.numbers_.push_back(std::stoull(std::string(text.substr(start, pos - start))));
     if (pos < text.size() && text[pos] == '.') {
       ++pos;
+      if (v.numbers_.size() == kMaxNumericParts) return ParseFourthPart(std::move(v), text, pos);
       continue;
     }
     break;
   }
 
+  if (pos < text.size() && IsLetter(text[pos])) {
+    std::size_t start = pos;
+    while (pos < text.size() && IsAlnum(text[pos])) ++pos;
+    SplitGluedSuffix(text.substr(start, pos - start), v.pre_release_);
+  }
   if (pos < text.size() && text[pos] == '-') {
     ++pos;
     std::size_t end = std::min(text.find('+', pos), text.size());
@@ -209,19 +351,47 @@ Result<Version> Version::Parse(std::string_view text) {
   }
   if (pos < text.size() && text[pos] == '+') {
     ++pos;
-    std::vector<std::string> build;
-    std::size_t bad = ParseIdentifiers(text.substr(pos), build);
+    std::size_t bad = ParseIdentifiers(text.substr(pos), v.build_);
     if (bad != std::string_view::npos) {
       return VersionError(text, pos + bad, "invalid or empty build identifier");
     }
-    v.build_ = std::string(text.substr(pos));
     pos = text.size();
   }
   if (pos != text.size()) return VersionError(text, pos, "unexpected character");
   return v;
 }
 
+// As semantic_version's coerce: `1.3.0.119` → `1.3.0+119`, `1.2.3.4+x` → `1.2.3+4.x`.
+Result<Version> Version::ParseFourthPart(Version v, std::string_view text, std::size_t pos) {
+  if (pos >= text.size() || !IsDigit(text[pos])) {
+    return VersionError(text, pos, "expected a digit (a fourth part is read as build metadata)");
+  }
+  std::size_t plus = std::min(text.find('+', pos), text.size());
+  std::size_t bad = ParseIdentifiers(text.substr(pos, plus - pos), v.build_);
+  if (bad == std::string_view::npos && plus < text.size()) {
+    pos = plus + 1;
+    bad = ParseIdentifiers(text.substr(pos), v.build_);
+  }
+  if (bad != std::string_view::npos) {
+    return VersionError(text, pos + bad, "invalid or empty build identifier");
+  }
+  return v;
+}
+
+std::string Version::Canonical() const {
+  if (latest_) return std::string(kLatest);
+  std::string out;
+  for (std::size_t i = 0; i < numbers_.size(); ++i) {
+    if (i > 0) out += '.';
+    out += std::to_string(numbers_[i]);
+  }
+  if (!pre_release_.empty()) out += "-" + Join(pre_release_, '.');
+  if (!build_.empty()) out += "+" + Join(build_, '.');
+  return out;
+}
+
 std::strong_ordering Version::operator<=>(const Version& other) const {
+  if (latest_ || other.latest_) return latest_ <=> other.latest_;
   std::size_t n = std::max(numbers_.size(), other.numbers_.size());
   for (std::size_t i = 0; i < n; ++i) {
     std::uint64_t a = i < numbers_.size() ? numbers_[i] : 0;
@@ -232,7 +402,9 @@ std::strong_ordering Version::operator<=>(const Version& other) const {
   if (pre_release_.empty() != other.pre_release_.empty()) {
     return pre_release_.empty() ? std::strong_ordering::greater : std::strong_ordering::less;
   }
-  return ComparePreRelease(pre_release_, other.pre_release_);
+  if (auto c = CompareIdentifiers(pre_release_, other.pre_release_); std::is_neq(c)) return c;
+  // Build metadata last, so that versions are totally ordered (docs/VERSIONS.md).
+  return CompareIdentifiers(build_, other.build_);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,38 +414,32 @@ Result<Tag> ParseTag(std::string_view tag) {
   if (Status s = ValidateTagSyntax(tag); !s.ok()) return Unexpected{s.error()};
   Tag out;
   out.text = std::string(tag);
-  if (tag == kLatest) {
-    out.is_latest = true;
+  if (auto latest = LatestSpecies(tag)) {
+    out.species = std::string(*latest);
+    out.version = Version::Parse(kLatest).value();
     return out;
   }
-  if (auto whole = Version::Parse(tag); whole.ok()) {
-    out.version = std::move(whole).value();
+  std::optional<TagCore> core = FindTagCore(tag);
+  if (!core) {
+    out.species = std::string(tag);  // no version: the tag is its own species
     return out;
   }
-  constexpr std::string_view kLatestSuffix = "-latest";
-  if (tag.size() > kLatestSuffix.size() && tag.ends_with(kLatestSuffix)) {
-    out.species = std::string(tag.substr(0, tag.size() - kLatestSuffix.size()));
-    out.is_latest = true;
-    return out;
+  // Pre-release segments after the core belong to the version; the rest is a species suffix.
+  std::size_t version_end = core->end;
+  while (version_end < tag.size()) {  // tag[version_end] == '-'
+    std::size_t next = std::min(tag.find('-', version_end + 1), tag.size());
+    if (!LooksLikePreRelease(tag.substr(version_end + 1, next - version_end - 1))) break;
+    version_end = next;
   }
-  // Prefer a split whose version has a dot (`svc-2-1.0` → `svc-2` + `1.0`); fall back to any.
-  std::optional<std::size_t> fallback;
-  for (std::size_t at = tag.find('-', 1); at != std::string_view::npos;
-       at = tag.find('-', at + 1)) {
-    auto version = Version::Parse(tag.substr(at + 1));
-    if (!version.ok()) continue;
-    if (version->numbers().size() >= 2) {
-      out.species = std::string(tag.substr(0, at));
-      out.version = std::move(version).value();
-      return out;
-    }
-    if (!fallback) fallback = at;
-  }
-  if (fallback) {
-    out.species = std::string(tag.substr(0, *fallback));
-    out.version = std::move(Version::Parse(tag.substr(*fallback + 1))).value();
-  }
-  return out;  // a valid tag that is not a version: no species, no version
+  std::string_view prefix = core->start > 0 ? tag.substr(0, core->start - 1) : std::string_view();
+  std::string_view suffix =
+      version_end < tag.size() ? tag.substr(version_end + 1) : std::string_view();
+  out.species = std::string(prefix);
+  if (!prefix.empty() && !suffix.empty()) out.species += '-';
+  out.species += suffix;
+  // ScanTagCore and LooksLikePreRelease accept only text that Version::Parse reads.
+  out.version = Version::Parse(tag.substr(core->start, version_end - core->start)).value();
+  return out;
 }
 
 std::vector<Tag> VersionedTagsNewestFirst(std::span<const std::string> tags,
@@ -281,7 +447,9 @@ std::vector<Tag> VersionedTagsNewestFirst(std::span<const std::string> tags,
   std::vector<Tag> out;
   for (const std::string& text : tags) {
     auto tag = ParseTag(text);
-    if (!tag.ok() || !tag->version || tag->species != species) continue;
+    if (!tag.ok() || !tag->version || tag->version->is_latest() || tag->species != species) {
+      continue;
+    }
     out.push_back(std::move(tag).value());
   }
   std::sort(out.begin(), out.end(), [](const Tag& a, const Tag& b) {
@@ -376,12 +544,14 @@ Candidacy CompareCandidate(const ImageRef& running, const ImageRef& candidate) {
   auto r = ParseTag(running.tag);
   auto c = ParseTag(candidate.tag);
   if (!r.ok() || !c.ok()) return Candidacy::kNotComparable;
-  if (r->is_latest && c->is_latest) {
+  if (!r->version || !c->version) return Candidacy::kNotComparable;
+  if (r->version->is_latest() && c->version->is_latest()) {
     // `latest` is a moving tag: a different digest is a newer push.
     if (running.digest.empty() || candidate.digest.empty()) return Candidacy::kNotComparable;
     return Candidacy::kUpgrade;  // equal digests were handled above
   }
-  if (!r->version || !c->version) return Candidacy::kNotComparable;
+  // `latest` is newest as a Version, but a versioned tag may have been pushed after it.
+  if (r->version->is_latest() || c->version->is_latest()) return Candidacy::kNotComparable;
   auto order = *c->version <=> *r->version;
   if (std::is_gt(order)) return Candidacy::kUpgrade;
   if (std::is_lt(order)) return Candidacy::kOlder;
