@@ -117,6 +117,22 @@ std::strong_ordering CompareIdentifiers(const std::vector<std::string>& a,
   return a.size() <=> b.size();
 }
 
+// Build identifiers split where letters and digits meet (`110b` → `110`, `b`), so that build
+// numbers order as numbers whatever follows them: 1.3.0.110b < 1.3.0.119 < 1.3.0.119b.
+std::vector<std::string> LetterAndDigitRuns(const std::vector<std::string>& identifiers) {
+  std::vector<std::string> runs;
+  for (const std::string& id : identifiers) {
+    std::size_t start = 0;
+    for (std::size_t i = 1; i <= id.size(); ++i) {
+      if (i == id.size() || IsDigit(id[i]) != IsDigit(id[i - 1])) {
+        runs.push_back(id.substr(start, i - start));
+        start = i;
+      }
+    }
+  }
+  return runs;
+}
+
 Status ValidateTagSyntax(std::string_view tag) {
   if (tag.empty())
     return Fail("parse", "tag is empty; accepted: [A-Za-z0-9_.-], up to 128 characters");
@@ -404,7 +420,8 @@ std::strong_ordering Version::operator<=>(const Version& other) const {
   }
   if (auto c = CompareIdentifiers(pre_release_, other.pre_release_); std::is_neq(c)) return c;
   // Build metadata last, so that versions are totally ordered (docs/VERSIONS.md).
-  return CompareIdentifiers(build_, other.build_);
+  if (build_.empty() || other.build_.empty()) return build_.size() <=> other.build_.size();
+  return CompareIdentifiers(LetterAndDigitRuns(build_), LetterAndDigitRuns(other.build_));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -431,6 +431,9 @@ TEST(Version, BuildMetadataIsTheLastKey) {
   EXPECT_LT(V("1.0.0+zzz"), V("1.0.1+aaa"));
   EXPECT_LT(V("1.0.0+2"), V("1.0.0+10"));   // numeric identifiers numerically
   EXPECT_LT(V("1.0.0+999"), V("1.0.0+a"));  // numeric below alphanumeric
+  EXPECT_LT(V("1.0.0+110b"), V("1.0.0+119"));  // in letter and digit runs: 110 < 119
+  EXPECT_LT(V("1.0.0+119"), V("1.0.0+119b"));  // a longer list above its prefix
+  EXPECT_EQ(V("1.0.0+110b"), V("1.0.0+110.b"));
   EXPECT_EQ(V("1.3.0.119"), V("1.3.0+119"));
   EXPECT_EQ(V("1.2+7"), V("1.2.0+7"));
   EXPECT_NE(V("1.0.0+a"), V("1.0.0"));
@@ -468,9 +471,9 @@ TEST(Version, OrderedChains) {
                    "1.0.70a1", "1.0.70"});
   // Letter suffixes on one number.
   ExpectAscending({"122a", "122b", "122", "=122.0", "=122.0.0", "122.0.0.1", "122.0.1", "123b"});
-  // The original deployment's fourth parts: numeric builds below alphanumeric ones.
-  ExpectAscending({"1.3.0-110b", "1.3.0-119b", "1.3.0", "1.3.0.110", "1.3.0.119", "=1.3.0+119",
-                   "1.3.0.110b", "1.3.0.119b", "1.3.1"});
+  // The original deployment's fourth parts: build numbers order as numbers.
+  ExpectAscending({"1.3.0-110b", "1.3.0-119b", "1.3.0", "1.3.0.110", "1.3.0.110b", "1.3.0.119",
+                   "=1.3.0+119", "1.3.0.119b", "1.3.1"});
   // The original deployment's versions.
   ExpectAscending({"1.1.52b", "1.1.108b", "1.1.108", "1.3.0.119", "122b", "latest"});
   // Leading `v`, missing parts and leading zeros.
