@@ -34,8 +34,9 @@ namespace maiev::versions {
 // Order: numbers; then a release is newer than its pre-releases, which compare per SemVer 2.0
 // §11 (numeric identifiers numerically and below alphanumeric ones, alphanumeric ones in ASCII
 // order, a longer list above its prefix); then build metadata as the last key (none first, then
-// identifiers compared like pre-release ones). Unlike SemVer, build metadata counts, so that
-// catalog versions are totally ordered: `1.3.0` < `1.3.0+110` < `1.3.0.119`.
+// its identifiers split where letters and digits meet, compared like pre-release ones). Unlike
+// SemVer, build metadata counts, so that catalog versions are totally ordered and build numbers
+// order as numbers: `1.3.0` < `1.3.0+110` < `1.3.0.110b` < `1.3.0.119`.
 // Immutable value type; thread-compatible.
 class Version {
  public:

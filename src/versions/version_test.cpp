@@ -429,8 +429,8 @@ TEST(Version, BuildMetadataIsTheLastKey) {
   EXPECT_LT(V("1.0.0-rc.1"), V("1.0.0-rc.1+x"));
   EXPECT_LT(V("1.0.0-rc.1+x"), V("1.0.0"));
   EXPECT_LT(V("1.0.0+zzz"), V("1.0.1+aaa"));
-  EXPECT_LT(V("1.0.0+2"), V("1.0.0+10"));   // numeric identifiers numerically
-  EXPECT_LT(V("1.0.0+999"), V("1.0.0+a"));  // numeric below alphanumeric
+  EXPECT_LT(V("1.0.0+2"), V("1.0.0+10"));      // numeric identifiers numerically
+  EXPECT_LT(V("1.0.0+999"), V("1.0.0+a"));     // numeric below alphanumeric
   EXPECT_LT(V("1.0.0+110b"), V("1.0.0+119"));  // in letter and digit runs: 110 < 119
   EXPECT_LT(V("1.0.0+119"), V("1.0.0+119b"));  // a longer list above its prefix
   EXPECT_EQ(V("1.0.0+110b"), V("1.0.0+110.b"));
