@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace maiev::cli::testing {
 
@@ -54,5 +56,37 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
+
+// What a run of the `maiev` binary printed and how it exited.
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Quotes `arg` for /bin/sh.
+inline std::string Quote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// Runs `maiev SUBCOMMAND ARGS...` (the built binary), stderr through a file in `scratch`.
+inline Outcome RunMaiev(const ScratchDir& scratch, const std::string& subcommand,
+                        const std::vector<std::string>& args) {
+  const std::string err_path = (scratch.path() / "stderr.txt").string();
+  std::string command = Quote(MAIEV_EXE) + " " + subcommand;
+  for (const auto& arg : args) command += " " + Quote(arg);
+  command += " 2>" + Quote(err_path);
+  ShellResult shell = RunShell(command);
+  Outcome run;
+  run.exit_code = shell.exit_code;
+  run.out = std::move(shell.out);
+  std::ifstream err(err_path);
+  std::ostringstream text;
+  text << err.rdbuf();
+  run.err = text.str();
+  return run;
+}
 
 }  // namespace maiev::cli::testing

@@ -25,17 +25,7 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
+using maiev::cli::testing::Outcome;
 
 std::string Catalog(const std::string& name) {
   return std::string(MAIEV_FIXTURES_DIR) + "/catalogs/" + name;
@@ -95,19 +85,7 @@ class SolveCommand : public ::testing::Test {
   }
 
   Outcome Solve(const std::vector<std::string>& args) {
-    const fs::path err_path = scratch_.path() / "stderr.txt";
-    std::string command = Quote(MAIEV_EXE) + " solve";
-    for (const auto& arg : args) command += " " + Quote(arg);
-    command += " 2>" + Quote(err_path.string());
-    auto shell = maiev::cli::testing::RunShell(command);
-    Outcome run;
-    run.exit_code = shell.exit_code;
-    run.out = std::move(shell.out);
-    std::ifstream err(err_path);
-    std::ostringstream text;
-    text << err.rdbuf();
-    run.err = text.str();
-    return run;
+    return maiev::cli::testing::RunMaiev(scratch_, "solve", args);
   }
 
   // Runs with --json and parses stdout (an empty object when it is not JSON).

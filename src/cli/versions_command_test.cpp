@@ -16,34 +16,12 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
+using maiev::cli::testing::Outcome;
 
 class VersionsCommand : public ::testing::Test {
  protected:
   Outcome Versions(const std::vector<std::string>& args) {
-    const std::string err_path = (scratch_.path() / "stderr.txt").string();
-    std::string command = Quote(MAIEV_EXE) + " versions";
-    for (const auto& arg : args) command += " " + Quote(arg);
-    command += " 2>" + Quote(err_path);
-    auto shell = maiev::cli::testing::RunShell(command);
-    Outcome run;
-    run.exit_code = shell.exit_code;
-    run.out = std::move(shell.out);
-    std::ifstream err(err_path);
-    std::ostringstream text;
-    text << err.rdbuf();
-    run.err = text.str();
-    return run;
+    return maiev::cli::testing::RunMaiev(scratch_, "versions", args);
   }
 
   // Runs with --json and parses stdout (an empty object when it is not JSON).
