@@ -14,14 +14,14 @@
 //
 // Search (OLL). Solve under the assumption that every soft literal holds (of a service's order
 // literals only the first: it implies the others); an unsatisfiable core (soft literals that
-// cannot all hold), shrunk within a small conflict budget, raises the lower bound by its least
-// weight and is replaced by a totalizer over its literals, whose "at most 1" output becomes a
-// soft literal — or "at most k" when the clauses alone force more (core exhaustion); a totalizer
-// output that takes part in a later core is followed by its next output. When the
-// soft literals are satisfiable, the model's total rank equals the lower bound: it is optimal.
-// Every model satisfying the final soft literals has that total, so the lexicographic tie-break
-// (newer versions for earlier services) fixes services in catalog order, each at the newest
-// position some optimal model still allows.
+// cannot all hold), trimmed and shrunk within a small conflict budget, raises the lower bound by
+// its least weight and is replaced by a totalizer over its literals, whose "at most 1" output
+// becomes a soft literal — or "at most k" when the clauses alone force more (core exhaustion); a
+// totalizer output that takes part in a later core is followed by its next output. When the soft
+// literals are satisfiable, the model's total rank equals the lower bound: it is optimal. Every
+// model satisfying the final soft literals has that total, so the lexicographic tie-break (newer
+// versions for earlier services) fixes services in catalog order, each at the newest position some
+// optimal model still allows.
 #pragma once
 
 #include <cstdint>
