@@ -70,9 +70,9 @@ class FailingStore final : public store::Store {
                       TimePoint at) override {
     return inner_->SetPlanState(id, state, reason, at);
   }
-  Status SetStepState(std::int64_t plan_id, int index, store::RunState state,
-                      TimePoint at) override {
-    return inner_->SetStepState(plan_id, index, state, at);
+  Status SetStepState(std::int64_t plan_id, int index, store::RunState state, TimePoint at,
+                      std::string_view error) override {
+    return inner_->SetStepState(plan_id, index, state, at, error);
   }
 
  private:

@@ -63,6 +63,10 @@ CREATE TABLE upgrade_steps (
     Migration{3, "structured explanation of each decision", R"sql(
 ALTER TABLE decisions ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
 )sql"},
+    Migration{4, "why a step failed, and when it started", R"sql(
+ALTER TABLE upgrade_steps ADD COLUMN error TEXT NOT NULL DEFAULT '';
+ALTER TABLE upgrade_steps ADD COLUMN started_us INTEGER;
+)sql"},
 };
 
 Status Exec(sqlite3* db, const std::string& sql, std::string_view what) {

@@ -413,8 +413,8 @@ Result<std::int64_t> SqliteStore::CreatePlan(const UpgradePlan& plan) {
   std::int64_t id = sqlite3_last_insert_rowid(db_);
   Statement step(db_, R"sql(
     INSERT INTO upgrade_steps (plan_id, step_index, service, from_version, to_version, image,
-                               state)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql");
+                               state, error, started_us)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql");
   for (const UpgradeStep& s : plan.steps) {
     step.Reset();
     step.BindInt(1, id)
@@ -423,7 +423,13 @@ Result<std::int64_t> SqliteStore::CreatePlan(const UpgradePlan& plan) {
         .BindText(4, s.from_version)
         .BindText(5, s.to_version)
         .BindText(6, s.image)
-        .BindText(7, ToString(s.state));
+        .BindText(7, ToString(s.state))
+        .BindText(8, s.error);
+    if (s.started) {
+      step.BindInt(9, ToMicros(*s.started));
+    } else {
+      step.BindNull(9);
+    }
     if (step.Step() != SQLITE_DONE) {
       return Failure("creating an upgrade plan, step " + std::to_string(s.index) + " (service \"" +
                      s.service + "\")");
@@ -455,15 +461,22 @@ Result<std::vector<UpgradePlan>> SqliteStore::LoadPlansLocked(std::string_view w
   if (rc != SQLITE_DONE) return Failure("reading upgrade plans");
 
   Statement steps(db_, R"sql(
-    SELECT step_index, service, from_version, to_version, image, state FROM upgrade_steps
-    WHERE plan_id = ?1 ORDER BY step_index)sql");
+    SELECT step_index, service, from_version, to_version, image, state, error, started_us
+    FROM upgrade_steps WHERE plan_id = ?1 ORDER BY step_index)sql");
   for (UpgradePlan& p : plans) {
     steps.Reset();
     steps.BindInt(1, p.id);
     while ((rc = steps.Step()) == SQLITE_ROW) {
-      p.steps.push_back(UpgradeStep{static_cast<int>(steps.Int(0)), steps.Text(1), steps.Text(2),
-                                    steps.Text(3), steps.Text(4),
-                                    ParseRunState(steps.Text(5)).value_or(RunState::kFailed)});
+      UpgradeStep step{static_cast<int>(steps.Int(0)),
+                       steps.Text(1),
+                       steps.Text(2),
+                       steps.Text(3),
+                       steps.Text(4),
+                       ParseRunState(steps.Text(5)).value_or(RunState::kFailed),
+                       steps.Text(6),
+                       std::nullopt};
+      if (!steps.IsNull(7)) step.started = FromMicros(steps.Int(7));
+      p.steps.push_back(std::move(step));
     }
     if (rc != SQLITE_DONE)
       return Failure("reading the steps of upgrade plan " + std::to_string(p.id));
@@ -506,14 +519,22 @@ Status SqliteStore::SetPlanState(std::int64_t id, RunState state, std::string_vi
   return {};
 }
 
-Status SqliteStore::SetStepState(std::int64_t plan_id, int index, RunState state, TimePoint at) {
+Status SqliteStore::SetStepState(std::int64_t plan_id, int index, RunState state, TimePoint at,
+                                 std::string_view error) {
   std::lock_guard lock(mutex_);
   std::string what =
       "updating step " + std::to_string(index) + " of upgrade plan " + std::to_string(plan_id);
   Transaction tx(db_, Transaction::Mode::kWrite);
   if (!tx.begun()) return Failure(what);
-  Statement step(db_, "UPDATE upgrade_steps SET state = ?1 WHERE plan_id = ?2 AND step_index = ?3");
-  step.BindText(1, ToString(state)).BindInt(2, plan_id).BindInt(3, index);
+  Statement step(db_, R"sql(
+    UPDATE upgrade_steps SET state = ?1, error = ?4,
+      started_us = CASE WHEN ?1 = 'running' AND started_us IS NULL THEN ?5 ELSE started_us END
+    WHERE plan_id = ?2 AND step_index = ?3)sql");
+  step.BindText(1, ToString(state))
+      .BindInt(2, plan_id)
+      .BindInt(3, index)
+      .BindText(4, error)
+      .BindInt(5, ToMicros(at));
   if (step.Step() != SQLITE_DONE) return Failure(what);
   if (sqlite3_changes(db_) == 0) {
     return Fail("not_found", "store \"" + path_ + "\": no step " + std::to_string(index) +

@@ -55,7 +55,8 @@ class SqliteStore final : public Store {
   Result<std::vector<UpgradePlan>> UnfinishedPlans() override;
   Status SetPlanState(std::int64_t id, RunState state, std::string_view reason,
                       TimePoint at) override;
-  Status SetStepState(std::int64_t plan_id, int index, RunState state, TimePoint at) override;
+  Status SetStepState(std::int64_t plan_id, int index, RunState state, TimePoint at,
+                      std::string_view error) override;
 
   // The schema version of the open file (the latest known, once Open has succeeded).
   Result<int> SchemaVersion();

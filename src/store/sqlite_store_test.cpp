@@ -99,9 +99,9 @@ UpgradePlan TwoStepPlan() {
   plan.reason = "producer 1.0.16 available";
   plan.steps = {
       {0, "consumer", "1.0.0", "1.1.0", "127.0.0.1:5000/app:consumer-1.1.0@sha256:aa",
-       RunState::kPending},
+       RunState::kPending, "", std::nullopt},
       {1, "producer", "1.0.15", "1.0.16", "127.0.0.1:5000/app:producer-1.0.16@sha256:bb",
-       RunState::kPending},
+       RunState::kPending, "", std::nullopt},
   };
   return plan;
 }
@@ -201,6 +201,31 @@ TEST(SqliteStore, DecisionsFromBeforeExplanationsReadWithAnEmptyOne) {
   const DecisionRecord fresh = Decision("new", kT0, 1, 2);
   ASSERT_TRUE(store->AppendDecision(fresh).ok());
   EXPECT_EQ(store->RecentDecisions(1, "new")->front().explanation_json, fresh.explanation_json);
+}
+
+TEST(SqliteStore, StepsFromBeforeErrorsReadWithNoErrorAndNoStart) {
+  TempDir dir;
+  std::string path = dir.File("v3.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_TRUE(MigrateSchema(db, 3).ok());
+    sqlite3_close(db);
+  }
+  RawExec(path,
+          "INSERT INTO upgrade_plans (id, created_us, updated_us, state, reason) VALUES "
+          "(1, 1700000000000000, 1700000000000000, 'running', 'old');"
+          "INSERT INTO upgrade_steps (plan_id, step_index, service, from_version, to_version, "
+          "image, state) VALUES (1, 0, 'a', '1.0', '2.0', 'r/a:2.0@sha256:aa', 'running');");
+
+  auto store = OpenOrDie(path);
+  ASSERT_TRUE(store);
+  auto plan = store->LoadPlan(1);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan->steps.size(), 1U);
+  EXPECT_EQ(plan->steps[0].state, RunState::kRunning);
+  EXPECT_EQ(plan->steps[0].error, "");
+  EXPECT_EQ(plan->steps[0].started, std::nullopt);
 }
 
 TEST(SqliteStore, DatabaseFromANewerVersionIsRefused) {
@@ -500,8 +525,14 @@ TEST(SqliteStore, PlanAndStepStatesAreUpdated) {
   ASSERT_TRUE(store);
   std::int64_t id = *store->CreatePlan(TwoStepPlan());
   ASSERT_TRUE(store->SetPlanState(id, RunState::kRunning, "started", kT0 + seconds{1}).ok());
-  ASSERT_TRUE(store->SetStepState(id, 0, RunState::kDone, kT0 + seconds{2}).ok());
-  ASSERT_TRUE(store->SetStepState(id, 1, RunState::kFailed, kT0 + seconds{3}).ok());
+  ASSERT_TRUE(store->SetStepState(id, 0, RunState::kRunning, kT0 + seconds{1}, "").ok());
+  ASSERT_TRUE(store->SetStepState(id, 0, RunState::kDone, kT0 + seconds{2}, "").ok());
+  ASSERT_TRUE(store->SetStepState(id, 1, RunState::kRunning, kT0 + seconds{2}, "").ok());
+  ASSERT_TRUE(store->SetStepState(id, 1, RunState::kRunning, kT0 + seconds{5}, "").ok());
+  ASSERT_TRUE(store
+                  ->SetStepState(id, 1, RunState::kFailed, kT0 + seconds{3},
+                                 "update rollback_completed: task exited")
+                  .ok());
   ASSERT_TRUE(
       store->SetPlanState(id, RunState::kFailed, "producer: rollback_completed", kT0 + seconds{4})
           .ok());
@@ -511,7 +542,11 @@ TEST(SqliteStore, PlanAndStepStatesAreUpdated) {
   EXPECT_EQ(plan.created, kT0);
   EXPECT_EQ(plan.updated, kT0 + seconds{4});
   EXPECT_EQ(plan.steps[0].state, RunState::kDone);
+  EXPECT_EQ(plan.steps[0].error, "");
+  EXPECT_EQ(plan.steps[0].started, kT0 + seconds{1});
   EXPECT_EQ(plan.steps[1].state, RunState::kFailed);
+  EXPECT_EQ(plan.steps[1].error, "update rollback_completed: task exited");
+  EXPECT_EQ(plan.steps[1].started, kT0 + seconds{2});  // the first time it was set running
 }
 
 TEST(SqliteStore, UnknownPlanOrStepIsNotFound) {
@@ -520,7 +555,7 @@ TEST(SqliteStore, UnknownPlanOrStepIsNotFound) {
   std::int64_t id = *store->CreatePlan(TwoStepPlan());
   EXPECT_EQ(store->LoadPlan(id + 1).error().code, "not_found");
   EXPECT_EQ(store->SetPlanState(id + 1, RunState::kDone, "", kT0).error().code, "not_found");
-  EXPECT_EQ(store->SetStepState(id, 7, RunState::kDone, kT0).error().code, "not_found");
+  EXPECT_EQ(store->SetStepState(id, 7, RunState::kDone, kT0, "").error().code, "not_found");
   EXPECT_EQ(store->LoadPlan(id)->updated, kT0);  // the failed step update changed nothing
 }
 

@@ -70,6 +70,8 @@ struct UpgradeStep {
   std::string to_version;
   std::string image;  // the reference to deploy, pinned by digest
   RunState state = RunState::kPending;
+  std::string error;                 // why it failed or was aborted; empty otherwise
+  std::optional<TimePoint> started;  // when it was set running (its update requested)
 
   friend bool operator==(const UpgradeStep&, const UpgradeStep&) = default;
 };
@@ -127,8 +129,11 @@ class Store {
   // Sets the plan's state, reason and updated time. "not_found" if unknown.
   virtual Status SetPlanState(std::int64_t id, RunState state, std::string_view reason,
                               TimePoint at) = 0;
-  // Sets one step's state and the plan's updated time. "not_found" if unknown.
-  virtual Status SetStepState(std::int64_t plan_id, int index, RunState state, TimePoint at) = 0;
+  // Sets one step's state and error (kept as given: empty clears it) and the plan's updated
+  // time; the step's `started` becomes `at` the first time it is set running. "not_found" if
+  // unknown.
+  virtual Status SetStepState(std::int64_t plan_id, int index, RunState state, TimePoint at,
+                              std::string_view error) = 0;
 };
 
 }  // namespace maiev::store
