@@ -125,7 +125,8 @@ Result<std::vector<ServiceInfo>> DockerEngineOrchestrator::ListServices() {
   if (!counts) return Unexpected<Error>{counts.error()};
   for (ServiceInfo& service : *services) {
     auto it = counts->find(service.id);
-    service.running_tasks = it == counts->end() ? 0 : it->second;
+    service.running_tasks = it == counts->end() ? 0 : it->second.count;
+    if (it != counts->end()) service.running_images = it->second.by_image;
   }
   return services;
 }
@@ -141,7 +142,8 @@ Result<ServiceInfo> DockerEngineOrchestrator::InspectService(std::string_view id
   auto counts = CountRunningTasks(tasks_response->body);
   if (!counts) return Unexpected<Error>{counts.error()};
   auto it = counts->find(service->id);
-  service->running_tasks = it == counts->end() ? 0 : it->second;
+  service->running_tasks = it == counts->end() ? 0 : it->second.count;
+  if (it != counts->end()) service->running_images = it->second.by_image;
   return service;
 }
 

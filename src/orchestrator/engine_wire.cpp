@@ -140,6 +140,25 @@ Result<ServiceInfo> ServiceFromJson(const json& j) {
   if (const json* status = Member(j, "UpdateStatus")) {
     service.update_status.state = UpdateStateFromText(OptionalString(*status, "State"));
     service.update_status.message = OptionalString(*status, "Message");
+    service.update_status.started_at = ParseEngineTime(OptionalString(*status, "StartedAt"));
+    service.update_status.completed_at = ParseEngineTime(OptionalString(*status, "CompletedAt"));
+  }
+  if (const json* config = Member(*spec, "UpdateConfig");
+      config != nullptr && config->is_object()) {
+    UpdateConfig& update = service.update_config;
+    if (const json* p = Member(*config, "Parallelism"); p != nullptr && p->is_number_unsigned()) {
+      update.parallelism = p->get<std::uint64_t>();
+    }
+    // Delay and Monitor are nanoseconds.
+    if (const json* d = Member(*config, "Delay"); d != nullptr && d->is_number_integer()) {
+      update.delay = Duration{static_cast<double>(d->get<std::int64_t>()) / 1e9};
+    }
+    if (const json* m = Member(*config, "Monitor"); m != nullptr && m->is_number_integer()) {
+      update.monitor = Duration{static_cast<double>(m->get<std::int64_t>()) / 1e9};
+    }
+    if (std::string action = OptionalString(*config, "FailureAction"); !action.empty()) {
+      update.failure_action = std::move(action);
+    }
   }
   service.created_at = ParseEngineTime(OptionalString(j, "CreatedAt"));
   service.updated_at = ParseEngineTime(OptionalString(j, "UpdatedAt"));
@@ -304,19 +323,28 @@ std::string TasksQuery(std::optional<std::string_view> service) {
   return "?filters=" + UrlEncode(filters.dump());
 }
 
-Result<std::map<std::string, std::uint64_t>> CountRunningTasks(std::string_view body) {
+Result<std::map<std::string, RunningTasks>> CountRunningTasks(std::string_view body) {
   constexpr std::string_view kWhere = "GET /tasks";
   auto j = ParseJson(body, kWhere);
   if (!j) return Unexpected<Error>{j.error()};
   if (!j->is_array()) return ParseError(kWhere, "expected a JSON array");
-  std::map<std::string, std::uint64_t> counts;
+  std::map<std::string, RunningTasks> counts;
   for (const json& task : *j) {
     std::string service_id = OptionalString(task, "ServiceID");
     if (service_id.empty()) return ParseError(kWhere, "a task has no ServiceID");
     const json* status = Member(task, "Status");
     bool running = OptionalString(task, "DesiredState") == "running" && status != nullptr &&
                    OptionalString(*status, "State") == "running";
-    if (running) ++counts[service_id];
+    if (!running) continue;
+    RunningTasks& tasks = counts[service_id];
+    ++tasks.count;
+    std::string image;
+    if (const json* spec = Member(task, "Spec")) {
+      if (const json* container = Member(*spec, "ContainerSpec")) {
+        image = OptionalString(*container, "Image");
+      }
+    }
+    ++tasks.by_image[image];
   }
   return counts;
 }

@@ -45,7 +45,11 @@ Result<std::vector<ServiceInfo>> ParseServiceList(std::string_view body);
 std::string TasksQuery(std::optional<std::string_view> service);
 
 // GET /tasks: per service ID, the tasks whose desired and observed state are both "running".
-Result<std::map<std::string, std::uint64_t>> CountRunningTasks(std::string_view body);
+struct RunningTasks {
+  std::uint64_t count = 0;
+  std::map<std::string, std::uint64_t> by_image;  // Spec.ContainerSpec.Image → count
+};
+Result<std::map<std::string, RunningTasks>> CountRunningTasks(std::string_view body);
 
 // A service spec ready for POST /services/{id}/update?version=N.
 struct SpecUpdate {

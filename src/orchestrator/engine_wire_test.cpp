@@ -62,6 +62,11 @@ TEST(ParseService, ReadsAReplicatedServiceWithLabelsUpdateStatusAndTimes) {
   EXPECT_EQ(service->labels.at("maiev.scale_config"), R"({"min": 0})");
   EXPECT_EQ(service->update_status.state, UpdateState::kCompleted);
   EXPECT_EQ(service->update_status.message, "update completed");
+  ASSERT_TRUE(service->update_status.started_at.has_value());
+  EXPECT_EQ(*service->update_status.started_at, *ParseEngineTime("2024-05-01T10:24:00Z"));
+  EXPECT_EQ(service->update_config.parallelism, 1u);
+  EXPECT_DOUBLE_EQ(service->update_config.delay.count(), 1.0);
+  EXPECT_EQ(service->update_config.failure_action, "rollback");
   ASSERT_TRUE(service->created_at.has_value());
   ASSERT_TRUE(service->updated_at.has_value());
   EXPECT_NEAR(SecondsBetween(*service->created_at, *service->updated_at), 269.876543211, 1e-6);
@@ -75,6 +80,16 @@ TEST(ParseService, ReadsAGlobalServiceWithoutUpdateStatusOrLabels) {
   EXPECT_EQ(service->replicas, 0u);
   EXPECT_TRUE(service->labels.empty());
   EXPECT_EQ(service->update_status.state, UpdateState::kNone);
+}
+
+TEST(ParseService, WithoutAnUpdateConfigHasDockersDefaults) {
+  json body = ReplicatedService();
+  body["Spec"].erase("UpdateConfig");
+  auto service = ParseService(body.dump());
+  ASSERT_TRUE(service.ok()) << service.error().message;
+  EXPECT_EQ(service->update_config, UpdateConfig{});
+  EXPECT_EQ(service->update_config.parallelism, 1u);
+  EXPECT_EQ(service->update_config.failure_action, "pause");
 }
 
 TEST(ParseService, ReplicatedWithoutReplicasMeansOne) {
@@ -166,10 +181,15 @@ TEST(CountRunningTasks, CountsTasksRunningAndMeantToRunPerService) {
       {{"ServiceID", "a"}, {"DesiredState", "shutdown"}, {"Status", {{"State", "running"}}}},
       {{"ServiceID", "b"}, {"DesiredState", "running"}, {"Status", {{"State", "running"}}}},
   });
+  tasks[0]["Spec"] = {{"ContainerSpec", {{"Image", "r/a:1@sha256:11"}}}};
+  tasks[1]["Spec"] = {{"ContainerSpec", {{"Image", "r/a:2@sha256:22"}}}};
   auto counts = CountRunningTasks(tasks.dump());
   ASSERT_TRUE(counts.ok()) << counts.error().message;
-  EXPECT_EQ(counts->at("a"), 2u);
-  EXPECT_EQ(counts->at("b"), 1u);
+  EXPECT_EQ(counts->at("a").count, 2u);
+  EXPECT_EQ(counts->at("a").by_image,
+            (std::map<std::string, std::uint64_t>{{"r/a:1@sha256:11", 1}, {"r/a:2@sha256:22", 1}}));
+  EXPECT_EQ(counts->at("b").count, 1u);
+  EXPECT_EQ(counts->at("b").by_image, (std::map<std::string, std::uint64_t>{{"", 1}}));
   EXPECT_EQ(counts->size(), 2u);
 }
 

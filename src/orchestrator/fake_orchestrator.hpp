@@ -45,6 +45,12 @@ class FakeOrchestrator final : public Orchestrator {
     std::lock_guard lock(mutex_);
     scale_configs_[id] = std::move(source);
   }
+  // Changes a service in place: a rollout progressing, someone else's update.
+  template <class Edit>
+  void EditService(const std::string& id, Edit edit) {
+    std::lock_guard lock(mutex_);
+    if (auto* service = Find(id)) edit(*service);
+  }
   void SetUpdateState(const std::string& id, UpdateState state) {
     std::lock_guard lock(mutex_);
     if (auto* service = Find(id)) service->update_status.state = state;

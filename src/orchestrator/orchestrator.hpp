@@ -40,9 +40,21 @@ std::string_view ToString(ServiceMode mode);
 struct UpdateStatus {
   UpdateState state = UpdateState::kNone;
   std::string message;  // Swarm's explanation, e.g. "update completed"; may be empty
+  std::optional<TimePoint> started_at = std::nullopt;    // UpdateStatus.StartedAt
+  std::optional<TimePoint> completed_at = std::nullopt;  // UpdateStatus.CompletedAt
 
   // A rolling update that will not complete by itself: paused or any rollback_* state.
   bool Failed() const;
+};
+
+// Spec.UpdateConfig, with Docker's defaults for what the spec leaves out.
+struct UpdateConfig {
+  std::uint64_t parallelism = 1;         // tasks updated at once; 0: all at once
+  Duration delay{0.0};                   // between batches
+  Duration monitor{5.0};                 // how long a new task is watched for failure
+  std::string failure_action = "pause";  // "pause", "continue" or "rollback"
+
+  friend bool operator==(const UpdateConfig&, const UpdateConfig&) = default;
 };
 
 struct ServiceInfo {
@@ -54,10 +66,14 @@ struct ServiceInfo {
   std::string image;           // Spec.TaskTemplate.ContainerSpec.Image, as written in the spec
   std::map<std::string, std::string> labels;  // service labels (Spec.Labels)
   UpdateStatus update_status;
+  UpdateConfig update_config;
   std::optional<TimePoint> created_at;
   std::optional<TimePoint> updated_at;
   // Tasks whose desired and observed state are both "running"; nullopt when not read.
   std::optional<std::uint64_t> running_tasks;
+  // The same tasks by the image their spec names (Spec.ContainerSpec.Image); read with
+  // running_tasks.
+  std::map<std::string, std::uint64_t> running_images;
 };
 
 // Where a service's scale config came from (SPEC §1, first match wins).
