@@ -63,7 +63,8 @@ CREATE TABLE upgrade_steps (
     Migration{3, "structured explanation of each decision", R"sql(
 ALTER TABLE decisions ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
 )sql"},
-    Migration{4, "why a step failed, and when it started", R"sql(
+    Migration{4, "the image a step replaces, why it failed, and when it started", R"sql(
+ALTER TABLE upgrade_steps ADD COLUMN from_image TEXT NOT NULL DEFAULT '';
 ALTER TABLE upgrade_steps ADD COLUMN error TEXT NOT NULL DEFAULT '';
 ALTER TABLE upgrade_steps ADD COLUMN started_us INTEGER;
 )sql"},

@@ -413,8 +413,8 @@ Result<std::int64_t> SqliteStore::CreatePlan(const UpgradePlan& plan) {
   std::int64_t id = sqlite3_last_insert_rowid(db_);
   Statement step(db_, R"sql(
     INSERT INTO upgrade_steps (plan_id, step_index, service, from_version, to_version, image,
-                               state, error, started_us)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql");
+                               state, from_image, error, started_us)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))sql");
   for (const UpgradeStep& s : plan.steps) {
     step.Reset();
     step.BindInt(1, id)
@@ -424,11 +424,12 @@ Result<std::int64_t> SqliteStore::CreatePlan(const UpgradePlan& plan) {
         .BindText(5, s.to_version)
         .BindText(6, s.image)
         .BindText(7, ToString(s.state))
-        .BindText(8, s.error);
+        .BindText(8, s.from_image)
+        .BindText(9, s.error);
     if (s.started) {
-      step.BindInt(9, ToMicros(*s.started));
+      step.BindInt(10, ToMicros(*s.started));
     } else {
-      step.BindNull(9);
+      step.BindNull(10);
     }
     if (step.Step() != SQLITE_DONE) {
       return Failure("creating an upgrade plan, step " + std::to_string(s.index) + " (service \"" +
@@ -461,7 +462,8 @@ Result<std::vector<UpgradePlan>> SqliteStore::LoadPlansLocked(std::string_view w
   if (rc != SQLITE_DONE) return Failure("reading upgrade plans");
 
   Statement steps(db_, R"sql(
-    SELECT step_index, service, from_version, to_version, image, state, error, started_us
+    SELECT step_index, service, from_version, to_version, image, state, from_image, error,
+           started_us
     FROM upgrade_steps WHERE plan_id = ?1 ORDER BY step_index)sql");
   for (UpgradePlan& p : plans) {
     steps.Reset();
@@ -474,8 +476,9 @@ Result<std::vector<UpgradePlan>> SqliteStore::LoadPlansLocked(std::string_view w
                        steps.Text(4),
                        ParseRunState(steps.Text(5)).value_or(RunState::kFailed),
                        steps.Text(6),
+                       steps.Text(7),
                        std::nullopt};
-      if (!steps.IsNull(7)) step.started = FromMicros(steps.Int(7));
+      if (!steps.IsNull(8)) step.started = FromMicros(steps.Int(8));
       p.steps.push_back(std::move(step));
     }
     if (rc != SQLITE_DONE)

@@ -99,9 +99,9 @@ UpgradePlan TwoStepPlan() {
   plan.reason = "producer 1.0.16 available";
   plan.steps = {
       {0, "consumer", "1.0.0", "1.1.0", "127.0.0.1:5000/app:consumer-1.1.0@sha256:aa",
-       RunState::kPending, "", std::nullopt},
+       RunState::kPending, "127.0.0.1:5000/app:consumer-1.0.0@sha256:a0", "", std::nullopt},
       {1, "producer", "1.0.15", "1.0.16", "127.0.0.1:5000/app:producer-1.0.16@sha256:bb",
-       RunState::kPending, "", std::nullopt},
+       RunState::kPending, "127.0.0.1:5000/app:producer-1.0.15@sha256:b0", "", std::nullopt},
   };
   return plan;
 }
@@ -224,6 +224,7 @@ TEST(SqliteStore, StepsFromBeforeErrorsReadWithNoErrorAndNoStart) {
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   ASSERT_EQ(plan->steps.size(), 1U);
   EXPECT_EQ(plan->steps[0].state, RunState::kRunning);
+  EXPECT_EQ(plan->steps[0].from_image, "");
   EXPECT_EQ(plan->steps[0].error, "");
   EXPECT_EQ(plan->steps[0].started, std::nullopt);
 }

@@ -70,6 +70,7 @@ struct UpgradeStep {
   std::string to_version;
   std::string image;  // the reference to deploy, pinned by digest
   RunState state = RunState::kPending;
+  std::string from_image;            // the reference the service ran before the step
   std::string error;                 // why it failed or was aborted; empty otherwise
   std::optional<TimePoint> started;  // when it was set running (its update requested)
 

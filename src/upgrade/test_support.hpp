@@ -16,7 +16,7 @@ inline ImageVersion Image(const std::string& tag,
                  .version = versions::ParseTag(tag).value().version.value(),
                  .digest = "",
                  .dependencies = {},
-                 .label_error = ""};
+                 .rejection = ""};
   v.digest = "sha256:" + std::string(64 - std::min<std::size_t>(tag.size(), 64), '0') +
              tag.substr(0, std::min<std::size_t>(tag.size(), 64));
   for (auto& [name, value] : provide) v.dependencies.provide[name] = rules::Value::Number(value);

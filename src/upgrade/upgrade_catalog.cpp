@@ -73,8 +73,8 @@ UpgradeCatalog AssembleCatalog(std::span<const WatchedService> services) {
       std::string reason;
       if (service.settings.mode == UpdateMode::kOff) {
         reason = "held back: maiev.update=off";
-      } else if (!v.label_error.empty()) {
-        reason = "held back: its scale config label is invalid: " + v.label_error;
+      } else if (!v.rejection.empty()) {
+        reason = "held back: " + v.rejection;
       } else if (!PolicyAllows(service.settings.policy, running.version, v.version)) {
         reason = PolicyReason(service.settings.policy, running.version);
       }

@@ -24,8 +24,9 @@ struct ImageVersion {
   std::string digest;  // the manifest digest a service update pins ("sha256:…")
   // From the image's `maiev.scale_config` label; empty when it declares none.
   config::Dependencies dependencies;
-  // Non-empty when the label was rejected (what and where): the version is never a candidate.
-  std::string label_error;
+  // Non-empty: the version is not a candidate, and why, to follow "held back: " (its label was
+  // rejected: what and where; its rollout failed before).
+  std::string rejection;
 };
 
 // A swarm service that has an image identity (SPEC §5).

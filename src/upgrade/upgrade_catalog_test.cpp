@@ -47,7 +47,8 @@ TEST(AssembleCatalog, SpeciesTagsKeepTheirVersionTextAndEqualVersionsCollapse) {
 
 TEST(AssembleCatalog, ModeOffPolicyAndBadLabelsHoldVersionsBackWithReasons) {
   ImageVersion broken = Image("1.5.0");
-  broken.label_error = "scale.rules[0].expression: unknown name `x`";
+  broken.rejection =
+      "its scale config label is invalid: scale.rules[0].expression: unknown name `x`";
   const WatchedService services[] = {
       Service("off", Image("1.0.0"), {Image("2.0.0")}, {UpdateMode::kOff, UpdatePolicy::kAll}),
       Service("minor", Image("1.2.0"), {Image("1.3.0"), Image("2.0.0"), broken},
