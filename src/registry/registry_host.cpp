@@ -94,4 +94,10 @@ std::string RegistryBaseUrl(std::string_view registry, bool insecure) {
   return std::string(plain ? "http://" : "https://") + host;
 }
 
+bool MaySendCredentials(std::string_view url, bool registry_plain_http) {
+  if (url.starts_with("https://")) return true;
+  if (!url.starts_with("http://")) return false;
+  return registry_plain_http || IsLoopbackHost(CanonicalRegistryHost(url));
+}
+
 }  // namespace maiev::registry

@@ -30,4 +30,10 @@ bool IsLoopbackHost(std::string_view host);
 // docker.io is reached at registry-1.docker.io.
 std::string RegistryBaseUrl(std::string_view registry, bool insecure);
 
+// Whether credentials may be sent to `url` (a token service's realm) on behalf of a registry
+// reached over plain HTTP (`registry_plain_http`) or HTTPS: always over HTTPS; over plain HTTP
+// only to a loopback host, or when the registry itself is plain HTTP (loopback or marked
+// insecure, the operator's choice). Never to anything but http(s).
+bool MaySendCredentials(std::string_view url, bool registry_plain_http);
+
 }  // namespace maiev::registry

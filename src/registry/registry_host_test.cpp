@@ -48,5 +48,17 @@ TEST(RegistryBaseUrl, ReachesDockerHubAtItsApiHost) {
   EXPECT_EQ(RegistryBaseUrl("index.docker.io", false), "https://registry-1.docker.io");
 }
 
+TEST(MaySendCredentials, OnlyOverHttpsOrToLoopbackOrForAPlainRegistry) {
+  EXPECT_TRUE(MaySendCredentials("https://auth.docker.io/token", false));
+  EXPECT_TRUE(MaySendCredentials("http://127.0.0.1:5001/token", false));
+  EXPECT_TRUE(MaySendCredentials("http://localhost/token", false));
+  EXPECT_FALSE(MaySendCredentials("http://auth.example/token", false));
+  EXPECT_TRUE(MaySendCredentials("http://auth.example/token", true));  // an insecure registry
+  EXPECT_FALSE(MaySendCredentials("ftp://auth.example/token", true));
+  EXPECT_FALSE(MaySendCredentials("/token", true));
+  // A user-info part does not make a host loopback.
+  EXPECT_FALSE(MaySendCredentials("http://127.0.0.1@auth.example/token", false));
+}
+
 }  // namespace
 }  // namespace maiev::registry
