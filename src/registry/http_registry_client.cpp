@@ -505,10 +505,13 @@ Result<HttpRegistryClient::Reply> HttpRegistryClient::Expect(Result<Reply> reply
   if (IsSuccess(status)) return reply;
   const std::string where = Where(request) + ": " + StatusText(*reply);
   if (status == 401 || status == 403) {
-    return Failure("auth", where + (endpoint_.credentials.empty()
-                                        ? ": no credentials are configured for " +
-                                              endpoint_.registry + " (registry auth file)"
-                                        : ": the configured credentials were refused"));
+    std::string why =
+        ": no credentials are configured for " + endpoint_.registry + " (registry auth file)";
+    if (!endpoint_.credentials.empty()) {
+      why = status == 401 ? ": the registry refused the configured credentials"
+                          : ": the configured credentials may not read this repository";
+    }
+    return Failure("auth", where + why);
   }
   if (status == 404) return Failure("not_found", where);
   if (status >= 500) return Failure("unavailable", where);

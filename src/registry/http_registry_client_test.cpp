@@ -167,7 +167,7 @@ class ScriptedRegistry {
  private:
   std::string PutManifestLocked(const std::string& repository, const std::string& tag,
                                 std::string body, std::string media_type) {
-    const std::string digest = Sha256(body);
+    std::string digest = Sha256(body);
     manifests_[digest] = {std::move(body), std::move(media_type)};
     if (!tag.empty()) tags_[repository][tag] = digest;
     return digest;
@@ -634,7 +634,7 @@ TEST_F(HttpRegistryClientTest, ReportsRefusedBasicCredentialsWithoutThem) {
   auto tags = client->ListTags("app");
   ASSERT_FALSE(tags.ok());
   EXPECT_EQ(tags.error().code, "auth");
-  EXPECT_THAT(tags.error().message, HasSubstr("the configured credentials were refused"));
+  EXPECT_THAT(tags.error().message, HasSubstr("the registry refused the configured credentials"));
   EXPECT_THAT(tags.error().message, Not(HasSubstr("wrong-secret")));
   EXPECT_THAT(tags.error().message, Not(HasSubstr(kUser)));
   // Known to be Basic now: one request, refused.
