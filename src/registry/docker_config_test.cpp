@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "registry/registry_host.hpp"
@@ -133,8 +134,8 @@ TEST(DockerConfigPath, PrefersTheFlagThenDockerConfigThenHome) {
 class TempFile {
  public:
   explicit TempFile(const std::string& contents) {
-    char name[] = "/tmp/maiev-docker-config-XXXXXX";
-    const int fd = mkstemp(name);
+    std::string name = std::filesystem::temp_directory_path() / "maiev-docker-config-XXXXXX";
+    const int fd = mkstemp(name.data());
     path_ = name;
     if (fd >= 0) close(fd);
     std::ofstream(path_) << contents;
