@@ -1,10 +1,10 @@
-#include "daemon/swarm_discovery.hpp"
+#include "control/swarm_discovery.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include "orchestrator/outage_log.hpp"
 
-namespace maiev::daemon {
+namespace maiev::control {
 
 bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock,
                       const orchestrator::RetryPolicy& backoff, const WaitFunction& wait,
@@ -24,4 +24,4 @@ bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock,
   }
 }
 
-}  // namespace maiev::daemon
+}  // namespace maiev::control

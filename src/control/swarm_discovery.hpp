@@ -7,10 +7,10 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
-#include "daemon/autoscaler.hpp"
+#include "control/autoscaler.hpp"
 #include "orchestrator/engine_transport.hpp"
 
-namespace maiev::daemon {
+namespace maiev::control {
 
 // 1 s after the first failure, doubling, at most 30 s between two attempts; no limit on their
 // number.
@@ -30,4 +30,4 @@ bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock,
                       const orchestrator::RetryPolicy& backoff, const WaitFunction& wait,
                       const AttemptObserver& on_attempt = {});
 
-}  // namespace maiev::daemon
+}  // namespace maiev::control
