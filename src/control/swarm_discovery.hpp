@@ -7,6 +7,7 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "common/sleep.hpp"
 #include "control/autoscaler.hpp"
 #include "orchestrator/engine_transport.hpp"
 
@@ -17,8 +18,6 @@ namespace maiev::control {
 inline constexpr orchestrator::RetryPolicy kDiscoveryBackoff{0, std::chrono::seconds{1},
                                                              std::chrono::seconds{30}};
 
-// Waits `d`, or less when stopping: false then. `clock` time must have moved by `d` on return.
-using WaitFunction = std::function<bool(Duration d)>;
 // Each attempt's outcome and its time (what /readyz shows of Docker).
 using AttemptObserver = std::function<void(const Status& outcome, TimePoint at)>;
 

@@ -2,13 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 #include <utility>
 
 #include "api/listen_address.hpp"
 #include "api/readiness.hpp"
+#include "common/sleep.hpp"
 #include "control/autoscaler.hpp"
 #include "control/swarm_discovery.hpp"
 #include "orchestrator/docker_engine_orchestrator.hpp"
@@ -19,17 +18,6 @@ namespace {
 
 // How often the running task counts shown by the API are re-read.
 constexpr Duration kTaskCountRefresh{2.0};
-
-// Sleeps for `d` or until `stop` is requested; false when stopping.
-bool SleepFor(Duration d, const std::stop_token& stop) {
-  std::mutex m;
-  std::condition_variable_any cv;
-  std::unique_lock lock(m);
-  // wait_for returns the predicate's value, false on timeout and on stop alike: ask the token.
-  cv.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::milliseconds>(d),
-              [] { return false; });
-  return !stop.stop_requested();
-}
 
 void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, control::Autoscaler& autoscaler,
                         api::DockerReadiness& readiness, const Clock& clock, std::stop_token stop) {

@@ -5,6 +5,8 @@
 #include <thread>
 #include <utility>
 
+#include "common/sleep.hpp"
+
 namespace maiev::orchestrator {
 namespace {
 
@@ -374,7 +376,7 @@ Status DockerEngineOrchestrator::WatchEvents(const WatchOptions& options,
       Write(outage.Failed(clock_.Now(), status.error(), pause));
       if (options.on_stream_error) options.on_stream_error(status.error());
     }
-    SleepUnlessStopped(pause, stop);
+    SleepFor(pause, stop);
   }
   return {};
 }

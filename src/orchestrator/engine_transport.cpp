@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -229,13 +228,6 @@ Status EngineTransport::Stream(std::string_view path, const std::function<void()
                             EngineErrorMessage(state.error_body));
   }
   return {};
-}
-
-void SleepUnlessStopped(std::chrono::milliseconds duration, std::stop_token stop) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  std::unique_lock lock(mutex);
-  wake.wait_for(lock, std::move(stop), duration, [] { return false; });
 }
 
 }  // namespace maiev::orchestrator

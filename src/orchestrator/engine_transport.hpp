@@ -59,7 +59,4 @@ class EngineTransport {
   std::chrono::milliseconds connect_timeout_;
 };
 
-// Sleeps for `duration` or until `stop` is requested, whichever comes first.
-void SleepUnlessStopped(std::chrono::milliseconds duration, std::stop_token stop);
-
 }  // namespace maiev::orchestrator
