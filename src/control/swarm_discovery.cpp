@@ -6,9 +6,8 @@
 
 namespace maiev::control {
 
-bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock,
-                      const orchestrator::RetryPolicy& backoff, const WaitFunction& wait,
-                      const AttemptObserver& on_attempt) {
+bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock, const BackoffPolicy& backoff,
+                      const WaitFunction& wait, const AttemptObserver& on_attempt) {
   orchestrator::OutageLog outage("Docker");
   for (;;) {
     const Status discovered = autoscaler.Discover();
@@ -18,7 +17,7 @@ bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock,
       if (auto line = outage.Succeeded(now)) orchestrator::Write(*line);
       return true;
     }
-    const Duration pause = backoff.BackoffAfter(outage.failures() + 1);
+    const Duration pause = backoff.Delay(outage.failures() + 1);
     orchestrator::Write(outage.Failed(now, discovered.error(), pause));
     if (!wait(pause)) return false;
   }

@@ -430,7 +430,8 @@ TEST(RabbitMqMonitor, UnreachableBrokerGivesMissingMetricsAndStopsPromptly) {
   RabbitMqConfig config = StackConfig();
   config.port = 1;
   config.management_url = "http://127.0.0.1:1";
-  config.backoff = BackoffPolicy{Duration{60.0}, Duration{60.0}, 2.0};  // Stop must not wait it out
+  config.backoff =
+      BackoffPolicy{0, Duration{60.0}, Duration{60.0}, 2.0};  // Stop must not wait it out
   SystemClock clock;
   RabbitMqMonitor monitor(config, clock);
   monitor.Track({"q"});

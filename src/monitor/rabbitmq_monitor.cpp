@@ -160,12 +160,6 @@ std::string AmqpAddress(const RabbitMqConfig& c) {
 
 }  // namespace
 
-Duration BackoffPolicy::Delay(int failures) const {
-  const double exponent = std::max(0, failures - 1);
-  const double seconds = initial.count() * std::pow(multiplier, std::min(exponent, 64.0));
-  return Duration{std::min(seconds, max.count())};
-}
-
 Result<RabbitMqConfig> RabbitMqConfig::Resolve(const RabbitMqSettings& flags,
                                                const Getenv& getenv) {
   RabbitMqConfig c;

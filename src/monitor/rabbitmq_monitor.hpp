@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "common/backoff.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "monitor/amqp_queue_probe.hpp"
@@ -21,19 +22,10 @@
 
 namespace maiev::monitor {
 
-// Delay before the next attempt after `failures` consecutive failed cycles (failures ≥ 1):
-// initial × multiplier^(failures−1), capped at max.
-struct BackoffPolicy {
-  Duration initial{1.0};
-  Duration max{30.0};
-  double multiplier = 2.0;
-
-  Duration Delay(int failures) const;
-};
-
-// How the monitor retries a broker that is down or restarting; the cycle interval applies again
-// after the first success.
-inline constexpr BackoffPolicy kBrokerRetryBackoff{};
+// How the monitor retries a broker that is down or restarting: 1 s after the first failed cycle,
+// doubling, at most 30 s, for as long as it runs; the cycle interval applies again after the
+// first success.
+inline constexpr BackoffPolicy kBrokerRetryBackoff{0, Duration{1.0}, Duration{30.0}, 2.0};
 
 // RabbitMQ settings as an operator gave them on the command line, each unset when not given.
 // RabbitMqConfig::Resolve is the one place they, and the RABBITMQ_* variables, are validated.

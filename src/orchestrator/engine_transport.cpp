@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 
-#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -120,12 +119,6 @@ size_t StreamBody(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-std::chrono::milliseconds RetryPolicy::BackoffAfter(int attempt) const {
-  auto pause = initial_backoff;
-  for (int i = 1; i < attempt && pause < max_backoff; ++i) pause *= 2;
-  return std::min(pause, max_backoff);
-}
-
 EngineTransport::EngineTransport(DockerEndpoint endpoint, std::chrono::milliseconds connect_timeout)
     : endpoint_(std::move(endpoint)), connect_timeout_(connect_timeout) {}
 
@@ -167,12 +160,12 @@ Result<HttpResponse> EngineTransport::Request(std::string_view method, std::stri
 }
 
 Result<HttpResponse> EngineTransport::Get(std::string_view path, std::chrono::milliseconds timeout,
-                                          const RetryPolicy& policy) const {
+                                          const BackoffPolicy& policy) const {
   for (int attempt = 1;; ++attempt) {
     auto response = Request("GET", path, {}, timeout);
     bool retryable = !response.ok() || response->status >= 500;
-    if (!retryable || attempt >= policy.attempts) return response;
-    std::this_thread::sleep_for(policy.BackoffAfter(attempt));
+    if (!retryable || policy.Exhausted(attempt)) return response;
+    std::this_thread::sleep_for(policy.Delay(attempt));
   }
 }
 
