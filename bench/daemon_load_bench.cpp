@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-#include "daemon/autoscaler.hpp"
+#include "control/autoscaler.hpp"
 #include "monitor/rabbitmq_monitor.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   monitor::RabbitMqMonitor monitor(*config, clock);
-  daemon::Autoscaler autoscaler(docker, monitor, **store, clock);
+  control::Autoscaler autoscaler(docker, monitor, **store, clock);
   if (auto st = autoscaler.Discover(); !st.ok()) {
     std::cerr << st.error().message << "\n";
     return 1;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
@@ -18,6 +17,7 @@
 
 #include "cli/commands.hpp"
 #include "common/clock.hpp"
+#include "common/time_format.hpp"
 #include "config/json_text.hpp"
 #include "config/scale_config.hpp"
 #include "rules/expression.hpp"
@@ -188,37 +188,6 @@ Result<rules::RuleHistory, config::ConfigError> ToHistory(const json& doc,
   return history;
 }
 
-// "2024-05-01T12:00:00Z", "2024-05-01T12:00:00.5+02:00".
-Result<TimePoint, std::string> ParseIso8601(const std::string& text) {
-  constexpr std::string_view kAccepted = "accepted: YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)";
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, consumed = 0;
-  double second = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%n", &year, &month, &day, &hour, &minute,
-                  &second, &consumed) != 6) {
-    return Unexpected{"invalid time \"" + text + "\"; " + std::string(kAccepted)};
-  }
-  const std::string zone = text.substr(static_cast<size_t>(consumed));
-  int offset_minutes = 0;
-  if (zone != "Z") {
-    int zh = 0, zm = 0, zone_consumed = 0;
-    const bool parsed = zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
-                        std::sscanf(zone.c_str() + 1, "%2d:%2d%n", &zh, &zm, &zone_consumed) == 2 &&
-                        zone_consumed == 5;
-    if (!parsed) return Unexpected{"invalid time \"" + text + "\"; " + std::string(kAccepted)};
-    offset_minutes = (zone[0] == '-' ? -1 : 1) * (zh * 60 + zm);
-  }
-  const std::chrono::year_month_day date{std::chrono::year{year},
-                                         std::chrono::month{static_cast<unsigned>(month)},
-                                         std::chrono::day{static_cast<unsigned>(day)}};
-  if (!date.ok() || hour > 23 || minute > 59 || second < 0 || second >= 61) {
-    return Unexpected{"invalid time \"" + text + "\"; " + std::string(kAccepted)};
-  }
-  const auto local = std::chrono::sys_days{date} + std::chrono::hours{hour} +
-                     std::chrono::minutes{minute} - std::chrono::minutes{offset_minutes};
-  return TimePoint{std::chrono::duration_cast<WallClock::duration>(local.time_since_epoch())} +
-         std::chrono::duration_cast<WallClock::duration>(Duration{second});
-}
-
 // {"rules": {NAME: {"value", "since"}}, "scale_up", "scale_down", "explanation": {...}}.
 void PrintJson(const rules::Explanation& explanation) {
   nlohmann::ordered_json out;
@@ -263,9 +232,9 @@ int RunEval(const RulesOptions& options, const Clock& clock) {
   if (!config) return kExitBadInput;
   TimePoint now = clock.Now();
   if (!options.now.empty()) {
-    auto parsed = ParseIso8601(options.now);
+    auto parsed = ParseRfc3339(options.now);
     if (!parsed.ok()) {
-      std::cerr << "--now: " << parsed.error() << "\n";
+      std::cerr << "--now: " << parsed.error().message << "\n";
       return kExitBadInput;
     }
     now = *parsed;

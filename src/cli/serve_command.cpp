@@ -13,9 +13,9 @@
 #include <sstream>
 #include <thread>
 
+#include "api/listen_address.hpp"
 #include "cli/commands.hpp"
 #include "daemon/daemon.hpp"
-#include "daemon/listen_address.hpp"
 
 namespace maiev::cli {
 namespace {
@@ -66,7 +66,7 @@ struct ServeArgs {
 Result<daemon::ServeOptions> ToOptions(const ServeArgs& a) {
   daemon::ServeOptions o;
   o.store_path = a.store;
-  auto listen = daemon::ParseListenAddress(a.listen);
+  auto listen = api::ParseListenAddress(a.listen);
   if (!listen.ok()) return Fail("invalid", "--listen (MAIEV_LISTEN) " + listen.error().message);
   o.api.host = listen->host;
   o.api.port = listen->port;

@@ -1,34 +1,29 @@
-// UTC timestamps in RFC 3339 form, for log lines and API answers.
+// Times in RFC 3339 form (https://www.rfc-editor.org/rfc/rfc3339#section-5.6): written in UTC for
+// log lines and API answers; read from the Docker Engine and from the command line.
 #pragma once
 
-#include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <string>
+#include <string_view>
 
 #include "common/clock.hpp"
+#include "common/result.hpp"
 
 namespace maiev {
 
 // "2026-12-01T19:51:20Z": whole seconds, for people.
-inline std::string FormatUtcSeconds(TimePoint t) {
-  const std::time_t secs = WallClock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string FormatUtcSeconds(TimePoint t);
 
 // "2026-12-01T19:51:20.123Z": milliseconds, for records that are ordered by time.
-inline std::string FormatUtcMillis(TimePoint t) {
-  std::string text = FormatUtcSeconds(t);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-  char fraction[8];
-  std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(millis));
-  text.replace(text.size() - 1, 1, fraction);
-  return text;
-}
+std::string FormatUtcMillis(TimePoint t);
+
+// What ParseRfc3339 accepts, for messages.
+inline constexpr std::string_view kRfc3339Form = "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)";
+
+// "2024-05-01T10:20:30Z", "2024-05-01T12:20:30.5+02:00", "2024-05-01T10:20:30.123456789Z": a
+// date that exists, a time of day (second 60, a leap second, is the next minute's first), any
+// number of fractional digits (read to the nanosecond) and `Z` or an offset. Error "invalid"
+// quoting the text and saying what is accepted, also for a time the clock cannot hold (the
+// engine's zero time, 0001-01-01T00:00:00Z, is one).
+Result<TimePoint> ParseRfc3339(std::string_view text);
 
 }  // namespace maiev

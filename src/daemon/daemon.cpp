@@ -2,15 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 #include <utility>
 
-#include "daemon/autoscaler.hpp"
-#include "daemon/listen_address.hpp"
-#include "daemon/readiness.hpp"
-#include "daemon/swarm_discovery.hpp"
+#include "api/listen_address.hpp"
+#include "api/readiness.hpp"
+#include "common/sleep.hpp"
+#include "control/autoscaler.hpp"
+#include "control/swarm_discovery.hpp"
 #include "orchestrator/docker_engine_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -20,19 +19,8 @@ namespace {
 // How often the running task counts shown by the API are re-read.
 constexpr Duration kTaskCountRefresh{2.0};
 
-// Sleeps for `d` or until `stop` is requested; false when stopping.
-bool SleepFor(Duration d, const std::stop_token& stop) {
-  std::mutex m;
-  std::condition_variable_any cv;
-  std::unique_lock lock(m);
-  // wait_for returns the predicate's value, false on timeout and on stop alike: ask the token.
-  cv.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::milliseconds>(d),
-              [] { return false; });
-  return !stop.stop_requested();
-}
-
-void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, Autoscaler& autoscaler,
-                        DockerReadiness& readiness, const Clock& clock, std::stop_token stop) {
+void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, control::Autoscaler& autoscaler,
+                        api::DockerReadiness& readiness, const Clock& clock, std::stop_token stop) {
   bool was_connected = true;
   orchestrator::WatchOptions options;
   options.on_stream_error = [&](const Error& error) { readiness.StreamFailed(error, clock.Now()); };
@@ -65,21 +53,21 @@ void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, Autoscaler& au
 
 // What /readyz shows: Docker as discovery and the event stream last saw it, the broker as the
 // monitor did; no credential in any error.
-ReadinessSource ReadinessOf(const ServeOptions& options, const DockerReadiness& docker,
-                            const monitor::RabbitMqMonitor& rabbitmq) {
+api::ReadinessSource ReadinessOf(const ServeOptions& options, const api::DockerReadiness& docker,
+                                 const monitor::RabbitMqMonitor& rabbitmq) {
   const monitor::RabbitMqConfig& mq = options.rabbitmq;
   const std::string amqp = mq.host + ":" + std::to_string(mq.port) + " vhost " + mq.vhost;
   const std::vector<std::string> secrets = {mq.password, options.api.api_token};
   return [&docker, &rabbitmq, amqp, management = mq.management_url, secrets] {
     const monitor::BrokerHealth health = rabbitmq.Health();
-    Readiness readiness{
-        {docker.Get(), AmqpReadiness(health, amqp), ManagementReadiness(health, management)}};
-    return Redacted(std::move(readiness), secrets);
+    api::Readiness readiness{{docker.Get(), api::AmqpReadiness(health, amqp),
+                              api::ManagementReadiness(health, management)}};
+    return api::Redacted(std::move(readiness), secrets);
   };
 }
 
 // The autoscaling cycles, until `stop`.
-void RunCycles(Autoscaler& autoscaler, const Clock& clock, Duration interval,
+void RunCycles(control::Autoscaler& autoscaler, const Clock& clock, Duration interval,
                const std::stop_token& stop) {
   TimePoint counts_read{};
   while (SleepFor(interval, stop)) {
@@ -106,18 +94,20 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
 
   orchestrator::DockerEngineOrchestrator docker(options.docker, clock);
   monitor::RabbitMqMonitor rabbitmq(options.rabbitmq, clock);
-  Autoscaler autoscaler(docker, rabbitmq, store, clock);
-  DockerReadiness docker_readiness(options.docker.Describe());
-  HttpApi api(options.api, autoscaler, store, ReadinessOf(options, docker_readiness, rabbitmq));
-  if (auto st = api.Bind(); !st.ok()) return st;
+  control::Autoscaler autoscaler(docker, rabbitmq, store, clock);
+  api::DockerReadiness docker_readiness(options.docker.Describe());
+  api::HttpApi http_api(options.api, autoscaler, store,
+                        ReadinessOf(options, docker_readiness, rabbitmq));
+  if (auto st = http_api.Bind(); !st.ok()) return st;
   spdlog::info("maiev serving on http://{} (store {}, docker {}, rabbitmq {}:{})",
-               ListenAddress{options.api.host, api.port()}.ToString(), options.store_path,
+               api::ListenAddress{options.api.host, http_api.port()}.ToString(), options.store_path,
                options.docker.Describe(), options.rabbitmq.host, options.rabbitmq.port);
-  std::jthread http([&api] { api.Serve(); });
+  std::jthread http([&http_api] { http_api.Serve(); });
 
   rabbitmq.Start();
-  DiscoverServices(
-      autoscaler, clock, kDiscoveryBackoff, [&stop](Duration d) { return SleepFor(d, stop); },
+  control::DiscoverServices(
+      autoscaler, clock, control::kDiscoveryBackoff,
+      [&stop](Duration d) { return SleepFor(d, stop); },
       [&docker_readiness](const Status& s, TimePoint at) { docker_readiness.Listed(s, at); });
   std::jthread events([&](std::stop_token s) {
     WatchServiceEvents(docker, autoscaler, docker_readiness, clock, std::move(s));
@@ -128,7 +118,7 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   events.request_stop();
   events.join();
   rabbitmq.Stop();
-  api.Stop();
+  http_api.Stop();
   return {};
 }
 

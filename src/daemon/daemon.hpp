@@ -5,9 +5,9 @@
 #include <stop_token>
 #include <string>
 
+#include "api/http_api.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
-#include "daemon/http_api.hpp"
 #include "monitor/rabbitmq_monitor.hpp"
 #include "orchestrator/docker_endpoint.hpp"
 
@@ -15,7 +15,7 @@ namespace maiev::daemon {
 
 struct ServeOptions {
   std::string store_path = "maiev.db";
-  HttpApiOptions api;
+  api::HttpApiOptions api;
   Duration evaluation_interval{1.0};  // one autoscaling cycle
   monitor::RabbitMqConfig rabbitmq;   // includes the counts (1 s) and stats (5 s) intervals
   orchestrator::DockerEndpoint docker;

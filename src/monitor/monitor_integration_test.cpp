@@ -12,6 +12,7 @@
 #include <functional>
 #include <limits>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -362,12 +363,12 @@ TEST(RabbitMqManagementClient, ReportsTheHeadMessageTimestamp) {
 
 TEST(RabbitMqManagementClient, CancelAbortsTheListing) {
   RabbitMqManagementClient management(StackManagement());
-  std::atomic<bool> cancel{true};
-  auto listing = management.ListQueues(&cancel);
+  std::stop_source cancel;
+  cancel.request_stop();
+  auto listing = management.ListQueues(cancel.get_token());
   ASSERT_FALSE(listing.ok());
   EXPECT_EQ(listing.error().code, "cancelled");
-  cancel = false;
-  EXPECT_TRUE(management.ListQueues(&cancel).ok());  // the client stays usable
+  EXPECT_TRUE(management.ListQueues().ok());  // the client stays usable
 }
 
 TEST(RabbitMqManagementClient, UnknownVhostIsNotFound) {
@@ -429,7 +430,8 @@ TEST(RabbitMqMonitor, UnreachableBrokerGivesMissingMetricsAndStopsPromptly) {
   RabbitMqConfig config = StackConfig();
   config.port = 1;
   config.management_url = "http://127.0.0.1:1";
-  config.backoff = BackoffPolicy{Duration{60.0}, Duration{60.0}, 2.0};  // Stop must not wait it out
+  config.backoff =
+      BackoffPolicy{0, Duration{60.0}, Duration{60.0}, 2.0};  // Stop must not wait it out
   SystemClock clock;
   RabbitMqMonitor monitor(config, clock);
   monitor.Track({"q"});

@@ -182,7 +182,7 @@ struct RabbitMqManagementClient::Curl {
   char error[CURL_ERROR_SIZE] = {};
   std::string body;
   bool too_large = false;
-  const std::atomic<bool>* cancel = nullptr;
+  std::stop_token cancel;  // of the transfer in progress
 
   Curl() {
     static std::once_flag global_init;
@@ -208,7 +208,7 @@ struct RabbitMqManagementClient::Curl {
 
   static int Progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     auto* self = static_cast<Curl*>(user);
-    return self->cancel && self->cancel->load() ? 1 : 0;  // non-zero aborts
+    return self->cancel.stop_requested() ? 1 : 0;  // non-zero aborts
   }
 };
 
@@ -247,7 +247,7 @@ RabbitMqManagementClient::RabbitMqManagementClient(ManagementEndpoint endpoint,
 RabbitMqManagementClient::~RabbitMqManagementClient() = default;
 
 Result<std::string> RabbitMqManagementClient::Get(const std::string& url, const std::string& where,
-                                                  const std::atomic<bool>* cancel) {
+                                                  const std::stop_token& cancel) {
   CURL* h = curl_->handle;
   if (!h) return Fail("unavailable", "management API: libcurl could not create a handle");
   curl_->body.clear();
@@ -280,7 +280,7 @@ Result<std::string> RabbitMqManagementClient::Get(const std::string& url, const 
   return Fail(code, where + ": HTTP " + std::to_string(status));
 }
 
-Result<QueueListing> RabbitMqManagementClient::ListQueues(const std::atomic<bool>* cancel) {
+Result<QueueListing> RabbitMqManagementClient::ListQueues(const std::stop_token& cancel) {
   // The URL without its long query, for messages.
   const std::string where =
       "management API GET " + endpoint_.base_url + "/api/queues/" + PercentEncode(endpoint_.vhost);

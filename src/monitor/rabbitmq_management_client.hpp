@@ -3,13 +3,13 @@
 // API: https://www.rabbitmq.com/docs/http-api-reference (GET /api/queues/{vhost}).
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,12 +112,12 @@ class RabbitMqManagementClient {
 
   // Lists every queue of the vhost, page after page. Error codes: "unavailable" (no connection,
   // timeout, 5xx), "auth" (401/403), "not_found" (unknown vhost), "protocol" (unexpected reply),
-  // "cancelled" (`*cancel` became true while a request was running).
-  Result<QueueListing> ListQueues(const std::atomic<bool>* cancel = nullptr);
+  // "cancelled" (`cancel` was requested while a request was running).
+  Result<QueueListing> ListQueues(const std::stop_token& cancel = {});
 
  private:
   Result<std::string> Get(const std::string& url, const std::string& where,
-                          const std::atomic<bool>* cancel);
+                          const std::stop_token& cancel);
 
   struct Curl;
   ManagementEndpoint endpoint_;

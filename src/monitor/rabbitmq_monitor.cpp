@@ -10,6 +10,8 @@
 #include <sstream>
 #include <utility>
 
+#include "common/sleep.hpp"
+
 namespace maiev::monitor {
 namespace {
 
@@ -158,12 +160,6 @@ std::string AmqpAddress(const RabbitMqConfig& c) {
 
 }  // namespace
 
-Duration BackoffPolicy::Delay(int failures) const {
-  const double exponent = std::max(0, failures - 1);
-  const double seconds = initial.count() * std::pow(multiplier, std::min(exponent, 64.0));
-  return Duration{std::min(seconds, max.count())};
-}
-
 Result<RabbitMqConfig> RabbitMqConfig::Resolve(const RabbitMqSettings& flags,
                                                const Getenv& getenv) {
   RabbitMqConfig c;
@@ -203,17 +199,13 @@ RabbitMqMonitor::~RabbitMqMonitor() { Stop(); }
 
 void RabbitMqMonitor::Start() {
   if (counts_thread_.joinable()) return;
-  stopping_ = false;
-  counts_thread_ = std::thread([this] { CountsLoop(); });
-  stats_thread_ = std::thread([this] { StatsLoop(); });
+  counts_thread_ = std::jthread([this](const std::stop_token& stop) { CountsLoop(stop); });
+  stats_thread_ = std::jthread([this](const std::stop_token& stop) { StatsLoop(stop); });
 }
 
 void RabbitMqMonitor::Stop() {
-  {
-    std::lock_guard lock(stop_mutex_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
+  counts_thread_.request_stop();
+  stats_thread_.request_stop();
   if (counts_thread_.joinable()) counts_thread_.join();
   if (stats_thread_.joinable()) stats_thread_.join();
 }
@@ -242,14 +234,14 @@ BrokerHealth RabbitMqMonitor::Health() const {
                       amqp_error_, management_error_};
 }
 
-Status RabbitMqMonitor::RunCountsCycle() {
+Status RabbitMqMonitor::RunCountsCycle(const std::stop_token& stop) {
   std::lock_guard probe_lock(probe_mutex_);
   std::vector<std::string> tracked;
   {
     std::lock_guard lock(mutex_);
     tracked.assign(tracked_.begin(), tracked_.end());
   }
-  if (stopping_) return {};
+  if (stop.stop_requested()) return {};
   // Without a queue to declare, the connection is still checked: the broker's state is shown
   // (/readyz) before the first service needs it.
   if (tracked.empty()) return probe_.Ready();
@@ -272,9 +264,9 @@ Status RabbitMqMonitor::RunCountsCycle() {
   return {};
 }
 
-Status RabbitMqMonitor::RunStatsCycle() {
+Status RabbitMqMonitor::RunStatsCycle(const std::stop_token& cancel) {
   std::lock_guard client_lock(client_mutex_);
-  auto listing = client_.ListQueues(&stopping_);
+  auto listing = client_.ListQueues(cancel);
   if (!listing) return Unexpected{listing.error()};
   const TimePoint at = clock_.Now();
   std::lock_guard lock(mutex_);
@@ -290,34 +282,35 @@ Status RabbitMqMonitor::RunStatsCycle() {
   return {};
 }
 
-void RabbitMqMonitor::CountsLoop() {
+void RabbitMqMonitor::CountsLoop(const std::stop_token& stop) {
   const std::string address = AmqpAddress(config_);
   Loop(
       [&] {
-        Status s = RunCountsCycle();
+        Status s = RunCountsCycle(stop);
         std::lock_guard lock(mutex_);
         Report("AMQP", address, s, amqp_state_, amqp_error_);
         return s;
       },
-      config_.counts_interval);
+      config_.counts_interval, stop);
 }
 
-void RabbitMqMonitor::StatsLoop() {
+void RabbitMqMonitor::StatsLoop(const std::stop_token& stop) {
   const std::string address = config_.management_url + " vhost `" + config_.vhost + "`";
   Loop(
       [&] {
-        Status s = RunStatsCycle();
+        Status s = RunStatsCycle(stop);
         std::lock_guard lock(mutex_);
         if (!s && s.error().code == "cancelled") return s;
         Report("management API", address, s, management_state_, management_error_);
         return s;
       },
-      config_.stats_interval);
+      config_.stats_interval, stop);
 }
 
-void RabbitMqMonitor::Loop(const std::function<Status()>& cycle, Duration interval) {
+void RabbitMqMonitor::Loop(const std::function<Status()>& cycle, Duration interval,
+                           const std::stop_token& stop) {
   int failures = 0;
-  while (!stopping_) {
+  while (!stop.stop_requested()) {
     // Cycles start `interval` apart (not `interval` after the previous one ended), so a sample
     // is never older than the interval plus one cycle.
     const auto started = std::chrono::steady_clock::now();
@@ -326,13 +319,8 @@ void RabbitMqMonitor::Loop(const std::function<Status()>& cycle, Duration interv
     const Duration took = std::chrono::steady_clock::now() - started;
     const Duration wait =
         s ? std::max(Duration::zero(), interval - took) : config_.backoff.Delay(failures);
-    if (!WaitFor(wait)) return;
+    if (!SleepFor(wait, stop)) return;
   }
-}
-
-bool RabbitMqMonitor::WaitFor(Duration d) {
-  std::unique_lock lock(stop_mutex_);
-  return !stop_cv_.wait_for(lock, d, [this] { return stopping_.load(); });
 }
 
 // REQUIRES: mutex_ held.

@@ -2,16 +2,16 @@
 // API on a slow one, merged on demand into SPEC §2 metrics.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <thread>
 
+#include "common/backoff.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "monitor/amqp_queue_probe.hpp"
@@ -22,19 +22,10 @@
 
 namespace maiev::monitor {
 
-// Delay before the next attempt after `failures` consecutive failed cycles (failures ≥ 1):
-// initial × multiplier^(failures−1), capped at max.
-struct BackoffPolicy {
-  Duration initial{1.0};
-  Duration max{30.0};
-  double multiplier = 2.0;
-
-  Duration Delay(int failures) const;
-};
-
-// How the monitor retries a broker that is down or restarting; the cycle interval applies again
-// after the first success.
-inline constexpr BackoffPolicy kBrokerRetryBackoff{};
+// How the monitor retries a broker that is down or restarting: 1 s after the first failed cycle,
+// doubling, at most 30 s, for as long as it runs; the cycle interval applies again after the
+// first success.
+inline constexpr BackoffPolicy kBrokerRetryBackoff{0, Duration{1.0}, Duration{30.0}, 2.0};
 
 // RabbitMQ settings as an operator gave them on the command line, each unset when not given.
 // RabbitMqConfig::Resolve is the one place they, and the RABBITMQ_* variables, are validated.
@@ -116,20 +107,18 @@ class RabbitMqMonitor final : public QueueMetricsSource {
 
   // One passive declare per tracked queue, pipelined (AmqpQueueProbe::DeclareAll); with none,
   // only the connection is made or checked. Fails when the connection fails; a queue the broker
-  // refuses is skipped (its counts go stale).
-  Status RunCountsCycle();
-  // One management listing of the vhost.
-  Status RunStatsCycle();
+  // refuses is skipped (its counts go stale). Does nothing when `stop` was requested.
+  Status RunCountsCycle(const std::stop_token& stop = {});
+  // One management listing of the vhost; error "cancelled" when `cancel` is requested during it.
+  Status RunStatsCycle(const std::stop_token& cancel = {});
 
  private:
   enum class Reachability { kUnknown, kUp, kDown };
-  void CountsLoop();
-  void StatsLoop();
-  // Runs `cycle` until Stop(), waiting `interval` after a success and the backoff delay after a
-  // failure.
-  void Loop(const std::function<Status()>& cycle, Duration interval);
-  // Sleeps until `d` has passed or Stop() is called; false when stopping.
-  bool WaitFor(Duration d);
+  void CountsLoop(const std::stop_token& stop);
+  void StatsLoop(const std::stop_token& stop);
+  // Runs `cycle` until `stop` is requested, waiting `interval` after a success and the backoff
+  // delay after a failure.
+  void Loop(const std::function<Status()>& cycle, Duration interval, const std::stop_token& stop);
   // Logs a line when a side of the broker becomes unreachable or reachable again, not per retry.
   void Report(const char* side, const std::string& address, const Status& status,
               Reachability& state, std::optional<Error>& last_error);
@@ -154,11 +143,9 @@ class RabbitMqMonitor final : public QueueMetricsSource {
   std::optional<Error> amqp_error_;
   std::optional<Error> management_error_;
 
-  std::mutex stop_mutex_;  // guards stopping_ waits
-  std::condition_variable stop_cv_;
-  std::atomic<bool> stopping_{false};
-  std::thread counts_thread_;
-  std::thread stats_thread_;
+  // Stop() requests their stop, which ends their waits (SleepFor) and a listing in flight.
+  std::jthread counts_thread_;
+  std::jthread stats_thread_;
 };
 
 }  // namespace maiev::monitor

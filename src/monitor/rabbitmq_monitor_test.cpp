@@ -204,15 +204,6 @@ TEST(RabbitMqConfig, ARateWindowShorterThanTwoListingsIsRefused) {
   EXPECT_TRUE(RabbitMqConfig::Resolve(flags, Env({})).ok());
 }
 
-TEST(BackoffPolicy, DoublesFromInitialUpToMax) {
-  const BackoffPolicy p{Duration{1.0}, Duration{30.0}, 2.0};
-  EXPECT_EQ(p.Delay(1).count(), 1.0);
-  EXPECT_EQ(p.Delay(2).count(), 2.0);
-  EXPECT_EQ(p.Delay(5).count(), 16.0);
-  EXPECT_EQ(p.Delay(6).count(), 30.0);
-  EXPECT_EQ(p.Delay(10'000).count(), 30.0);
-}
-
 // Loopback port 1 is closed: both sides fail at once, nothing is invented.
 RabbitMqConfig Unreachable() {
   RabbitMqConfig c;

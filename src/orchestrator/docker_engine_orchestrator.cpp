@@ -5,6 +5,8 @@
 #include <thread>
 #include <utility>
 
+#include "common/sleep.hpp"
+
 namespace maiev::orchestrator {
 namespace {
 
@@ -149,7 +151,7 @@ Result<ServiceInfo> DockerEngineOrchestrator::InspectService(std::string_view id
 
 Status DockerEngineOrchestrator::UpdateSpec(std::string_view id_or_name, std::string_view what,
                                             const SpecMutation& mutate) {
-  const RetryPolicy& policy = options_.update_conflict_retry;
+  const BackoffPolicy& policy = options_.update_conflict_retry;
   for (int attempt = 1;; ++attempt) {
     auto body = InspectBody(id_or_name);
     if (!body) return Unexpected<Error>{body.error()};
@@ -167,12 +169,12 @@ Status DockerEngineOrchestrator::UpdateSpec(std::string_view id_or_name, std::st
     // Out of sequence, or no reply (the update may or may not have landed): re-read and retry;
     // the version check makes a repeated update safe.
     if (conflict) ++update_conflicts_;
-    if (attempt >= policy.attempts) {
+    if (policy.Exhausted(attempt)) {
       if (!response) return Unexpected<Error>{response.error()};
       return Fail("conflict", where + ": the service kept changing during " +
                                   std::to_string(attempt) + " attempts (update out of sequence)");
     }
-    std::this_thread::sleep_for(policy.BackoffAfter(attempt));
+    std::this_thread::sleep_for(policy.Delay(attempt));
   }
 }
 
@@ -368,7 +370,7 @@ Status DockerEngineOrchestrator::WatchEvents(const WatchOptions& options,
     if (opened) notify(false);
     if (stop.stop_requested()) break;
     ++failures;
-    auto pause = options_.event_reconnect.BackoffAfter(failures);
+    const Duration pause = options_.event_reconnect.Delay(failures);
     if (status) {
       spdlog::info("Docker event stream from {} was closed by the engine; reconnecting",
                    transport_.endpoint().Describe());
@@ -376,7 +378,7 @@ Status DockerEngineOrchestrator::WatchEvents(const WatchOptions& options,
       Write(outage.Failed(clock_.Now(), status.error(), pause));
       if (options.on_stream_error) options.on_stream_error(status.error());
     }
-    SleepUnlessStopped(pause, stop);
+    SleepFor(pause, stop);
   }
   return {};
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "common/backoff.hpp"
 #include "common/clock.hpp"
 #include "orchestrator/docker_endpoint.hpp"
 #include "orchestrator/engine_transport.hpp"
@@ -25,22 +26,22 @@ inline constexpr std::chrono::milliseconds kEngineRequestTimeout{15'000};
 // Create + start + wait + logs of one `scale_info` container.
 inline constexpr std::chrono::milliseconds kScaleInfoTimeout{30'000};
 // GETs are idempotent: retried on transport errors and 5xx.
-inline constexpr RetryPolicy kEngineGetRetry{3, std::chrono::milliseconds{200},
-                                             std::chrono::milliseconds{1'000}};
+inline constexpr BackoffPolicy kEngineGetRetry{3, std::chrono::milliseconds{200},
+                                               std::chrono::milliseconds{1'000}};
 // A service update that lost a race with another writer is re-read and retried.
-inline constexpr RetryPolicy kServiceUpdateConflictRetry{5, std::chrono::milliseconds{50},
-                                                         std::chrono::milliseconds{800}};
+inline constexpr BackoffPolicy kServiceUpdateConflictRetry{5, std::chrono::milliseconds{50},
+                                                           std::chrono::milliseconds{800}};
 // Reconnecting the event stream: unbounded attempts, this backoff between them.
-inline constexpr RetryPolicy kEventStreamReconnect{0, std::chrono::milliseconds{250},
-                                                   std::chrono::milliseconds{10'000}};
+inline constexpr BackoffPolicy kEventStreamReconnect{0, std::chrono::milliseconds{250},
+                                                     std::chrono::milliseconds{10'000}};
 
 struct DockerEngineOptions {
   std::chrono::milliseconds connect_timeout = kEngineConnectTimeout;
   std::chrono::milliseconds request_timeout = kEngineRequestTimeout;
   std::chrono::milliseconds scale_info_timeout = kScaleInfoTimeout;
-  RetryPolicy get_retry = kEngineGetRetry;
-  RetryPolicy update_conflict_retry = kServiceUpdateConflictRetry;
-  RetryPolicy event_reconnect = kEventStreamReconnect;
+  BackoffPolicy get_retry = kEngineGetRetry;
+  BackoffPolicy update_conflict_retry = kServiceUpdateConflictRetry;
+  BackoffPolicy event_reconnect = kEventStreamReconnect;
 };
 
 // Thread-safe. The API version is negotiated (GET /version) on first use and kept; a failed

@@ -21,7 +21,8 @@ using testing::FakeEngineServer;
 using Request = FakeEngineServer::Request;
 using Reply = FakeEngineServer::Reply;
 
-constexpr RetryPolicy kNoPauseRetry{3, std::chrono::milliseconds{0}, std::chrono::milliseconds{0}};
+constexpr BackoffPolicy kNoPauseRetry{3, std::chrono::milliseconds{0},
+                                      std::chrono::milliseconds{0}};
 
 DockerEngineOptions FastOptions() {
   DockerEngineOptions options;

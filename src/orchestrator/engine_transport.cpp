@@ -2,8 +2,6 @@
 
 #include <curl/curl.h>
 
-#include <algorithm>
-#include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -121,12 +119,6 @@ size_t StreamBody(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-std::chrono::milliseconds RetryPolicy::BackoffAfter(int attempt) const {
-  auto pause = initial_backoff;
-  for (int i = 1; i < attempt && pause < max_backoff; ++i) pause *= 2;
-  return std::min(pause, max_backoff);
-}
-
 EngineTransport::EngineTransport(DockerEndpoint endpoint, std::chrono::milliseconds connect_timeout)
     : endpoint_(std::move(endpoint)), connect_timeout_(connect_timeout) {}
 
@@ -168,12 +160,12 @@ Result<HttpResponse> EngineTransport::Request(std::string_view method, std::stri
 }
 
 Result<HttpResponse> EngineTransport::Get(std::string_view path, std::chrono::milliseconds timeout,
-                                          const RetryPolicy& policy) const {
+                                          const BackoffPolicy& policy) const {
   for (int attempt = 1;; ++attempt) {
     auto response = Request("GET", path, {}, timeout);
     bool retryable = !response.ok() || response->status >= 500;
-    if (!retryable || attempt >= policy.attempts) return response;
-    std::this_thread::sleep_for(policy.BackoffAfter(attempt));
+    if (!retryable || policy.Exhausted(attempt)) return response;
+    std::this_thread::sleep_for(policy.Delay(attempt));
   }
 }
 
@@ -229,13 +221,6 @@ Status EngineTransport::Stream(std::string_view path, const std::function<void()
                             EngineErrorMessage(state.error_body));
   }
   return {};
-}
-
-void SleepUnlessStopped(std::chrono::milliseconds duration, std::stop_token stop) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  std::unique_lock lock(mutex);
-  wake.wait_for(lock, std::move(stop), duration, [] { return false; });
 }
 
 }  // namespace maiev::orchestrator

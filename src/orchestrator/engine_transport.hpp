@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/backoff.hpp"
 #include "common/result.hpp"
 #include "orchestrator/docker_endpoint.hpp"
 
@@ -17,16 +18,6 @@ struct HttpResponse {
   std::string body;
 
   bool Ok() const { return status >= 200 && status < 300; }
-};
-
-// Bounded retries with exponential backoff. `attempts` counts the first try.
-struct RetryPolicy {
-  int attempts = 1;
-  std::chrono::milliseconds initial_backoff{0};
-  std::chrono::milliseconds max_backoff{0};
-
-  // The pause before attempt `attempt` + 1 (attempt counts from 1).
-  std::chrono::milliseconds BackoffAfter(int attempt) const;
 };
 
 // Thread-safe: every call uses its own curl handle; the object is immutable after construction.
@@ -44,7 +35,7 @@ class EngineTransport {
 
   // A GET that is retried per `policy` on transport errors and 5xx responses.
   Result<HttpResponse> Get(std::string_view path, std::chrono::milliseconds timeout,
-                           const RetryPolicy& policy) const;
+                           const BackoffPolicy& policy) const;
 
   // Streams the body of a GET without an overall timeout: `on_open` runs once the response
   // headers arrived with a 2xx status, then `on_data` for each chunk. Returns ok when the server
@@ -58,8 +49,5 @@ class EngineTransport {
   DockerEndpoint endpoint_;
   std::chrono::milliseconds connect_timeout_;
 };
-
-// Sleeps for `duration` or until `stop` is requested, whichever comes first.
-void SleepUnlessStopped(std::chrono::milliseconds duration, std::stop_token stop);
 
 }  // namespace maiev::orchestrator

@@ -2,8 +2,9 @@
 
 #include <charconv>
 #include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
+
+#include "common/time_format.hpp"
 
 namespace maiev::orchestrator {
 namespace {
@@ -249,52 +250,10 @@ std::string UrlEncode(std::string_view text) {
 }
 
 std::optional<TimePoint> ParseEngineTime(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS
-  constexpr std::size_t kBase = 19;
-  if (text.size() < kBase + 1 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != ':' || text[16] != ':') {
-    return std::nullopt;
-  }
-  int fields[6] = {ParseDigits(text.substr(0, 4)),  ParseDigits(text.substr(5, 2)),
-                   ParseDigits(text.substr(8, 2)),  ParseDigits(text.substr(11, 2)),
-                   ParseDigits(text.substr(14, 2)), ParseDigits(text.substr(17, 2))};
-  for (int f : fields) {
-    if (f < 0) return std::nullopt;
-  }
-  if (fields[0] <= 1) return std::nullopt;  // Go's zero time: "not set"
-  std::size_t pos = kBase;
-  std::int64_t nanos = 0;
-  if (text[pos] == '.') {
-    int digits = 0;
-    for (++pos; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, ++digits) {
-      if (digits < 9) nanos = nanos * 10 + (text[pos] - '0');
-    }
-    for (; digits < 9; ++digits) nanos *= 10;
-  }
-  std::int64_t offset_seconds = 0;
-  std::string_view zone = text.substr(pos);
-  if (zone == "Z") {
-    offset_seconds = 0;
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-    int hours = ParseDigits(zone.substr(1, 2));
-    int minutes = ParseDigits(zone.substr(4, 2));
-    if (hours < 0 || minutes < 0) return std::nullopt;
-    std::int64_t magnitude = std::int64_t{hours} * 3600 + std::int64_t{minutes} * 60;
-    offset_seconds = zone[0] == '+' ? magnitude : -magnitude;
-  } else {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = fields[0] - 1900;
-  tm.tm_mon = fields[1] - 1;
-  tm.tm_mday = fields[2];
-  tm.tm_hour = fields[3];
-  tm.tm_min = fields[4];
-  tm.tm_sec = fields[5];
-  std::time_t seconds = timegm(&tm);
-  auto since_epoch =
-      std::chrono::seconds(seconds - offset_seconds) + std::chrono::nanoseconds(nanos);
-  return TimePoint(std::chrono::duration_cast<WallClock::duration>(since_epoch));
+  // ParseRfc3339 refuses the zero time too: year 1 is outside the clock's range.
+  auto parsed = ParseRfc3339(text);
+  if (!parsed) return std::nullopt;
+  return *parsed;
 }
 
 Result<ServiceInfo> ParseService(std::string_view body) {

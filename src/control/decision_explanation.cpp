@@ -1,6 +1,6 @@
-#include "daemon/decision_explanation.hpp"
+#include "control/decision_explanation.hpp"
 
-namespace maiev::daemon {
+namespace maiev::control {
 
 using scaling::Reason;
 
@@ -56,4 +56,4 @@ DecisionExplanation ExplainDecision(const scaling::Decision& decision,
   return out;
 }
 
-}  // namespace maiev::daemon
+}  // namespace maiev::control

@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "api/readiness.hpp"
 #include "common/result.hpp"
-#include "daemon/autoscaler.hpp"
-#include "daemon/readiness.hpp"
+#include "control/autoscaler.hpp"
 #include "store/store.hpp"
 
 namespace httplib {
@@ -19,7 +19,7 @@ struct Request;
 struct Response;
 }  // namespace httplib
 
-namespace maiev::daemon {
+namespace maiev::api {
 
 struct HttpApiOptions {
   std::string host = "127.0.0.1";
@@ -35,7 +35,7 @@ using ReadinessSource = std::function<Readiness()>;
 // Autoscaler and Store methods and `readiness`.
 class HttpApi {
  public:
-  HttpApi(HttpApiOptions options, Autoscaler& autoscaler, store::Store& store,
+  HttpApi(HttpApiOptions options, control::Autoscaler& autoscaler, store::Store& store,
           ReadinessSource readiness);
   ~HttpApi();
   HttpApi(const HttpApi&) = delete;
@@ -60,7 +60,7 @@ class HttpApi {
   bool Authorized(const httplib::Request& req, httplib::Response& res) const;
 
   HttpApiOptions options_;
-  Autoscaler& autoscaler_;
+  control::Autoscaler& autoscaler_;
   store::Store& store_;
   ReadinessSource readiness_;
   std::unique_ptr<httplib::Server> server_;
@@ -70,7 +70,7 @@ class HttpApi {
 };
 
 // The JSON form of a service's status, as served by GET /api/v1/services.
-nlohmann::json ToJson(const ServiceStatus& status);
+nlohmann::json ToJson(const control::ServiceStatus& status);
 
 // Whether `given` equals `secret`, in a time that depends on the length of `given` only, never on
 // how much of it matches: the API token is compared with it.
@@ -80,4 +80,4 @@ bool ConstantTimeEquals(std::string_view given, std::string_view secret);
 // anything else (the store or another dependency failed).
 int HttpStatusFor(const Error& error);
 
-}  // namespace maiev::daemon
+}  // namespace maiev::api

@@ -1,4 +1,4 @@
-#include "daemon/autoscaler.hpp"
+#include "control/autoscaler.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include "orchestrator/fake_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
 
-namespace maiev::daemon {
+namespace maiev::control {
 namespace {
 
 using orchestrator::FakeOrchestrator;
@@ -481,4 +481,4 @@ TEST_F(AutoscalerTest, RemovedServicesAreForgotten) {
 }
 
 }  // namespace
-}  // namespace maiev::daemon
+}  // namespace maiev::control

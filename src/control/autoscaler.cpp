@@ -1,4 +1,4 @@
-#include "daemon/autoscaler.hpp"
+#include "control/autoscaler.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -8,7 +8,7 @@
 
 #include "monitor/metrics.hpp"
 
-namespace maiev::daemon {
+namespace maiev::control {
 namespace {
 
 using orchestrator::ServiceInfo;
@@ -471,4 +471,4 @@ ServiceStatus Autoscaler::StatusOf(const std::string& id, const Entry& entry,
   return s;
 }
 
-}  // namespace maiev::daemon
+}  // namespace maiev::control

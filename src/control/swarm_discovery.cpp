@@ -1,14 +1,13 @@
-#include "daemon/swarm_discovery.hpp"
+#include "control/swarm_discovery.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include "orchestrator/outage_log.hpp"
 
-namespace maiev::daemon {
+namespace maiev::control {
 
-bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock,
-                      const orchestrator::RetryPolicy& backoff, const WaitFunction& wait,
-                      const AttemptObserver& on_attempt) {
+bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock, const BackoffPolicy& backoff,
+                      const WaitFunction& wait, const AttemptObserver& on_attempt) {
   orchestrator::OutageLog outage("Docker");
   for (;;) {
     const Status discovered = autoscaler.Discover();
@@ -18,10 +17,10 @@ bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock,
       if (auto line = outage.Succeeded(now)) orchestrator::Write(*line);
       return true;
     }
-    const Duration pause = backoff.BackoffAfter(outage.failures() + 1);
+    const Duration pause = backoff.Delay(outage.failures() + 1);
     orchestrator::Write(outage.Failed(now, discovered.error(), pause));
     if (!wait(pause)) return false;
   }
 }
 
-}  // namespace maiev::daemon
+}  // namespace maiev::control

@@ -14,14 +14,14 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "config/scale_config.hpp"
-#include "daemon/decision_explanation.hpp"
+#include "control/decision_explanation.hpp"
 #include "monitor/queue_metrics_source.hpp"
 #include "orchestrator/orchestrator.hpp"
 #include "rules/ruleset.hpp"
 #include "scaling/decision.hpp"
 #include "store/store.hpp"
 
-namespace maiev::daemon {
+namespace maiev::control {
 
 // What the autoscaler knows of one service, as shown by `maiev status` and the API.
 struct ServiceStatus {
@@ -158,4 +158,4 @@ class Autoscaler {
   std::map<std::string, Entry> services_;  // by service ID; guarded by mutex_
 };
 
-}  // namespace maiev::daemon
+}  // namespace maiev::control

@@ -1,9 +1,9 @@
-#include "daemon/listen_address.hpp"
+#include "api/listen_address.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace maiev::daemon {
+namespace maiev::api {
 namespace {
 
 using ::testing::HasSubstr;
@@ -51,4 +51,4 @@ TEST(ParseListenAddress, RejectsAHostThatIsNotAnAddress) {
 }
 
 }  // namespace
-}  // namespace maiev::daemon
+}  // namespace maiev::api

@@ -1,4 +1,4 @@
-#include "daemon/swarm_discovery.hpp"
+#include "control/swarm_discovery.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include "orchestrator/fake_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
 
-namespace maiev::daemon {
+namespace maiev::control {
 namespace {
 
 using orchestrator::testing::CapturedLog;
@@ -97,4 +97,4 @@ TEST_F(SwarmDiscoveryTest, ADockerThatAnswersAtOnceLogsNoOutage) {
 }
 
 }  // namespace
-}  // namespace maiev::daemon
+}  // namespace maiev::control

@@ -7,7 +7,7 @@
 
 #include "common/result.hpp"
 
-namespace maiev::daemon {
+namespace maiev::api {
 
 struct ListenAddress {
   std::string host;  // an IPv4 or IPv6 address, without brackets
@@ -22,4 +22,4 @@ struct ListenAddress {
 // accepted; the caller names the flag.
 Result<ListenAddress> ParseListenAddress(std::string_view text);
 
-}  // namespace maiev::daemon
+}  // namespace maiev::api

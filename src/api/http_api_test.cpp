@@ -1,4 +1,4 @@
-#include "daemon/http_api.hpp"
+#include "api/http_api.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,7 +13,7 @@
 #include "orchestrator/fake_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
 
-namespace maiev::daemon {
+namespace maiev::api {
 namespace {
 
 using ::testing::HasSubstr;
@@ -134,7 +134,7 @@ class HttpApiTest : public ::testing::Test {
   monitor::FakeQueueMetricsSource queues_;
   FailingStore store_;
   ManualClock clock_;
-  Autoscaler autoscaler_{docker_, queues_, store_, clock_};
+  control::Autoscaler autoscaler_{docker_, queues_, store_, clock_};
   std::mutex readiness_mutex_;
   Readiness readiness_;  // guarded by readiness_mutex_
   std::unique_ptr<HttpApi> api_;
@@ -281,4 +281,4 @@ TEST(HttpStatusFor, SeparatesClientErrorsFromServerFailures) {
 }
 
 }  // namespace
-}  // namespace maiev::daemon
+}  // namespace maiev::api

@@ -13,7 +13,7 @@
 #include "common/result.hpp"
 #include "monitor/rabbitmq_monitor.hpp"
 
-namespace maiev::daemon {
+namespace maiev::api {
 
 struct ComponentReadiness {
   enum class State { kConnecting, kReachable, kUnreachable };
@@ -76,4 +76,4 @@ class DockerReadiness {
   ComponentReadiness state_;
 };
 
-}  // namespace maiev::daemon
+}  // namespace maiev::api

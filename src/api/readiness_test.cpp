@@ -1,9 +1,9 @@
-#include "daemon/readiness.hpp"
+#include "api/readiness.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace maiev::daemon {
+namespace maiev::api {
 namespace {
 
 using nlohmann::json;
@@ -92,4 +92,4 @@ TEST(Readiness, RedactedMasksEverySecretInTheErrors) {
 }
 
 }  // namespace
-}  // namespace maiev::daemon
+}  // namespace maiev::api

@@ -5,20 +5,19 @@
 #include <chrono>
 #include <functional>
 
+#include "common/backoff.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
-#include "daemon/autoscaler.hpp"
-#include "orchestrator/engine_transport.hpp"
+#include "common/sleep.hpp"
+#include "control/autoscaler.hpp"
 
-namespace maiev::daemon {
+namespace maiev::control {
 
 // 1 s after the first failure, doubling, at most 30 s between two attempts; no limit on their
 // number.
-inline constexpr orchestrator::RetryPolicy kDiscoveryBackoff{0, std::chrono::seconds{1},
-                                                             std::chrono::seconds{30}};
+inline constexpr BackoffPolicy kDiscoveryBackoff{0, std::chrono::seconds{1},
+                                                 std::chrono::seconds{30}};
 
-// Waits `d`, or less when stopping: false then. `clock` time must have moved by `d` on return.
-using WaitFunction = std::function<bool(Duration d)>;
 // Each attempt's outcome and its time (what /readyz shows of Docker).
 using AttemptObserver = std::function<void(const Status& outcome, TimePoint at)>;
 
@@ -26,8 +25,7 @@ using AttemptObserver = std::function<void(const Status& outcome, TimePoint at)>
 // failure, waits per `backoff`; logs one warning when Docker is unreachable, a reminder every
 // orchestrator::kOutageReminderInterval while it stays so (debug lines in between), and one line
 // when it is back (orchestrator::OutageLog).
-bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock,
-                      const orchestrator::RetryPolicy& backoff, const WaitFunction& wait,
-                      const AttemptObserver& on_attempt = {});
+bool DiscoverServices(Autoscaler& autoscaler, const Clock& clock, const BackoffPolicy& backoff,
+                      const WaitFunction& wait, const AttemptObserver& on_attempt = {});
 
-}  // namespace maiev::daemon
+}  // namespace maiev::control

@@ -9,7 +9,7 @@
 #include "rules/explanation.hpp"
 #include "scaling/decision.hpp"
 
-namespace maiev::daemon {
+namespace maiev::control {
 
 struct DecisionExplanation {
   std::string text;  // e.g. "2 → 3: scale_up: rules:behind ← rmq:latency 133 > 3"
@@ -26,4 +26,4 @@ DecisionExplanation ExplainDecision(const scaling::Decision& decision,
 // the fields of scaling::Reason that its kind uses.
 nlohmann::json ReasonJson(const scaling::Reason& why);
 
-}  // namespace maiev::daemon
+}  // namespace maiev::control

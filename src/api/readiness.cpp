@@ -1,11 +1,11 @@
-#include "daemon/readiness.hpp"
+#include "api/readiness.hpp"
 
 #include <utility>
 
 #include "common/time_format.hpp"
 #include "monitor/redact.hpp"
 
-namespace maiev::daemon {
+namespace maiev::api {
 namespace {
 
 const char* StateName(ComponentReadiness::State state) {
@@ -119,4 +119,4 @@ ComponentReadiness DockerReadiness::Get() const {
   return state_;
 }
 
-}  // namespace maiev::daemon
+}  // namespace maiev::api

@@ -1,10 +1,10 @@
-#include "daemon/listen_address.hpp"
+#include "api/listen_address.hpp"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 
-namespace maiev::daemon {
+namespace maiev::api {
 namespace {
 
 constexpr int kMaxPort = 65535;
@@ -53,4 +53,4 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   return address;
 }
 
-}  // namespace maiev::daemon
+}  // namespace maiev::api

@@ -1,4 +1,4 @@
-#include "daemon/http_api.hpp"
+#include "api/http_api.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -9,10 +9,10 @@
 #include <sstream>
 #include <thread>
 
+#include "api/listen_address.hpp"
 #include "common/time_format.hpp"
-#include "daemon/listen_address.hpp"
 
-namespace maiev::daemon {
+namespace maiev::api {
 namespace {
 
 constexpr std::size_t kDefaultDecisionLimit = 50;
@@ -77,7 +77,8 @@ Result<std::size_t> DecisionLimit(const httplib::Request& req) {
 }
 
 // The Prometheus exposition of /metrics.
-std::string PrometheusText(const std::vector<ServiceStatus>& services, const Readiness& readiness) {
+std::string PrometheusText(const std::vector<control::ServiceStatus>& services,
+                           const Readiness& readiness) {
   std::ostringstream out;
   out << "# HELP maiev_service_replicas Desired replicas of a Swarm service as maiev knows it.\n"
          "# TYPE maiev_service_replicas gauge\n";
@@ -107,7 +108,7 @@ std::string PrometheusText(const std::vector<ServiceStatus>& services, const Rea
 
 }  // namespace
 
-nlohmann::json ToJson(const ServiceStatus& s) {
+nlohmann::json ToJson(const control::ServiceStatus& s) {
   nlohmann::json j = {{"id", s.id},
                       {"name", s.name},
                       {"mode", s.mode},
@@ -146,7 +147,7 @@ int HttpStatusFor(const Error& error) {
   return 500;
 }
 
-HttpApi::HttpApi(HttpApiOptions options, Autoscaler& autoscaler, store::Store& store,
+HttpApi::HttpApi(HttpApiOptions options, control::Autoscaler& autoscaler, store::Store& store,
                  ReadinessSource readiness)
     : options_(std::move(options)),
       autoscaler_(autoscaler),
@@ -285,4 +286,4 @@ void HttpApi::RouteDecisions() {
   });
 }
 
-}  // namespace maiev::daemon
+}  // namespace maiev::api
