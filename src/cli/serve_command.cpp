@@ -7,15 +7,20 @@
 
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "api/listen_address.hpp"
 #include "cli/commands.hpp"
 #include "daemon/daemon.hpp"
+#include "registry/docker_config.hpp"
+#include "registry/registry_host.hpp"
 
 namespace maiev::cli {
 namespace {
@@ -61,7 +66,24 @@ struct ServeArgs {
   std::string docker_tls_verify;
   std::string docker_cert_path;
   std::string log_level = "info";
+  std::string upgrades = "on";
+  double registry_poll_interval = 300;
+  std::string registry_auth_file;
+  std::vector<std::string> insecure_registries;
+  double upgrade_task_start = 60;
+  double upgrade_step_deadline = 0;
 };
+
+// Seconds > 0 (or ≥ 0 with `zero_ok`) from a flag, or an error naming it.
+Result<Duration> Seconds(double value, std::string_view flag, bool zero_ok = false) {
+  if (!std::isfinite(value) || value < 0 || (value == 0 && !zero_ok)) {
+    std::ostringstream got;
+    got << value;
+    return Fail("invalid", std::string(flag) + ": expected seconds " + (zero_ok ? ">= 0" : "> 0") +
+                               ", got " + got.str());
+  }
+  return Duration{value};
+}
 
 Result<daemon::ServeOptions> ToOptions(const ServeArgs& a) {
   daemon::ServeOptions o;
@@ -87,6 +109,34 @@ Result<daemon::ServeOptions> ToOptions(const ServeArgs& a) {
   auto endpoint = orchestrator::ParseDockerEndpoint(env);
   if (!endpoint.ok()) return Unexpected{endpoint.error()};
   o.docker = *endpoint;
+
+  if (a.upgrades != "on" && a.upgrades != "off") {
+    return Fail("invalid",
+                "--upgrades (MAIEV_UPGRADES): expected on or off, got '" + a.upgrades + "'");
+  }
+  o.upgrades.enabled = a.upgrades == "on";
+  auto poll = Seconds(a.registry_poll_interval, "--registry-poll-interval");
+  if (!poll) return Unexpected{poll.error()};
+  o.upgrades.controller.poll_interval = *poll;
+  auto task_start = Seconds(a.upgrade_task_start, "--upgrade-task-start");
+  if (!task_start) return Unexpected{task_start.error()};
+  o.upgrades.controller.task_start = *task_start;
+  auto deadline = Seconds(a.upgrade_step_deadline, "--upgrade-step-deadline", true);
+  if (!deadline) return Unexpected{deadline.error()};
+  if (deadline->count() > 0) o.upgrades.controller.step_deadline = *deadline;
+  for (const std::string& host : a.insecure_registries) {
+    if (!registry::IsValidRegistryHost(host)) {
+      return Fail("invalid", "--insecure-registry: '" + host + "' is not HOST[:PORT]");
+    }
+    o.upgrades.insecure_registries.insert(registry::CanonicalRegistryHost(host));
+  }
+  // The flag's file must exist; $DOCKER_CONFIG/config.json is read when it does.
+  if (!a.registry_auth_file.empty()) {
+    o.upgrades.registry_auth_file = a.registry_auth_file;
+  } else if (const char* dir = std::getenv("DOCKER_CONFIG"); dir != nullptr && *dir != '\0') {
+    const std::string path = registry::DockerConfigPath("", dir, "");
+    if (std::filesystem::exists(path)) o.upgrades.registry_auth_file = path;
+  }
   return o;
 }
 
@@ -167,6 +217,22 @@ void RegisterServeCommand(CLI::App& app, int& exit_code) {
   serve->add_option("--docker-cert-path", args->docker_cert_path)->envname("DOCKER_CERT_PATH");
   serve->add_option("--log-level", args->log_level, "trace, debug, info, warn, error")
       ->envname("MAIEV_LOG_LEVEL");
+  serve->add_option("--upgrades", args->upgrades, "on: upgrade services as new versions appear")
+      ->envname("MAIEV_UPGRADES");
+  serve
+      ->add_option("--registry-poll-interval", args->registry_poll_interval,
+                   "Seconds between re-reads of the registries' tag lists [300]")
+      ->envname("MAIEV_REGISTRY_POLL_INTERVAL");
+  serve
+      ->add_option("--registry-auth-file", args->registry_auth_file,
+                   "Docker config.json with registry credentials [$DOCKER_CONFIG/config.json]")
+      ->envname("MAIEV_REGISTRY_AUTH_FILE");
+  serve->add_option("--insecure-registry", args->insecure_registries,
+                    "HOST[:PORT] reached over plain HTTP (repeatable; loopback always is)");
+  serve->add_option("--upgrade-task-start", args->upgrade_task_start,
+                    "Seconds a batch of tasks may take to start in a rolling update [60]");
+  serve->add_option("--upgrade-step-deadline", args->upgrade_step_deadline,
+                    "Seconds a step may take; 0: derived from the service's UpdateConfig [0]");
   serve->callback([args, &exit_code] { exit_code = RunServe(*args); });
 }
 

@@ -10,7 +10,9 @@
 #include "common/sleep.hpp"
 #include "control/autoscaler.hpp"
 #include "control/swarm_discovery.hpp"
+#include "daemon/registry_pool.hpp"
 #include "orchestrator/docker_engine_orchestrator.hpp"
+#include "registry/docker_config.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace maiev::daemon {
@@ -92,9 +94,21 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   }
   store::Store& store = **opened;
 
+  // Registry credentials: a bad file is fatal (the operator meant to give some).
+  registry::DockerConfig credentials;
+  if (options.upgrades.enabled && !options.upgrades.registry_auth_file.empty()) {
+    auto loaded = registry::LoadDockerConfig(options.upgrades.registry_auth_file);
+    if (!loaded) return Fail("config", "registry credentials: " + loaded.error().message);
+    credentials = std::move(*loaded);
+  }
+  RegistryPool registries(std::move(credentials), options.upgrades.insecure_registries, clock);
+
   orchestrator::DockerEngineOrchestrator docker(options.docker, clock);
   monitor::RabbitMqMonitor rabbitmq(options.rabbitmq, clock);
   control::Autoscaler autoscaler(docker, rabbitmq, store, clock);
+  control::UpgradeController upgrades(
+      docker, [&registries](std::string_view host) { return registries.For(host); }, store, clock,
+      options.upgrades.controller);
   api::DockerReadiness docker_readiness(options.docker.Describe());
   api::HttpApi http_api(options.api, autoscaler, store,
                         ReadinessOf(options, docker_readiness, rabbitmq));
@@ -112,9 +126,19 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   std::jthread events([&](std::stop_token s) {
     WatchServiceEvents(docker, autoscaler, docker_readiness, clock, std::move(s));
   });
+  std::jthread upgrading;
+  if (options.upgrades.enabled) {
+    upgrading = std::jthread([&upgrades](std::stop_token s) { upgrades.Run(std::move(s)); });
+  } else {
+    spdlog::info("upgrades are off (--upgrades off)");
+  }
   RunCycles(autoscaler, clock, options.evaluation_interval, stop);
 
   spdlog::info("maiev stopping");
+  if (upgrading.joinable()) {
+    upgrading.request_stop();
+    upgrading.join();
+  }
   events.request_stop();
   events.join();
   rabbitmq.Stop();

@@ -2,16 +2,26 @@
 // runs the loops until asked to stop. The only place besides src/cli that names them.
 #pragma once
 
+#include <set>
 #include <stop_token>
 #include <string>
 
 #include "api/http_api.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "control/upgrade_controller.hpp"
 #include "monitor/rabbitmq_monitor.hpp"
 #include "orchestrator/docker_endpoint.hpp"
 
 namespace maiev::daemon {
+
+// The upgrade half (docs/UPGRADES.md).
+struct UpgradeServeOptions {
+  bool enabled = true;                        // --upgrades on|off
+  std::string registry_auth_file;             // a Docker config.json; "" for anonymous access only
+  std::set<std::string> insecure_registries;  // plain HTTP besides loopback hosts
+  control::UpgradeOptions controller;
+};
 
 struct ServeOptions {
   std::string store_path = "maiev.db";
@@ -19,6 +29,7 @@ struct ServeOptions {
   Duration evaluation_interval{1.0};  // one autoscaling cycle
   monitor::RabbitMqConfig rabbitmq;   // includes the counts (1 s) and stats (5 s) intervals
   orchestrator::DockerEndpoint docker;
+  UpgradeServeOptions upgrades;
 };
 
 // Runs until `stop` is requested. Returns an error (fatal, with a clear message) when start-up
