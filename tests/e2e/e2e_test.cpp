@@ -31,13 +31,13 @@
 #include <utility>
 #include <vector>
 
+#include "e2e/maiev_process.hpp"
 #include "support/stack_test_support.hpp"
-
-extern char** environ;
 
 namespace {
 
 using namespace maiev::stack_testing;
+using namespace maiev::e2e_testing;
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -47,9 +47,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr const char* kPlainImage = "maiev-e2e-plain:1";
 
 constexpr milliseconds kSampleInterval{200};
-constexpr seconds kHttpTimeout{3};
-constexpr seconds kMaievStartDeadline{30};
-constexpr seconds kMaievStopDeadline{20};
 constexpr seconds kServiceStartDeadline{60};
 constexpr seconds kDiscoveryDeadline{30};
 constexpr seconds kServiceStopDeadline{20};
@@ -59,31 +56,9 @@ constexpr seconds kServiceStopDeadline{20};
 
 std::string StackScript() { return std::string(MAIEV_SOURCE_DIR) + "/scripts/stack.sh "; }
 
-// Names unique to this process, so parallel runs on one stack do not collide.
-std::string Unique(const std::string& base) { return base + "-" + std::to_string(getpid()); }
-
 double SecondsSince(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
-
-// A temp directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "maiev-e2e.XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // RabbitMQ
@@ -238,158 +213,6 @@ json BacklogConfig(const std::string& queue, int min, int max) {
                       {"empty_long", "rules:empty and rules:empty:since > \"5s\""}},
                      "rules:backlog", "rules:empty_long");
 }
-
-// ---------------------------------------------------------------------------------------------
-// maiev serve as a child process
-
-class MaievServer {
- public:
-  explicit MaievServer(std::string dir) : dir_(std::move(dir)) {}
-  ~MaievServer() { Stop(); }
-  MaievServer(const MaievServer&) = delete;
-  MaievServer& operator=(const MaievServer&) = delete;
-
-  // Spawns `maiev serve` on a free port and waits until /readyz answers 200.
-  ::testing::AssertionResult Start() {
-    const std::string log = LogPath();
-    const std::string store = dir_ + "/maiev.db";
-    std::vector<std::string> args = {MAIEV_EXE,
-                                     "serve",
-                                     "--store",
-                                     store,
-                                     "--listen",
-                                     "127.0.0.1:0",
-                                     "--interval",
-                                     "1",
-                                     "--counts-interval",
-                                     "1",
-                                     "--stats-interval",
-                                     "1",
-                                     "--docker-host",
-                                     DockerHost(),
-                                     "--rabbitmq-host",
-                                     "127.0.0.1",
-                                     "--rabbitmq-port",
-                                     "5672",
-                                     "--rabbitmq-management-url",
-                                     kManagementUrl,
-                                     "--log-level",
-                                     "debug"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    const int rc = posix_spawn(&pid_, MAIEV_EXE, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      pid_ = -1;
-      return ::testing::AssertionFailure() << "posix_spawn " << MAIEV_EXE << ": " << rc;
-    }
-    const std::size_t log_start = log_offset_;
-    const bool up = Eventually(kMaievStartDeadline, [&] {
-      if (!Running()) return true;
-      if (port_ == 0) port_ = PortFromLog(log_start);
-      if (port_ == 0) return false;
-      auto res = Client().Get("/readyz");
-      return res && res->status == 200;
-    });
-    if (!Running()) return ::testing::AssertionFailure() << "maiev exited:\n" << Log();
-    if (!up) return ::testing::AssertionFailure() << "maiev not ready:\n" << Log();
-    return ::testing::AssertionSuccess();
-  }
-
-  // SIGTERM, then waits for the exit (SIGKILL after kMaievStopDeadline). Returns the exit status
-  // (-1 when it had to be killed or was not running).
-  int Stop() {
-    if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    const auto end = SteadyClock::now() + kMaievStopDeadline;
-    int exit_code = -1;
-    while (true) {
-      const pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        break;
-      }
-      if (r < 0) break;
-      if (SteadyClock::now() > end) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(milliseconds{50});
-    }
-    pid_ = -1;
-    port_ = 0;
-    log_offset_ = Log().size();
-    return exit_code;
-  }
-
-  bool Running() {
-    if (pid_ <= 0) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-
-  std::optional<json> Get(const std::string& path) {
-    auto res = Client().Get(path);
-    if (!res || res->status != 200) return std::nullopt;
-    json body = json::parse(res->body, nullptr, false);
-    if (body.is_discarded()) return std::nullopt;
-    return body;
-  }
-
-  bool Healthy() {
-    auto res = Client().Get("/healthz");
-    return res && res->status == 200;
-  }
-
-  std::optional<json> Service(const std::string& name) { return Get("/api/v1/services/" + name); }
-
-  json Decisions(const std::string& service) {
-    auto body = Get("/api/v1/decisions?limit=1000&service=" + service);
-    return body && body->contains("decisions") ? (*body)["decisions"] : json::array();
-  }
-
-  std::string Log() const {
-    std::ifstream in(LogPath());
-    std::stringstream out;
-    out << in.rdbuf();
-    return out.str();
-  }
-
- private:
-  std::string LogPath() const { return dir_ + "/maiev.log"; }
-
-  int PortFromLog(std::size_t from) const {
-    static const std::regex kServing(R"(maiev serving on http://127\.0\.0\.1:(\d+))");
-    const std::string log = Log();
-    std::smatch m;
-    const std::string tail = log.substr(std::min(from, log.size()));
-    return std::regex_search(tail, m, kServing) ? std::stoi(m[1]) : 0;
-  }
-
-  httplib::Client Client() const {
-    httplib::Client client("127.0.0.1", port_);
-    client.set_connection_timeout(kHttpTimeout);
-    client.set_read_timeout(kHttpTimeout);
-    return client;
-  }
-
-  std::string dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-  std::size_t log_offset_ = 0;  // where the current run's lines start in the log
-};
 
 std::string StateOf(MaievServer& maiev, const std::string& name) {
   auto s = maiev.Service(name);
