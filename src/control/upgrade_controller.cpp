@@ -88,7 +88,7 @@ UpgradeController::UpgradeController(orchestrator::Orchestrator& orchestrator,
       registry_for_(std::move(registry_for)),
       store_(store),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(options) {}
 
 void UpgradeController::Hint(const registry::PushHint& hint) {
   {
@@ -109,7 +109,7 @@ void UpgradeController::Wake() {
   wake_.notify_all();
 }
 
-void UpgradeController::Run(std::stop_token stop) {
+void UpgradeController::Run(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     const TimePoint next = Pass();
     std::unique_lock lock(mutex_);

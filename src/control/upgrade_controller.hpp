@@ -67,7 +67,7 @@ class UpgradeController {
   void Hint(const registry::PushHint& hint);
 
   // Passes until `stop`, waiting between them for the next step poll, re-check or hint.
-  void Run(std::stop_token stop);
+  void Run(const std::stop_token& stop);
   // One pass: advances the running plan by what Swarm shows, starts an approved or new plan,
   // re-checks when a hint came, the poll is due or a plan ended. Returns when the next pass is
   // wanted.

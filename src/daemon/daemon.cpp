@@ -128,7 +128,7 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   });
   std::jthread upgrading;
   if (options.upgrades.enabled) {
-    upgrading = std::jthread([&upgrades](std::stop_token s) { upgrades.Run(std::move(s)); });
+    upgrading = std::jthread([&upgrades](const std::stop_token& s) { upgrades.Run(s); });
   } else {
     spdlog::info("upgrades are off (--upgrades off)");
   }
