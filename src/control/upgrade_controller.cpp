@@ -145,15 +145,9 @@ TimePoint UpgradeController::Pass() {
     due = recheck_ || !next_poll_ || now >= *next_poll_;
   }
   if (due) {
-    UpgradeCheck check = Check(now);
+    UpgradeCheck check = Check(now, true);
     unfinished = store_.UnfinishedPlans();
-    if (unfinished) MaybePlan(check, *unfinished, now);
-  }
-  // A plan that MaybePlan started runs at once.
-  if (auto again = store_.UnfinishedPlans(); again) {
-    for (const UpgradePlan& plan : *again) {
-      if (plan.state == RunState::kRunning) return now;
-    }
+    if (unfinished && MaybePlan(check, *unfinished, now)) return now;  // it runs at once
   }
   std::lock_guard lock(mutex_);
   return next_poll_.value_or(now + step_poll);
@@ -267,7 +261,7 @@ bool UpgradeController::Advance(UpgradePlan& plan, TimePoint now) {
   }
   if (recheck) {
     // New versions arrived while the step ran: the plan goes on only if it is still the plan.
-    UpgradeCheck check = Check(now);
+    UpgradeCheck check = Check(now, true);
     if (!check.decision.ok() || Planned(check.decision) != Remaining(plan)) {
       EndPlan(plan, RunState::kAborted,
               "superseded after step " + std::to_string(i + 1) +
@@ -327,7 +321,7 @@ void UpgradeController::HoldBackFailed(Gathered& gathered) {
   }
 }
 
-UpgradeCheck UpgradeController::Check(TimePoint now) {
+UpgradeCheck UpgradeController::Check(TimePoint now, bool scheduled) {
   std::lock_guard gather_lock(gather_mutex_);
   UpgradeCheck check;
   check.at = now;
@@ -351,9 +345,11 @@ UpgradeCheck UpgradeController::Check(TimePoint now) {
   std::lock_guard lock(mutex_);
   ++counters_.checks;
   counters_.registry_requests += check.gathered.registry_requests;
+  if (failed) ++counters_.check_failures;
+  last_check_ = check;
+  if (!scheduled) return check;
   recheck_ = false;
   if (failed) {
-    ++counters_.check_failures;
     retry_delay_ = retry_delay_.count() == 0 ? options_.retry_after_error
                                              : std::min(retry_delay_ * 2, options_.poll_interval);
     next_poll_ = now + std::chrono::duration_cast<TimePoint::duration>(retry_delay_);
@@ -361,16 +357,15 @@ UpgradeCheck UpgradeController::Check(TimePoint now) {
     retry_delay_ = Duration{0.0};
     next_poll_ = now + std::chrono::duration_cast<TimePoint::duration>(options_.poll_interval);
   }
-  last_check_ = check;
   return check;
 }
 
-void UpgradeController::MaybePlan(const UpgradeCheck& check,
+bool UpgradeController::MaybePlan(const UpgradeCheck& check,
                                   const std::vector<UpgradePlan>& unfinished, TimePoint now) {
-  if (!check.error.empty() || !check.decision.ok()) return;
+  if (!check.error.empty() || !check.decision.ok()) return false;
   const auto planned = Planned(check.decision);
   for (const UpgradePlan& plan : unfinished) {
-    if (Remaining(plan) == planned) return;  // already planned
+    if (Remaining(plan) == planned) return false;  // already planned
   }
   for (const UpgradePlan& plan : unfinished) {
     if (plan.state != RunState::kPending) continue;
@@ -379,7 +374,7 @@ void UpgradeController::MaybePlan(const UpgradeCheck& check,
                             : "superseded: the versions to deploy changed",
             0, now);
   }
-  if (planned.empty()) return;
+  if (planned.empty()) return false;
 
   UpgradePlan plan;
   plan.created = now;
@@ -416,7 +411,7 @@ void UpgradeController::MaybePlan(const UpgradeCheck& check,
   auto id = store_.CreatePlan(plan);
   if (!id) {
     spdlog::error("upgrades: cannot store the plan: {}", id.error().message);
-    return;
+    return false;
   }
   {
     std::lock_guard lock(mutex_);
@@ -424,10 +419,11 @@ void UpgradeController::MaybePlan(const UpgradeCheck& check,
   }
   spdlog::info("upgrades: plan {} ({} steps, {}): {}", *id, plan.steps.size(),
                store::ToString(plan.state), plan.reason);
+  return plan.state == RunState::kRunning;
 }
 
 Result<UpgradeCheck> UpgradeController::Resolve() {
-  UpgradeCheck check = Check(clock_.Now());
+  UpgradeCheck check = Check(clock_.Now(), false);
   if (!check.error.empty()) return Fail("unavailable", check.error);
   return check;
 }

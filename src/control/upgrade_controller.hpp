@@ -96,11 +96,12 @@ class UpgradeController {
   // Records the plan's end; its pending steps from `abort_from` on are aborted.
   void EndPlan(const store::UpgradePlan& plan, store::RunState state, const std::string& reason,
                std::size_t abort_from, TimePoint now);
-  // Gathers and decides; records the check and the counters.
-  UpgradeCheck Check(TimePoint now);
+  // Gathers and decides; records the check and the counters. The loop's checks (`scheduled`)
+  // also settle the pending re-check and set the next poll; a dry run leaves both.
+  UpgradeCheck Check(TimePoint now, bool scheduled);
   // Creates a plan from `check` when it has steps and no plan waits with the same ones; replaces
-  // a waiting plan whose steps differ.
-  void MaybePlan(const UpgradeCheck& check, const std::vector<store::UpgradePlan>& unfinished,
+  // a waiting plan whose steps differ. True when it created a plan that runs at once.
+  bool MaybePlan(const UpgradeCheck& check, const std::vector<store::UpgradePlan>& unfinished,
                  TimePoint now);
   // Versions whose rollout failed in a recent plan are held back until a new digest appears.
   void HoldBackFailed(Gathered& gathered);

@@ -340,6 +340,21 @@ TEST_F(UpgradeControllerTest, AVersionWhoseRequirementNothingMeetsIsNotDeployedA
             "`nothing:here`");
 }
 
+TEST_F(UpgradeControllerTest, ADryRunNeitherPlansNorSwallowsAPendingRecheck) {
+  RunService("a", "1.0.0", '1');
+  Push("a", "1.0.0", '1');
+  Controller().Pass();  // nothing new: the next poll is 300 s away
+  Push("a", "1.1.0", '2');
+  Controller().Hint({std::string(kRegistry), "a", "1.1.0", Digest('2')});
+  auto resolved = Controller().Resolve();
+  ASSERT_TRUE(resolved.ok());
+  ASSERT_EQ(resolved->decision.steps.size(), 1U);
+  EXPECT_TRUE(store_->ListPlans(10)->empty());
+  clock_.Advance(Duration{1.0});
+  Controller().Pass();  // the hint's re-check still happens
+  EXPECT_EQ(store_->ListPlans(10)->size(), 1U);
+}
+
 TEST_F(UpgradeControllerTest, ARegistryFailureIsANoteAndTheCheckIsRetriedSooner) {
   RunService("a", "1.0.0", '1');
   Push("a", "1.0.0", '1');
