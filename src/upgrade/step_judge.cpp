@@ -29,7 +29,8 @@ bool SameImage(const std::string& a, const std::string& b) {
   if (a == b) return true;
   auto x = versions::ParseImageRef(a);
   auto y = versions::ParseImageRef(b);
-  if (!x || !y || x->digest.empty() || y->digest.empty()) return false;
+  if (!x || !y) return false;
+  if (x->digest.empty() || y->digest.empty()) return *x == *y;  // normalised: `nginx:1` too
   return x->registry == y->registry && x->repository == y->repository && x->digest == y->digest;
 }
 

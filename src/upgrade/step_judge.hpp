@@ -52,8 +52,9 @@ struct StepJudgement {
   friend bool operator==(const StepJudgement&, const StepJudgement&) = default;
 };
 
-// Images are the same when they name the same repository and digest (or are equal as text when
-// either lacks a digest): Swarm may write back a reference in another form.
+// Images are the same when they name the same repository and digest, or, when either lacks a
+// digest, when they are the same reference once normalised (`nginx:1` is
+// `docker.io/library/nginx:1`): Swarm may write back a reference in another form.
 bool SameImage(const std::string& a, const std::string& b);
 
 // How long Swarm's clock may lag maiev's when telling an old rollout from the one a step asked

@@ -117,6 +117,8 @@ TEST(SameImage, ComparesRepositoryAndDigestWhenBothHaveOne) {
   EXPECT_FALSE(SameImage(kNew, "127.0.0.1:5000/b:2.0@sha256:" + std::string(64, '2')));
   EXPECT_FALSE(SameImage(kNew, kOld));
   EXPECT_FALSE(SameImage("127.0.0.1:5000/a:2.0", kNew));
+  EXPECT_TRUE(SameImage("nginx:1.25", "docker.io/library/nginx:1.25"));
+  EXPECT_FALSE(SameImage("nginx:1.25", "nginx:1.26"));
 }
 
 TEST(StepDeadline, OneBatchPerParallelismTasks) {
