@@ -334,6 +334,18 @@ UpgradeCheck UpgradeController::Check(TimePoint now, bool scheduled) {
   } else {
     check.gathered = std::move(*gathered);
     failed = !check.gathered.failed_identities.empty();
+    for (const std::string& identity : check.gathered.failed_identities) {
+      std::string why;
+      for (const auto& service : check.gathered.services) {
+        if (service.image.Identity() != identity) continue;
+        if (auto note = check.gathered.notes.find(service.name);
+            note != check.gathered.notes.end()) {
+          why = note->second;
+        }
+        break;
+      }
+      spdlog::warn("upgrades: cannot read the registry for {}: {}", identity, why);
+    }
     HoldBackFailed(check.gathered);
     check.catalog = upgrade::AssembleCatalog(check.gathered.services);
     check.decision = upgrade::Decide(check.catalog, options_.decide);
@@ -350,8 +362,9 @@ UpgradeCheck UpgradeController::Check(TimePoint now, bool scheduled) {
   if (!scheduled) return check;
   recheck_ = false;
   if (failed) {
-    retry_delay_ = retry_delay_.count() == 0 ? options_.retry_after_error
-                                             : std::min(retry_delay_ * 2, options_.poll_interval);
+    retry_delay_ =
+        std::min(retry_delay_.count() == 0 ? options_.retry_after_error : retry_delay_ * 2,
+                 options_.poll_interval);
     next_poll_ = now + std::chrono::duration_cast<TimePoint::duration>(retry_delay_);
   } else {
     retry_delay_ = Duration{0.0};

@@ -54,8 +54,6 @@ constexpr seconds kServiceStopDeadline{20};
 // ---------------------------------------------------------------------------------------------
 // Processes and shell commands
 
-std::string StackScript() { return std::string(MAIEV_SOURCE_DIR) + "/scripts/stack.sh "; }
-
 double SecondsSince(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }

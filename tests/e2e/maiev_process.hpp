@@ -36,7 +36,10 @@ inline constexpr std::chrono::seconds kHttpTimeout{3};
 inline constexpr std::chrono::seconds kMaievStartDeadline{30};
 inline constexpr std::chrono::seconds kMaievStopDeadline{20};
 
+inline std::string StackScript() { return std::string(MAIEV_SOURCE_DIR) + "/scripts/stack.sh "; }
+
 // Names unique to this process, so parallel runs on one stack do not collide.
+
 inline std::string Unique(const std::string& base) { return base + "-" + std::to_string(getpid()); }
 
 // A temp directory removed at the end of the test.

@@ -198,6 +198,26 @@ TEST_F(UpgradeE2e, ABrokenImageIsRolledBackAndThePlanStops) {
             std::string(kRegistry) + "/" + repo + ":1.0.0@" + old_digest);
 }
 
+TEST_F(UpgradeE2e, PollingResumesWhenTheRegistryComesBack) {
+  const std::string repo = Unique("maiev-e2e-up-outage");
+  ASSERT_EQ(PushImage(repo, "1.0.0", VersionLabel(json::object(), {})), "");
+  UpgradedService service(Unique("e2e-up-outage"), repo, "1.0.0");
+  ASSERT_TRUE(service.ok()) << service.error();
+  ASSERT_TRUE(Eventually(kUpgradeDeadline, [&] { return service.Runs(repo, "1.0.0"); }));
+  StartMaiev();
+  ASSERT_EQ(Shell(StackScript() + "stop-registry").exit_code, 0);
+  struct Restart {
+    ~Restart() { Shell(StackScript() + "start-registry"); }
+  } restart;
+  ASSERT_TRUE(Eventually(kUpgradeDeadline, [&] {
+    return maiev_->Log().find("upgrades: cannot read the registry for") != std::string::npos;
+  })) << maiev_->Log();
+  ASSERT_EQ(Shell(StackScript() + "start-registry").exit_code, 0);
+  ASSERT_EQ(PushImage(repo, "1.1.0", VersionLabel(json::object(), {})), "");
+  EXPECT_TRUE(Eventually(kUpgradeDeadline, [&] { return service.Runs(repo, "1.1.0"); }))
+      << maiev_->Log();
+}
+
 TEST_F(UpgradeE2e, KilledMidPlanTheRestartedMaievCompletesThePlan) {
   const std::string repo_a = Unique("maiev-e2e-up-kill-a");
   const std::string repo_b = Unique("maiev-e2e-up-kill-b");
