@@ -2,8 +2,8 @@
 
 #include <utility>
 
+#include "common/redact.hpp"
 #include "common/time_format.hpp"
-#include "monitor/redact.hpp"
 
 namespace maiev::api {
 namespace {
@@ -67,7 +67,7 @@ nlohmann::json ToJson(const Readiness& readiness) {
 Readiness Redacted(Readiness readiness, const std::vector<std::string>& secrets) {
   for (auto& c : readiness.components) {
     if (!c.error) continue;
-    for (const auto& secret : secrets) c.error = monitor::Redact(std::move(*c.error), secret);
+    for (const auto& secret : secrets) c.error = Redact(std::move(*c.error), secret);
   }
   return readiness;
 }

@@ -13,7 +13,7 @@
 #include <chrono>
 #include <utility>
 
-#include "monitor/redact.hpp"
+#include "common/redact.hpp"
 
 namespace maiev::monitor {
 namespace {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "monitor/redact.hpp"
+#include "common/redact.hpp"
 
 namespace maiev::monitor {
 namespace {

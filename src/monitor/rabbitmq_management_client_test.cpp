@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "monitor/redact.hpp"
+#include "common/redact.hpp"
 
 namespace maiev::monitor {
 namespace {

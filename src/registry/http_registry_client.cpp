@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/redact.hpp"
 #include "common/time_format.hpp"
 #include "registry/http_headers.hpp"
 #include "registry/registry_host.hpp"
@@ -60,18 +61,6 @@ void GlobalInitOnce() {
 
 long Millis(Duration d) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-}
-
-// Replaces every occurrence of `secret` in `text` (a no-op for an empty secret). A local copy of
-// the monitor's Redact until src/common holds one.
-std::string Redact(std::string text, std::string_view secret) {
-  if (secret.empty()) return text;
-  static constexpr std::string_view kMask = "***";
-  for (auto pos = text.find(secret); pos != std::string::npos;
-       pos = text.find(secret, pos + kMask.size())) {
-    text.replace(pos, secret.size(), kMask);
-  }
-  return text;
 }
 
 // "https://auth.docker.io/token" of a realm: no query (it may name the account), no userinfo.

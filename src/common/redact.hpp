@@ -1,11 +1,11 @@
-// Credentials never reach a log line or an error message: text built from anything a broker or a
-// library returned passes through Redact before it leaves the monitor.
+// Credentials never reach a log line or an error message: text built from anything a broker, a
+// registry or a library returned passes through Redact before it leaves its module.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace maiev::monitor {
+namespace maiev {
 
 // Replaces every occurrence of `secret` in `text` (a no-op for an empty secret).
 inline std::string Redact(std::string text, std::string_view secret) {
@@ -18,4 +18,4 @@ inline std::string Redact(std::string text, std::string_view secret) {
   return text;
 }
 
-}  // namespace maiev::monitor
+}  // namespace maiev
