@@ -66,6 +66,9 @@ class FailingStore final : public store::Store {
   Result<std::vector<store::UpgradePlan>> UnfinishedPlans() override {
     return inner_->UnfinishedPlans();
   }
+  Result<std::map<store::RunState, std::size_t>> CountPlansByState() override {
+    return inner_->CountPlansByState();
+  }
   Status SetPlanState(std::int64_t id, store::RunState state, std::string_view reason,
                       TimePoint at) override {
     return inner_->SetPlanState(id, state, reason, at);
