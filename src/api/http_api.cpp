@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "api/http_replies.hpp"
 #include "api/listen_address.hpp"
 #include "common/time_format.hpp"
 
@@ -17,23 +18,9 @@ namespace {
 
 constexpr std::size_t kDefaultDecisionLimit = 50;
 constexpr std::size_t kMaxDecisionLimit = 1000;
-
-void Reply(httplib::Response& res, int status, const nlohmann::json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
-
-void ReplyError(httplib::Response& res, int status, const std::string& code,
-                const std::string& message) {
-  Reply(res, status, {{"error", code}, {"message", message}});
-}
-
-// A failed request: its status from the error code; a server-side failure is logged too.
-void ReplyFailure(const httplib::Request& req, httplib::Response& res, const Error& error) {
-  const int status = HttpStatusFor(error);
-  if (status >= 500) spdlog::error("API {} {}: {}", req.method, req.path, error.message);
-  ReplyError(res, status, error.code, error.message);
-}
+// No route takes a large body (the largest, a registry's notification envelope, is a few KiB):
+// anything bigger is refused (413) before a handler runs.
+constexpr std::size_t kMaxRequestBodyBytes = 1 << 20;
 
 nlohmann::json ToJson(const store::DecisionRecord& d) {
   return {{"id", d.id},
@@ -48,32 +35,6 @@ nlohmann::json ToJson(const store::DecisionRecord& d) {
           {"explanation", d.explanation_json.empty()
                               ? nlohmann::json()
                               : nlohmann::json::parse(d.explanation_json, nullptr, false)}};
-}
-
-std::string PrometheusLabel(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-// The `limit` parameter of /api/v1/decisions; error "invalid" saying what is accepted.
-Result<std::size_t> DecisionLimit(const httplib::Request& req) {
-  if (!req.has_param("limit")) return kDefaultDecisionLimit;
-  const std::string text = req.get_param_value("limit");
-  char* end = nullptr;
-  const unsigned long v = std::strtoul(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || v == 0 || v > kMaxDecisionLimit) {
-    return Fail("invalid", "limit: expected an integer from 1 to " +
-                               std::to_string(kMaxDecisionLimit) + ", got '" + text + "'");
-  }
-  return static_cast<std::size_t>(v);
 }
 
 // The Prometheus exposition of /metrics.
@@ -147,10 +108,18 @@ int HttpStatusFor(const Error& error) {
   return 500;
 }
 
-HttpApi::HttpApi(HttpApiOptions options, control::Autoscaler& autoscaler, store::Store& store,
+int PlanHttpStatusFor(const Error& error) {
+  if (error.code == "conflict") return 409;
+  if (error.code == "unavailable") return 503;
+  return HttpStatusFor(error);
+}
+
+HttpApi::HttpApi(HttpApiOptions options, control::Autoscaler& autoscaler,
+                 control::UpgradeController* upgrades, store::Store& store,
                  ReadinessSource readiness)
     : options_(std::move(options)),
       autoscaler_(autoscaler),
+      upgrades_(upgrades),
       store_(store),
       readiness_(std::move(readiness)),
       server_(std::make_unique<httplib::Server>()) {
@@ -161,6 +130,7 @@ HttpApi::HttpApi(HttpApiOptions options, control::Autoscaler& autoscaler, store:
     const int yes = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  server_->set_payload_max_length(kMaxRequestBodyBytes);
   Routes();
 }
 
@@ -208,6 +178,9 @@ void HttpApi::Routes() {
   RouteProbes();
   RouteServices();
   RouteDecisions();
+  RouteCatalog();
+  RoutePlans();
+  RouteWebhooks();
   server_->set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr& ep) {
         std::string what = "unknown error";
@@ -242,7 +215,7 @@ void HttpApi::RouteProbes() {
     Reply(res, readiness.ready() ? 200 : 503, ToJson(readiness));
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(PrometheusText(autoscaler_.Snapshot(), readiness_()),
+    res.set_content(PrometheusText(autoscaler_.Snapshot(), readiness_()) + UpgradeMetricsText(),
                     "text/plain; version=0.0.4");
   });
 }
@@ -273,7 +246,7 @@ void HttpApi::RouteServices() {
 
 void HttpApi::RouteDecisions() {
   server_->Get("/api/v1/decisions", [this](const httplib::Request& req, httplib::Response& res) {
-    auto limit = DecisionLimit(req);
+    auto limit = QueryLimit(req, kDefaultDecisionLimit, kMaxDecisionLimit);
     if (!limit.ok()) return ReplyFailure(req, res, limit.error());
     std::optional<std::string> service;
     if (req.has_param("service")) service = req.get_param_value("service");

@@ -66,6 +66,9 @@ class FailingStore final : public store::Store {
   Result<std::vector<store::UpgradePlan>> UnfinishedPlans() override {
     return inner_->UnfinishedPlans();
   }
+  Result<std::map<store::RunState, std::size_t>> CountPlansByState() override {
+    return inner_->CountPlansByState();
+  }
   Status SetPlanState(std::int64_t id, store::RunState state, std::string_view reason,
                       TimePoint at) override {
     return inner_->SetPlanState(id, state, reason, at);
@@ -94,7 +97,8 @@ class HttpApiTest : public ::testing::Test {
     HttpApiOptions options;
     options.port = 0;
     options.api_token = kToken;
-    api_ = std::make_unique<HttpApi>(options, autoscaler_, store_, [this] { return Current(); });
+    api_ = std::make_unique<HttpApi>(options, autoscaler_, nullptr, store_,
+                                     [this] { return Current(); });
     ASSERT_TRUE(api_->Bind().ok());
     // Bound and listening: requests made before the thread accepts wait in the backlog.
     serving_ = std::thread([this] { api_->Serve(); });
@@ -232,7 +236,7 @@ TEST_F(HttpApiTest, MutationsNeedExactlyTheBearerToken) {
 TEST_F(HttpApiTest, BindingAPortInUseFailsNamingTheAddressAndTheReason) {
   HttpApiOptions options;
   options.port = api_->port();  // bound by the fixture
-  HttpApi second(options, autoscaler_, store_, [this] { return Current(); });
+  HttpApi second(options, autoscaler_, nullptr, store_, [this] { return Current(); });
   const Status bound = second.Bind();
   ASSERT_FALSE(bound.ok());
   EXPECT_EQ(bound.error().code, "io");
@@ -245,14 +249,14 @@ TEST_F(HttpApiTest, BindingAPortInUseFailsNamingTheAddressAndTheReason) {
 // the failure: httplib's own stop() is a no-op until its loop runs).
 TEST_F(HttpApiTest, StopEndsServeWhicheverComesFirst) {
   for (int round = 0; round < 20; ++round) {
-    HttpApi api(HttpApiOptions{"127.0.0.1", 0, kToken}, autoscaler_, store_,
+    HttpApi api(HttpApiOptions{"127.0.0.1", 0, kToken, ""}, autoscaler_, nullptr, store_,
                 [this] { return Current(); });
     ASSERT_TRUE(api.Bind().ok());
     std::thread serving([&api] { api.Serve(); });
     api.Stop();
     serving.join();
   }
-  HttpApi stopped_first(HttpApiOptions{"127.0.0.1", 0, kToken}, autoscaler_, store_,
+  HttpApi stopped_first(HttpApiOptions{"127.0.0.1", 0, kToken, ""}, autoscaler_, nullptr, store_,
                         [this] { return Current(); });
   ASSERT_TRUE(stopped_first.Bind().ok());
   stopped_first.Stop();

@@ -13,6 +13,8 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitNoSolution = 3;
 
+void RegisterCatalogCommand(CLI::App& app, int& exit_code);   // maiev catalog
+void RegisterPlansCommands(CLI::App& app, int& exit_code);    // maiev plans [show|resolve|…]
 void RegisterRulesCommands(CLI::App& app, int& exit_code);    // maiev rules check|eval
 void RegisterSolveCommand(CLI::App& app, int& exit_code);     // maiev solve
 void RegisterServeCommand(CLI::App& app, int& exit_code);     // maiev serve

@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("maiev ") + MAIEV_VERSION);
 
   int exit_code = maiev::cli::kExitOk;
+  maiev::cli::RegisterCatalogCommand(app, exit_code);
+  maiev::cli::RegisterPlansCommands(app, exit_code);
   maiev::cli::RegisterRulesCommands(app, exit_code);
   maiev::cli::RegisterSolveCommand(app, exit_code);
   maiev::cli::RegisterServeCommand(app, exit_code);

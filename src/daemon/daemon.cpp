@@ -110,7 +110,7 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
       docker, [&registries](std::string_view host) { return registries.For(host); }, store, clock,
       options.upgrades.controller);
   api::DockerReadiness docker_readiness(options.docker.Describe());
-  api::HttpApi http_api(options.api, autoscaler, store,
+  api::HttpApi http_api(options.api, autoscaler, nullptr, store,
                         ReadinessOf(options, docker_readiness, rabbitmq));
   if (auto st = http_api.Bind(); !st.ok()) return st;
   spdlog::info("maiev serving on http://{} (store {}, docker {}, rabbitmq {}:{})",

@@ -508,6 +508,20 @@ Result<std::vector<UpgradePlan>> SqliteStore::UnfinishedPlans() {
   return LoadPlansLocked("WHERE state IN ('pending', 'running') ORDER BY id", std::nullopt);
 }
 
+Result<std::map<RunState, std::size_t>> SqliteStore::CountPlansByState() {
+  std::lock_guard lock(mutex_);
+  Statement st(db_, "SELECT state, COUNT(*) FROM upgrade_plans GROUP BY state");
+  std::map<RunState, std::size_t> counts;
+  int rc = SQLITE_ROW;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    // The CHECK constraint admits only known names.
+    if (auto state = ParseRunState(st.Text(0)))
+      counts[*state] = static_cast<std::size_t>(st.Int(1));
+  }
+  if (rc != SQLITE_DONE) return Failure("counting upgrade plans");
+  return counts;
+}
+
 Status SqliteStore::SetPlanState(std::int64_t id, RunState state, std::string_view reason,
                                  TimePoint at) {
   std::lock_guard lock(mutex_);

@@ -53,6 +53,7 @@ class SqliteStore final : public Store {
   Result<UpgradePlan> LoadPlan(std::int64_t id) override;
   Result<std::vector<UpgradePlan>> ListPlans(std::size_t limit) override;
   Result<std::vector<UpgradePlan>> UnfinishedPlans() override;
+  Result<std::map<RunState, std::size_t>> CountPlansByState() override;
   Status SetPlanState(std::int64_t id, RunState state, std::string_view reason,
                       TimePoint at) override;
   Status SetStepState(std::int64_t plan_id, int index, RunState state, TimePoint at,

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -583,6 +584,21 @@ TEST(SqliteStore, PlansListNewestFirstAndUnfinishedOldestFirst) {
     EXPECT_EQ(p.steps.size(), 2u);
   }
   EXPECT_EQ(unfinished, (std::vector<std::int64_t>{p1, p3}));
+}
+
+TEST(SqliteStore, CountsPlansByState) {
+  auto store = OpenOrDie(":memory:");
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(store->CountPlansByState()->empty());
+  std::int64_t p1 = *store->CreatePlan(TwoStepPlan());
+  std::int64_t p2 = *store->CreatePlan(TwoStepPlan());
+  ASSERT_TRUE(store->CreatePlan(TwoStepPlan()).ok());
+  ASSERT_TRUE(store->SetPlanState(p1, RunState::kDone, "", kT0).ok());
+  ASSERT_TRUE(store->SetPlanState(p2, RunState::kDone, "", kT0).ok());
+  auto counts = store->CountPlansByState();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(*counts,
+            (std::map<RunState, std::size_t>{{RunState::kPending, 1}, {RunState::kDone, 2}}));
 }
 
 TEST(SqliteStore, PlanWithDuplicateStepIndexIsRefusedWhole) {

@@ -127,6 +127,8 @@ class Store {
   virtual Result<std::vector<UpgradePlan>> ListPlans(std::size_t limit) = 0;  // newest first
   // Plans pending or running (to resume or abort after a restart), oldest first.
   virtual Result<std::vector<UpgradePlan>> UnfinishedPlans() = 0;
+  // How many plans there are in each state; states without a plan are absent (for /metrics).
+  virtual Result<std::map<RunState, std::size_t>> CountPlansByState() = 0;
   // Sets the plan's state, reason and updated time. "not_found" if unknown.
   virtual Status SetPlanState(std::int64_t id, RunState state, std::string_view reason,
                               TimePoint at) = 0;
