@@ -2,11 +2,15 @@
 # maiev in one command: installs what is missing, builds, starts the local stack, deploys the
 # test worker as the swarm service `maiev-demo`, runs `maiev serve`, publishes a burst of
 # messages and prints a timeline while maiev scales the worker up and back down to its minimum.
+# Then the upgrades: two services, `maiev-demo-orders` and `maiev-demo-shop` (which needs what
+# orders provides), run 1.0.0; shop 2.0.0 is pushed (held back: it needs orders 2), then orders
+# 2.0.0, and the script prints the plan and each step as maiev rolls them out, then the versions.
 # Everything it started is stopped at the end (the stack only if this script started it).
 #
 # usage: bash scripts/demo.sh            (root on Debian 12; see docs/OPERATIONS.md)
 # Environment: MAIEV_BUILD_DIR (default build/), MAIEV_DEMO_BURST (messages, default 2000),
-# MAIEV_DEMO_DEADLINE (seconds, default 240), MAIEV_DEMO_WORK_MS (per message, default 60).
+# MAIEV_DEMO_DEADLINE (seconds, default 240), MAIEV_DEMO_WORK_MS (per message, default 60),
+# MAIEV_DEMO_UPGRADE (0: stop after the scaling timeline; default 1).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +22,10 @@ BURST=${MAIEV_DEMO_BURST:-2000}
 DEADLINE=${MAIEV_DEMO_DEADLINE:-240}
 # One replica handles about 1000 / (WORK_MS + a few ms) messages/s: ~15/s at 60 ms.
 WORK_MS=${MAIEV_DEMO_WORK_MS:-60}
+UPGRADE=${MAIEV_DEMO_UPGRADE:-1}
+UPGRADE_SERVICES=(maiev-demo-orders maiev-demo-shop)
+UPGRADE_DEADLINE=180   # seconds for the upgrade plan to finish
+WEBHOOK_TOKEN=${MAIEV_WEBHOOK_TOKEN:-maiev-dev-webhook}  # what scripts/stack.sh gives the registry
 TICK=2                 # seconds between timeline lines
 CONVERGE_DEADLINE=60   # seconds for the worker to start and maiev to answer
 STOP_DEADLINE=20       # seconds for maiev to exit after SIGTERM
@@ -31,6 +39,7 @@ die() {
 # --- state for the cleanup trap ---------------------------------------------------------------
 stack_started_here=0
 service_created=0
+upgrade_services_created=0
 maiev_pid=
 workdir=
 keep_workdir=0
@@ -52,6 +61,10 @@ cleanup() {
   if [ "$service_created" = 1 ]; then
     say "removing the service $SERVICE"
     docker service rm "$SERVICE" >/dev/null
+  fi
+  if [ "$upgrade_services_created" = 1 ]; then
+    say "removing the services ${UPGRADE_SERVICES[*]}"
+    docker service rm "${UPGRADE_SERVICES[@]}" >/dev/null 2>&1
   fi
   if [ "$stack_started_here" = 1 ]; then
     say "stopping the stack (this demo started it)"
@@ -103,7 +116,7 @@ curl -fsS -o /dev/null -u "$RABBITMQ_USER:$RABBITMQ_PASSWORD" -X DELETE \
 
 say "deploying $SERVICE: 1 replica of $IMAGE, ${WORK_MS} ms per message"
 docker service create -d -q --name "$SERVICE" --network host --replicas 1 \
-  --label maiev.demo=1 --stop-grace-period 5s \
+  --label maiev.demo=1 --label maiev.update=off --stop-grace-period 5s \
   -e WORKER_QUEUE="$QUEUE" -e WORKER_WORK_MS="$WORK_MS" -e WORKER_PREFETCH=1 \
   -e RABBITMQ_HOST="$RABBITMQ_HOST" -e RABBITMQ_PORT="$RABBITMQ_PORT" \
   -e RABBITMQ_USER="$RABBITMQ_USER" -e RABBITMQ_PASSWORD="$RABBITMQ_PASSWORD" \
@@ -129,6 +142,7 @@ listen=127.0.0.1:8080
 if ss -Hltn 'sport = :8080' 2>/dev/null | grep -q .; then listen=127.0.0.1:0; fi
 say "starting maiev serve (log: $LOG)"
 "$MAIEV" serve --store "$workdir/maiev.db" --listen "$listen" --interval 1 --stats-interval 2 \
+  --webhook-token "$WEBHOOK_TOKEN" --registry-poll-interval 5 \
   >"$LOG" 2>&1 &
 maiev_pid=$!
 
@@ -246,5 +260,142 @@ sys.exit(1)
 PY
 rc=$?
 set -e
+if [ "$rc" != 0 ]; then
+  keep_workdir=1
+  exit "$rc"
+fi
+[ "$UPGRADE" = 1 ] || exit 0
+
+# --- 5. a dependency-ordered upgrade -----------------------------------------------------------
+# orders provides `demo:orders` (its major version); shop requires it. shop 2.0.0 needs
+# `demo:orders >= 2`, which only orders 2.0.0 provides: orders must be upgraded first.
+registry_forget() {  # REPOSITORY: deletes every manifest an earlier run pushed
+  local tags tag digest
+  tags=$(curl -fsS "http://$MAIEV_REGISTRY/v2/$1/tags/list" 2>/dev/null |
+    python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin).get("tags") or []))' \
+      2>/dev/null) || return 0
+  for tag in $tags; do
+    digest=$(curl -fsSI -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+      "http://$MAIEV_REGISTRY/v2/$1/manifests/$tag" | tr -d '\r' |
+      sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')
+    [ -z "$digest" ] || curl -fsS -o /dev/null -X DELETE \
+      "http://$MAIEV_REGISTRY/v2/$1/manifests/$digest" || true
+  done
+}
+push_version() {  # REPOSITORY VERSION SCALE_CONFIG: the worker image with that label, pushed
+  local image=$MAIEV_REGISTRY/$1:$2
+  local out
+  # The legacy builder (no BuildKit needed) warns that it is deprecated: shown only on failure.
+  out=$(printf 'FROM %s\n' "$IMAGE" | DOCKER_BUILDKIT=0 docker build -q \
+    --label "maiev.scale_config=$3" --label "maiev.version=$2" -t "$image" - 2>&1) ||
+    die "building $image: $out"
+  out=$(docker push -q "$image" 2>&1) || die "pushing $image: $out"
+  echo "pushed $image"
+}
+label() {  # PROVIDE_JSON REQUIRE_JSON
+  echo '{"min": 1, "max": 1, "dependencies": {"provide": '"$1"', "require": '"$2"'}}'
+}
+
+say "upgrades: deploying ${UPGRADE_SERVICES[*]} at 1.0.0 (shop needs demo:orders >= 1)"
+for s in "${UPGRADE_SERVICES[@]}"; do
+  docker service rm "$s" >/dev/null 2>&1 || true
+  registry_forget "$s"
+done
+push_version maiev-demo-orders 1.0.0 "$(label '{"demo:orders": 1}' '[]')"
+push_version maiev-demo-shop 1.0.0 "$(label '{}' '["demo:orders >= 1"]')"
+upgrade_services_created=1
+for s in "${UPGRADE_SERVICES[@]}"; do
+  docker service create -d -q --name "$s" --network host --label maiev.demo=1 \
+    --stop-grace-period 2s --update-failure-action rollback --update-monitor 2s \
+    -e WORKER_QUEUE="$s" -e RABBITMQ_HOST="$RABBITMQ_HOST" -e RABBITMQ_PORT="$RABBITMQ_PORT" \
+    -e RABBITMQ_USER="$RABBITMQ_USER" -e RABBITMQ_PASSWORD="$RABBITMQ_PASSWORD" \
+    "$MAIEV_REGISTRY/$s:1.0.0" >/dev/null
+done
+
+# Whether the catalog lists SERVICE (maiev checked it) and, given VERSION, holds it back.
+# shellcheck disable=SC2317  # invoked through wait_for
+catalog_shows() {  # SERVICE [VERSION-HELD-BACK]
+  curl -fsS --max-time 2 "$API/api/v1/catalog" 2>/dev/null | python3 -c '
+import json, sys
+service, held = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+for s in json.load(sys.stdin).get("services", []):
+    if s["name"] == service:
+        sys.exit(0 if held is None or any(v["version"] == held and v["state"] == "held_back"
+                                           for v in s["versions"]) else 1)
+sys.exit(1)' "$@"
+}
+wait_for() {  # WHAT COMMAND...
+  local what=$1 end=$(($(date +%s) + UPGRADE_DEADLINE))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -lt "$end" ] || die "$what within ${UPGRADE_DEADLINE}s (see $LOG)"
+    sleep 0.5
+  done
+}
+# shellcheck disable=SC2317  # invoked through wait_for
+both_listed() { catalog_shows maiev-demo-orders && catalog_shows maiev-demo-shop; }
+wait_for "maiev did not list ${UPGRADE_SERVICES[*]} in its catalog" both_listed
+
+say "upgrades: pushing maiev-demo-shop 2.0.0, which needs demo:orders >= 2"
+push_version maiev-demo-shop 2.0.0 "$(label '{}' '["demo:orders >= 2"]')"
+wait_for "maiev did not hold maiev-demo-shop 2.0.0 back" catalog_shows maiev-demo-shop 2.0.0
+"$MAIEV" catalog --url "$API" | grep -E '^(SERVICE|maiev-demo-(orders|shop)) |maiev-demo-(orders|shop) [0-9.]+ held back'
+
+say "upgrades: pushing maiev-demo-orders 2.0.0, which provides demo:orders 2"
+pushed_at=$(date +%s.%N)
+push_version maiev-demo-orders 2.0.0 "$(label '{"demo:orders": 2}' '[]')"
+
+say "upgrades: the plan, as maiev runs it"
+set +e
+python3 - "$API" "$pushed_at" "$UPGRADE_DEADLINE" "${UPGRADE_SERVICES[@]}" <<'PY'
+import json, sys, time, urllib.request
+
+api, pushed_at, deadline = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+services = set(sys.argv[4:])
+
+def plans():
+    try:
+        with urllib.request.urlopen(api + "/api/v1/plans?limit=20", timeout=2) as r:
+            return json.load(r)["plans"]
+    except Exception:
+        return None
+
+seen = {}
+while time.time() - pushed_at < deadline:
+    for plan in reversed(plans() or []):
+        mine = [s for s in plan["steps"] if s["service"] in services]
+        if not mine:
+            continue
+        t = time.time() - pushed_at
+        key = ("plan", plan["id"])
+        if key not in seen:
+            print(f"{t:6.1f}s  plan {plan['id']}: {plan['reason']}", flush=True)
+            for i, s in enumerate(plan["steps"], 1):
+                print(f"          {i}. {s['service']} {s['from']} → {s['to']}  {s['image']}",
+                      flush=True)
+        for i, s in enumerate(plan["steps"], 1):
+            k = ("step", plan["id"], i)
+            if seen.get(k, "pending") != s["state"]:
+                error = f": {s['error']}" if s.get("error") else ""
+                print(f"{t:6.1f}s    step {i} {s['service']} {s['from']} → {s['to']}: "
+                      f"{s['state']}{error}", flush=True)
+            seen[k] = s["state"]
+        if seen.get(key) != plan["state"]:
+            print(f"{t:6.1f}s  plan {plan['id']} {plan['state']}", flush=True)
+            seen[key] = plan["state"]
+        if plan["state"] in ("done", "failed", "aborted") and \
+                {s["service"] for s in plan["steps"]} >= services and \
+                all(s["to"] == "2.0.0" for s in mine):
+            sys.exit(0 if plan["state"] == "done" else 1)
+    time.sleep(0.5)
+print(f"no plan moving {', '.join(sorted(services))} to 2.0.0 ended within {deadline:.0f} s")
+sys.exit(1)
+PY
+rc=$?
+set -e
 [ "$rc" = 0 ] || keep_workdir=1
+say "upgrades: the versions now"
+for s in "${UPGRADE_SERVICES[@]}"; do
+  printf '%-20s %s\n' "$s" "$(docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}} ({{if .UpdateStatus}}{{.UpdateStatus.State}}{{else}}never updated{{end}})' "$s")"
+done
 exit "$rc"

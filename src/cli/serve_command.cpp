@@ -60,6 +60,7 @@ struct ServeArgs {
   std::string store = "maiev.db";
   std::string listen = "127.0.0.1:8080";
   std::string api_token;
+  std::string webhook_token;
   double interval = 1.0;
   RabbitMqFlags rabbitmq;
   std::string docker_host;
@@ -93,6 +94,7 @@ Result<daemon::ServeOptions> ToOptions(const ServeArgs& a) {
   o.api.host = listen->host;
   o.api.port = listen->port;
   o.api.api_token = a.api_token;
+  o.api.webhook_token = a.webhook_token;
   if (!(a.interval > 0) || !std::isfinite(a.interval)) {
     std::ostringstream got;
     got << a.interval;
@@ -210,6 +212,10 @@ void RegisterServeCommand(CLI::App& app, int& exit_code) {
   serve->add_option("--listen", args->listen, "HOST:PORT of the REST API")->envname("MAIEV_LISTEN");
   serve->add_option("--api-token", args->api_token, "Bearer token required by mutations")
       ->envname("MAIEV_API_TOKEN");
+  serve
+      ->add_option("--webhook-token", args->webhook_token,
+                   "Token the registry webhooks must carry (none: webhooks are refused)")
+      ->envname("MAIEV_WEBHOOK_TOKEN");
   serve->add_option("--interval", args->interval, "Seconds between autoscaling cycles");
   RegisterRabbitMqFlags(*serve, args->rabbitmq);
   serve->add_option("--docker-host", args->docker_host)->envname("DOCKER_HOST");

@@ -42,13 +42,11 @@ constexpr std::chrono::milliseconds kPollInterval{50};
 
 // Variables of the environment maiev reads: unset for every run, so the runner's own settings
 // (a shared stack's, say) never reach the daemon under test.
-const std::vector<std::string> kMaievVariables = {"MAIEV_STORE",       "MAIEV_LISTEN",
-                                                  "MAIEV_API_TOKEN",   "MAIEV_LOG_LEVEL",
-                                                  "RABBITMQ_HOST",     "RABBITMQ_PORT",
-                                                  "RABBITMQ_VHOST",    "RABBITMQ_USER",
-                                                  "RABBITMQ_PASSWORD", "RABBITMQ_MANAGEMENT_URL",
-                                                  "DOCKER_HOST",       "DOCKER_TLS_VERIFY",
-                                                  "DOCKER_CERT_PATH"};
+const std::vector<std::string> kMaievVariables = {
+    "MAIEV_STORE",       "MAIEV_LISTEN",      "MAIEV_API_TOKEN",         "MAIEV_WEBHOOK_TOKEN",
+    "MAIEV_LOG_LEVEL",   "RABBITMQ_HOST",     "RABBITMQ_PORT",           "RABBITMQ_VHOST",
+    "RABBITMQ_USER",     "RABBITMQ_PASSWORD", "RABBITMQ_MANAGEMENT_URL", "DOCKER_HOST",
+    "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"};
 
 // `maiev serve ...` through the shell, without maiev's variables, stdout and stderr together; a
 // daemon that starts although it should not is ended by `timeout`, so the test fails, not hangs.
@@ -148,8 +146,9 @@ class ServeProcess {
 
   // The status and body of a request, "<no answer>" when none came.
   std::string Get(const std::string& path) const { return Request("GET", path, {}); }
-  std::string Post(const std::string& path, const std::string& authorization) const {
-    return Request("POST", path, authorization);
+  std::string Post(const std::string& path, const std::string& authorization,
+                   const std::string& body = "") const {
+    return Request("POST", path, authorization, body);
   }
 
  private:
@@ -161,14 +160,14 @@ class ServeProcess {
   }
 
   std::string Request(const std::string& method, const std::string& path,
-                      const std::string& authorization) const {
+                      const std::string& authorization, const std::string& body = "") const {
     httplib::Client client("127.0.0.1", port_);
     client.set_connection_timeout(5);
     client.set_read_timeout(5);
     httplib::Headers headers;
     if (!authorization.empty()) headers.emplace("Authorization", authorization);
     auto res = method == "GET" ? client.Get(path.c_str(), headers)
-                               : client.Post(path.c_str(), headers, "", "application/json");
+                               : client.Post(path.c_str(), headers, body, "application/json");
     if (!res) return "<no answer>";
     return std::to_string(res->status) + " " + res->body;
   }
@@ -277,9 +276,10 @@ class ServeCommand : public ::testing::Test {
   }
 
   // Once `maiev` has failed to reach Docker and both sides of the broker (so their errors are in
-  // the log and in /readyz), every GET route, mutations with `token` and without, and `maiev
-  // status`: their answers, one after the other.
-  std::string Exercise(const ServeProcess& maiev, const std::string& token) const {
+  // the log and in /readyz), every GET route, mutations with `token` and without, a webhook with
+  // `webhook_token` and without, and `maiev status`: their answers, one after the other.
+  std::string Exercise(const ServeProcess& maiev, const std::string& token,
+                       const std::string& webhook_token) const {
     WaitUntilEverythingFailed(maiev);
     std::string answers;
     for (const char* path : {"/healthz", "/readyz", "/metrics", "/api/v1/services",
@@ -290,6 +290,10 @@ class ServeCommand : public ::testing::Test {
     const std::string with_token = maiev.Post(pause, "Bearer " + token);
     EXPECT_THAT(with_token, ::testing::StartsWith("404 ")) << "the token was not accepted";
     answers += with_token + "\n" + maiev.Post(pause, "Bearer wrong") + "\n";
+    const std::string hook = "/api/v1/webhooks/registry";
+    const std::string hooked = maiev.Post(hook, "Bearer " + webhook_token, R"({"events": []})");
+    EXPECT_THAT(hooked, ::testing::StartsWith("202 ")) << "the webhook token was not accepted";
+    answers += hooked + "\n" + maiev.Post(hook, "Bearer " + token, R"({"events": []})") + "\n";
     const auto status = maiev::cli::testing::RunShell(
         "'" + std::string(MAIEV_EXE) +
         "' status --url http://127.0.0.1:" + std::to_string(maiev.port()) + " 2>&1");
@@ -305,23 +309,26 @@ class ServeCommand : public ::testing::Test {
 // Secrets given on the command line, and shadowed ones in the environment: none reaches the log
 // (debug level) nor an answer of the API.
 TEST_F(ServeCommand, NoSecretGivenByFlagReachesTheLogOrAnAnswer) {
-  const std::vector<std::string> secrets = {"flag-password-5d1e", "flag-token-8c2b",
-                                            "env-password-shadowed-41f0",
-                                            "env-token-shadowed-a97c"};
+  const std::vector<std::string> secrets = {"flag-password-5d1e",      "flag-token-8c2b",
+                                            "flag-webhook-3e91",       "env-password-shadowed-41f0",
+                                            "env-token-shadowed-a97c", "env-webhook-shadowed-77aa"};
   ServeProcess maiev(scratch_.path() / "maiev.log");
-  ASSERT_TRUE(maiev.Start(ServeArgs({"--rabbitmq-password", secrets[0], "--api-token", secrets[1]}),
-                          {"RABBITMQ_PASSWORD=" + secrets[2], "MAIEV_API_TOKEN=" + secrets[3]}));
-  const std::string answers = Exercise(maiev, secrets[1]);
+  ASSERT_TRUE(maiev.Start(ServeArgs({"--rabbitmq-password", secrets[0], "--api-token", secrets[1],
+                                     "--webhook-token", secrets[2]}),
+                          {"RABBITMQ_PASSWORD=" + secrets[3], "MAIEV_API_TOKEN=" + secrets[4],
+                           "MAIEV_WEBHOOK_TOKEN=" + secrets[5]}));
+  const std::string answers = Exercise(maiev, secrets[1], secrets[2]);
   StopAndExpectNoSecret(maiev, answers, secrets);
 }
 
 TEST_F(ServeCommand, NoSecretGivenByTheEnvironmentReachesTheLogOrAnAnswer) {
-  const std::vector<std::string> secrets = {"env-password-0b7e", "env-token-66d3"};
+  const std::vector<std::string> secrets = {"env-password-0b7e", "env-token-66d3",
+                                            "env-webhook-19c4"};
   ServeProcess maiev(scratch_.path() / "maiev.log");
-  ASSERT_TRUE(
-      maiev.Start(ServeArgs({}), {"RABBITMQ_USER=monitor", "RABBITMQ_PASSWORD=" + secrets[0],
-                                  "MAIEV_API_TOKEN=" + secrets[1]}));
-  const std::string answers = Exercise(maiev, secrets[1]);
+  ASSERT_TRUE(maiev.Start(ServeArgs({}),
+                          {"RABBITMQ_USER=monitor", "RABBITMQ_PASSWORD=" + secrets[0],
+                           "MAIEV_API_TOKEN=" + secrets[1], "MAIEV_WEBHOOK_TOKEN=" + secrets[2]}));
+  const std::string answers = Exercise(maiev, secrets[1], secrets[2]);
   StopAndExpectNoSecret(maiev, answers, secrets);
 }
 

@@ -325,7 +325,8 @@ UpgradeCheck UpgradeController::Check(TimePoint now, bool scheduled) {
   std::lock_guard gather_lock(gather_mutex_);
   UpgradeCheck check;
   check.at = now;
-  auto gathered = GatherUpgradeFacts(orchestrator_, registry_for_, options_.gather);
+  auto gathered =
+      GatherUpgradeFacts(orchestrator_, registry_for_, options_.gather, &gather_memory_);
   bool failed = false;
   if (!gathered) {
     check.error = gathered.error().message;

@@ -114,8 +114,9 @@ class UpgradeController {
   const Clock& clock_;
   const UpgradeOptions options_;
 
-  std::mutex plan_mutex_;    // the loop's work on plans, Approve, Abort
-  std::mutex gather_mutex_;  // one gathering at a time (the loop, Resolve)
+  std::mutex plan_mutex_;       // the loop's work on plans, Approve, Abort
+  std::mutex gather_mutex_;     // one gathering at a time (the loop, Resolve), and:
+  GatherMemory gather_memory_;  // what the gatherings learnt (guarded by gather_mutex_)
 
   mutable std::mutex mutex_;  // what follows
   std::condition_variable_any wake_;

@@ -325,6 +325,24 @@ TEST_F(UpgradeControllerTest, ALatestServiceIsPlacedByItsDigestAndMovesToVersion
   EXPECT_EQ(view->decision.steps[0].image, std::string(kRegistry) + "/a:1.1.0@" + Digest('2'));
 }
 
+TEST_F(UpgradeControllerTest, AReCheckOfADigestOnlyServiceTriesTheTagFoundLastTimeFirst) {
+  RunService("a", "latest", '1', {{"maiev.update", "off"}});  // newer versions are not read
+  Push("a", "latest", '1');
+  Push("a", "1.0.0", '1');
+  for (char v = '1'; v <= '4'; ++v) Push("a", std::string("1.") + v + ".0", 'a' + (v - '1'));
+  ASSERT_TRUE(Controller().Resolve().ok());
+  EXPECT_EQ(registry_.calls().resolve_digest, 5U);  // newest first: 1.4.0 … 1.0.0
+  EXPECT_EQ(Controller().Resolve()->catalog.running.at("a"), "1.0.0");
+  EXPECT_EQ(registry_.calls().resolve_digest, 6U);  // 1.0.0 alone
+  // The tag moved: it is forgotten and the digest found under another tag.
+  Push("a", "1.0.0", '9');
+  Push("a", "1.0.1", '1');
+  EXPECT_EQ(Controller().Resolve()->catalog.running.at("a"), "1.0.1");
+  EXPECT_EQ(registry_.calls().resolve_digest, 6U + 1U + 5U);  // 1.0.0, then 1.4.0 … 1.0.1
+  EXPECT_EQ(Controller().Resolve()->catalog.running.at("a"), "1.0.1");
+  EXPECT_EQ(registry_.calls().resolve_digest, 13U);
+}
+
 TEST_F(UpgradeControllerTest, AVersionWhoseRequirementNothingMeetsIsNotDeployedAndSaysWhy) {
   RunService("c", "1.0.0", '1');
   Push("c", "1.0.0", '1');

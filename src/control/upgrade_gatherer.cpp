@@ -90,7 +90,8 @@ Result<config::Dependencies> DependenciesFromLabel(const std::string& json_text)
 }
 
 Result<Gathered> GatherUpgradeFacts(orchestrator::Orchestrator& orchestrator,
-                                    const RegistryFor& registry_for, const GatherLimits& limits) {
+                                    const RegistryFor& registry_for, const GatherLimits& limits,
+                                    GatherMemory* memory) {
   auto services = orchestrator.ListServices();
   if (!services) return Unexpected<Error>{services.error()};
   std::sort(services->begin(), services->end(),
@@ -146,17 +147,31 @@ Result<Gathered> GatherUpgradeFacts(orchestrator::Orchestrator& orchestrator,
                 [](const auto& a, const auto& b) { return *a.version > *b.version; });
     }
     if (!service.running && !ref->digest.empty() && client != nullptr) {
+      // The tag found last time first, then the others newest first.
+      const std::string key = identity + "@" + ref->digest;
+      std::vector<const versions::Tag*> order;
+      order.reserve(same_species.size());
+      for (const versions::Tag& tag : same_species) order.push_back(&tag);
+      if (memory != nullptr) {
+        if (auto known = memory->tag_of_digest.find(key); known != memory->tag_of_digest.end()) {
+          auto at = std::find_if(order.begin(), order.end(),
+                                 [&](const versions::Tag* t) { return t->text == known->second; });
+          if (at != order.end()) std::rotate(order.begin(), at, at + 1);
+          memory->tag_of_digest.erase(known);
+        }
+      }
       int lookups = 0;
-      for (const versions::Tag& tag : same_species) {
+      for (const versions::Tag* tag : order) {
         if (++lookups > limits.max_digest_lookups) break;
         ++out.registry_requests;
-        auto digest = client->ResolveDigest(ref->repository, tag.text);
+        auto digest = client->ResolveDigest(ref->repository, tag->text);
         if (!digest) {
           registry_failed(digest.error());
           break;
         }
         if (*digest == ref->digest) {
-          service.running = MakeVersion(tag, *digest);
+          service.running = MakeVersion(*tag, *digest);
+          if (memory != nullptr) memory->tag_of_digest[key] = tag->text;
           break;
         }
       }

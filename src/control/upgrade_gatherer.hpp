@@ -39,10 +39,19 @@ struct Gathered {
   std::uint64_t registry_requests = 0;  // calls made by this gathering (tag lists, HEADs, labels)
 };
 
+// What earlier gatherings learnt that a re-check may try first: for a service that runs `latest`
+// or a bare digest, the versioned tag its digest was found under. The tag is verified again (one
+// manifest HEAD); a tag that moved is forgotten and the search runs as before.
+struct GatherMemory {
+  std::map<std::string, std::string> tag_of_digest;  // "identity@digest" → tag
+};
+
 // Reads every swarm service and the registries of their images. Fails only when the swarm
 // cannot be listed; registry failures become notes (the service keeps its running version).
+// `memory` (optional) is read and updated.
 Result<Gathered> GatherUpgradeFacts(orchestrator::Orchestrator& orchestrator,
-                                    const RegistryFor& registry_for, const GatherLimits& limits);
+                                    const RegistryFor& registry_for, const GatherLimits& limits,
+                                    GatherMemory* memory = nullptr);
 
 // The dependencies a scale-config JSON text declares, or why it was rejected ("" for none).
 Result<config::Dependencies> DependenciesFromLabel(const std::string& json_text);

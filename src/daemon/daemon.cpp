@@ -59,7 +59,8 @@ api::ReadinessSource ReadinessOf(const ServeOptions& options, const api::DockerR
                                  const monitor::RabbitMqMonitor& rabbitmq) {
   const monitor::RabbitMqConfig& mq = options.rabbitmq;
   const std::string amqp = mq.host + ":" + std::to_string(mq.port) + " vhost " + mq.vhost;
-  const std::vector<std::string> secrets = {mq.password, options.api.api_token};
+  const std::vector<std::string> secrets = {mq.password, options.api.api_token,
+                                            options.api.webhook_token};
   return [&docker, &rabbitmq, amqp, management = mq.management_url, secrets] {
     const monitor::BrokerHealth health = rabbitmq.Health();
     api::Readiness readiness{{docker.Get(), api::AmqpReadiness(health, amqp),
@@ -110,8 +111,8 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
       docker, [&registries](std::string_view host) { return registries.For(host); }, store, clock,
       options.upgrades.controller);
   api::DockerReadiness docker_readiness(options.docker.Describe());
-  api::HttpApi http_api(options.api, autoscaler, nullptr, store,
-                        ReadinessOf(options, docker_readiness, rabbitmq));
+  api::HttpApi http_api(options.api, autoscaler, options.upgrades.enabled ? &upgrades : nullptr,
+                        store, ReadinessOf(options, docker_readiness, rabbitmq));
   if (auto st = http_api.Bind(); !st.ok()) return st;
   spdlog::info("maiev serving on http://{} (store {}, docker {}, rabbitmq {}:{})",
                api::ListenAddress{options.api.host, http_api.port()}.ToString(), options.store_path,

@@ -63,7 +63,7 @@ class TempDir {
 
 class MaievServer {
  public:
-  // `extra`: more `maiev serve` arguments, after the defaults (which they may repeat to override).
+  // `extra`: more `maiev serve` arguments, after the defaults (none of which they may repeat).
   explicit MaievServer(std::string dir, std::vector<std::string> extra = {})
       : dir_(std::move(dir)), extra_(std::move(extra)) {}
   ~MaievServer() { Stop(); }

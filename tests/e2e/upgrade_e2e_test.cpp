@@ -2,6 +2,7 @@
 // (swarm) and registry. Each test builds FROM-scratch images of its own repository, with the
 // dependencies in their `maiev.scale_config` label, pushes them, deploys host-network services
 // (labelled maiev.test=1) and watches Swarm. maiev polls the registry every second here.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -15,6 +16,7 @@ namespace {
 using namespace maiev::stack_testing;
 using namespace maiev::e2e_testing;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
 
 constexpr seconds kUpgradeDeadline{90};
 constexpr seconds kQuietWindow{6};
@@ -75,9 +77,11 @@ bool Settled(const std::string& update_state) {
 // A service of `repository:tag`, removed at the end of the test.
 class UpgradedService {
  public:
-  UpgradedService(std::string name, const std::string& repository, const std::string& tag)
+  // `flags`: more `docker service create` flags (labels, say).
+  UpgradedService(std::string name, const std::string& repository, const std::string& tag,
+                  const std::string& flags = "")
       : name_(std::move(name)) {
-    created_ = Shell(Docker() + "service create -d -q --name " + name_ +
+    created_ = Shell(Docker() + "service create -d -q --name " + name_ + " " + flags +
                      " --network host --label maiev.test=1 --stop-grace-period 2s" +
                      " --update-failure-action rollback --update-monitor 2s" +
                      " --rollback-monitor 2s -e WORKER_QUEUE=" + name_ +
@@ -114,12 +118,74 @@ class UpgradeE2e : public ::testing::Test {
     ASSERT_EQ(Shell(Docker() + "info").exit_code, 0) << "no dockerd: run scripts/stack.sh start";
   }
 
-  MaievServer& StartMaiev() {
+  // `maiev serve` polling the registry every `poll_interval` seconds, with the API and webhook
+  // tokens.
+  MaievServer& StartMaiev(const std::string& poll_interval = "1") {
     maiev_ = std::make_unique<MaievServer>(
-        dir_.path(), std::vector<std::string>{"--registry-poll-interval", "1"});
+        dir_.path(),
+        std::vector<std::string>{"--registry-poll-interval", poll_interval, "--api-token",
+                                 kApiToken, "--webhook-token", kWebhookToken});
     EXPECT_TRUE(maiev_->Start());
     return *maiev_;
   }
+
+  // Pushes `repo:1.0.0` (declaring nothing) and deploys `name` of it with `flags`; null (and the
+  // test failed) unless it runs.
+  std::unique_ptr<UpgradedService> DeployAtOne(const std::string& repo, const std::string& name,
+                                               const std::string& flags = "") {
+    const std::string pushed = PushImage(repo, "1.0.0", VersionLabel(json::object(), {}));
+    EXPECT_EQ(pushed, "");
+    auto service = std::make_unique<UpgradedService>(name, repo, "1.0.0", flags);
+    EXPECT_TRUE(service->ok()) << service->error();
+    const bool runs = pushed.empty() && service->ok() &&
+                      Eventually(kUpgradeDeadline, [&] { return service->Runs(repo, "1.0.0"); });
+    EXPECT_TRUE(runs) << SpecImage(name);
+    return runs ? std::move(service) : nullptr;
+  }
+
+  // maiev polling once an hour, so that after its first check (which listed `service`) only a
+  // webhook can trigger one.
+  bool StartMaievForWebhooks(const std::string& service) {
+    StartMaiev("3600");
+    return Eventually(kUpgradeDeadline, [&] { return CatalogEntry(service).is_object(); });
+  }
+
+  // `maiev ARGS --url …` against the running daemon.
+  CommandResult Cli(const std::string& args) const {
+    return Shell(std::string(MAIEV_EXE) + " " + args +
+                 " --url http://127.0.0.1:" + std::to_string(maiev_->port()));
+  }
+
+  // The catalog's entry of `service` (null until a check listed it).
+  json CatalogEntry(const std::string& service) {
+    auto catalog = maiev_->Get("/api/v1/catalog");
+    if (!catalog) return nullptr;
+    for (const json& s : (*catalog)["services"]) {
+      if (s.value("name", "") == service) return s;
+    }
+    return nullptr;
+  }
+
+  // The newest plan that has a step on `service`, null when there is none.
+  json PlanOf(const std::string& service) {
+    auto plans = maiev_->Get("/api/v1/plans");
+    if (!plans) return nullptr;
+    for (const json& plan : (*plans)["plans"]) {
+      for (const json& step : plan["steps"]) {
+        if (step.value("service", "") == service) return plan;
+      }
+    }
+    return nullptr;
+  }
+
+  // The state of PlanOf(service), empty when there is none.
+  std::string PlanState(const std::string& service) {
+    const json plan = PlanOf(service);
+    return plan.is_object() ? plan.value("state", "") : "";
+  }
+
+  static constexpr const char* kApiToken = "e2e-api-token";
+  static constexpr const char* kWebhookToken = "e2e-webhook-token";
 
   TempDir dir_;
   std::unique_ptr<MaievServer> maiev_;
@@ -176,14 +242,26 @@ TEST_F(UpgradeE2e, AVersionWhoseRequirementNothingMeetsIsNotDeployed) {
   StartMaiev();
   std::this_thread::sleep_for(kQuietWindow);
   EXPECT_TRUE(service.Runs(repo, "1.0.0")) << maiev_->Log();
+  // Why, in the catalog and in `maiev catalog`.
+  const json entry = CatalogEntry(service.name());
+  ASSERT_TRUE(entry.is_object()) << maiev_->Get("/api/v1/catalog").value_or(json()).dump(2);
+  EXPECT_EQ(entry["running"], "1.0.0");
+  EXPECT_EQ(entry["target"], "1.0.0");
+  ASSERT_FALSE(entry["versions"].empty());
+  EXPECT_EQ(entry["versions"][0]["version"], "2.0.0");
+  EXPECT_EQ(entry["versions"][0]["state"], "held_back");
+  EXPECT_THAT(entry["versions"][0].value("reason", ""), HasSubstr("nothing:here"));
+  const CommandResult table = Cli("catalog");
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_THAT(table.output, HasSubstr(service.name() + " 2.0.0 held back: requires `nothing:here"))
+      << table.output;
 }
 
 TEST_F(UpgradeE2e, ABrokenImageIsRolledBackAndThePlanStops) {
   const std::string repo = Unique("maiev-e2e-up-broken");
-  ASSERT_EQ(PushImage(repo, "1.0.0", VersionLabel(json::object(), {})), "");
-  UpgradedService service(Unique("e2e-up-broken"), repo, "1.0.0");
-  ASSERT_TRUE(service.ok()) << service.error();
-  ASSERT_TRUE(Eventually(kUpgradeDeadline, [&] { return service.Runs(repo, "1.0.0"); }));
+  const auto deployed = DeployAtOne(repo, Unique("e2e-up-broken"));
+  ASSERT_TRUE(deployed);
+  const UpgradedService& service = *deployed;
   StartMaiev();
   ASSERT_EQ(PushImage(repo, "1.1.0", VersionLabel(json::object(), {}), /*broken=*/true), "");
   ASSERT_TRUE(Eventually(kUpgradeDeadline, [&] {
@@ -192,6 +270,12 @@ TEST_F(UpgradeE2e, ABrokenImageIsRolledBackAndThePlanStops) {
   const std::string old_digest = RegistryDigest(repo, "1.0.0");
   EXPECT_EQ(SpecImage(service.name()),
             std::string(kRegistry) + "/" + repo + ":1.0.0@" + old_digest);
+  // Reported: the plan and its step failed, with why.
+  const json plan = PlanOf(service.name());
+  ASSERT_TRUE(plan.is_object()) << maiev_->Get("/api/v1/plans").value_or(json()).dump(2);
+  EXPECT_EQ(plan["state"], "failed");
+  EXPECT_EQ(plan["steps"][0]["state"], "failed");
+  EXPECT_THAT(plan["steps"][0].value("error", ""), HasSubstr("rolled the update back"));
   // Not tried again on the next checks.
   std::this_thread::sleep_for(kQuietWindow);
   EXPECT_EQ(SpecImage(service.name()),
@@ -200,10 +284,9 @@ TEST_F(UpgradeE2e, ABrokenImageIsRolledBackAndThePlanStops) {
 
 TEST_F(UpgradeE2e, PollingResumesWhenTheRegistryComesBack) {
   const std::string repo = Unique("maiev-e2e-up-outage");
-  ASSERT_EQ(PushImage(repo, "1.0.0", VersionLabel(json::object(), {})), "");
-  UpgradedService service(Unique("e2e-up-outage"), repo, "1.0.0");
-  ASSERT_TRUE(service.ok()) << service.error();
-  ASSERT_TRUE(Eventually(kUpgradeDeadline, [&] { return service.Runs(repo, "1.0.0"); }));
+  const auto deployed = DeployAtOne(repo, Unique("e2e-up-outage"));
+  ASSERT_TRUE(deployed);
+  const UpgradedService& service = *deployed;
   StartMaiev();
   ASSERT_EQ(Shell(StackScript() + "stop-registry").exit_code, 0);
   struct Restart {
@@ -243,6 +326,120 @@ TEST_F(UpgradeE2e, KilledMidPlanTheRestartedMaievCompletesThePlan) {
   EXPECT_TRUE(Eventually(seconds{10}, [&] {
     return maiev_->Log().find("plan 1 done") != std::string::npos;
   })) << maiev_->Log();
+}
+
+// The registry's notification of a tagged manifest push, as the stack's registry sends it.
+std::string PushNotification(const std::string& repository, const std::string& tag,
+                             const std::string& digest) {
+  const json event = {
+      {"id", Unique("event")},
+      {"timestamp", "2026-12-01T19:51:20.123456789Z"},
+      {"action", "push"},
+      {"target",
+       {{"mediaType", "application/vnd.docker.distribution.manifest.v2+json"},
+        {"digest", digest},
+        {"repository", repository},
+        {"url", std::string("http://") + kRegistry + "/v2/" + repository + "/manifests/" + digest},
+        {"tag", tag}}},
+      {"request", {{"id", "r1"}, {"host", kRegistry}, {"method", "PUT"}}},
+      {"source", {{"addr", "registry:5000"}}}};
+  return json{{"events", {event}}}.dump();
+}
+
+TEST_F(UpgradeE2e, WebhooksNeedTheirTokenAndAWellFormedBody) {
+  const std::string repo = Unique("maiev-e2e-up-hook-guard");
+  const auto deployed = DeployAtOne(repo, Unique("e2e-up-hook-guard"));
+  ASSERT_TRUE(deployed);
+  const UpgradedService& service = *deployed;
+  ASSERT_TRUE(StartMaievForWebhooks(service.name())) << maiev_->Log();
+  ASSERT_EQ(PushImage(repo, "1.1.0", VersionLabel(json::object(), {})), "");
+  const std::string body = PushNotification(repo, "1.1.0", RegistryDigest(repo, "1.1.0"));
+
+  EXPECT_EQ(maiev_->Post("/api/v1/webhooks/registry", body).first, 401);
+  EXPECT_EQ(maiev_->Post("/api/v1/webhooks/registry", body, "wrong-token").first, 401);
+  EXPECT_EQ(maiev_->Post("/api/v1/webhooks/registry", body, kApiToken).first, 401);
+  const auto [malformed, why] =
+      maiev_->Post("/api/v1/webhooks/registry", R"({"events": [{"action": "push", "target": 7}]})",
+                   kWebhookToken);
+  EXPECT_EQ(malformed, 400);
+  EXPECT_THAT(why.value("message", ""), HasSubstr("events[0].target")) << why.dump();
+  EXPECT_EQ(maiev_->Post("/api/v1/webhooks/dockerhub", "{\"push_data\": {}}", kWebhookToken).first,
+            400);
+  // None of these was a hint.
+  std::this_thread::sleep_for(kQuietWindow);
+  EXPECT_TRUE(service.Runs(repo, "1.0.0")) << maiev_->Log();
+  auto metrics = Shell("curl -fsS http://127.0.0.1:" + std::to_string(maiev_->port()) + "/metrics");
+  EXPECT_THAT(metrics.output,
+              HasSubstr(R"(maiev_webhook_events_total{source="registry",result="rejected"} 4)"))
+      << metrics.output;
+
+  // Without a configured token, every webhook is refused.
+  maiev_->Stop();
+  unsetenv("MAIEV_WEBHOOK_TOKEN");
+  TempDir other;
+  MaievServer unguarded(other.path(), {"--registry-poll-interval", "3600"});
+  ASSERT_TRUE(unguarded.Start());
+  const auto [refused, message] = unguarded.Post("/api/v1/webhooks/registry", body, kWebhookToken);
+  EXPECT_EQ(refused, 403);
+  EXPECT_THAT(message.value("message", ""), HasSubstr("--webhook-token"));
+}
+
+TEST_F(UpgradeE2e, APushAnnouncedByTheWebhookIsDeployedAtOnce) {
+  const std::string repo = Unique("maiev-e2e-up-hook");
+  const auto deployed = DeployAtOne(repo, Unique("e2e-up-hook"));
+  ASSERT_TRUE(deployed);
+  const UpgradedService& service = *deployed;
+  ASSERT_TRUE(StartMaievForWebhooks(service.name())) << maiev_->Log();
+  ASSERT_EQ(PushImage(repo, "1.1.0", VersionLabel(json::object(), {})), "");
+  const std::string body = PushNotification(repo, "1.1.0", RegistryDigest(repo, "1.1.0"));
+  // Delivered twice, as registries retry: still one plan.
+  for (int i = 0; i < 2; ++i) {
+    const auto [status, answer] = maiev_->Post("/api/v1/webhooks/registry", body, kWebhookToken);
+    EXPECT_EQ(status, 202) << answer.dump();
+    EXPECT_EQ(answer.value("accepted", 0), 1) << answer.dump();
+  }
+  EXPECT_TRUE(Eventually(kUpgradeDeadline, [&] { return service.Runs(repo, "1.1.0"); }))
+      << SpecImage(service.name()) << "\n"
+      << maiev_->Log();
+  ASSERT_TRUE(Eventually(seconds{10}, [&] { return PlanState(service.name()) == "done"; }))
+      << maiev_->Get("/api/v1/plans").value_or(json()).dump(2);
+  auto plans = maiev_->Get("/api/v1/plans");
+  ASSERT_TRUE(plans);
+  EXPECT_EQ((*plans)["plans"].size(), 1U) << plans->dump(2);
+}
+
+TEST_F(UpgradeE2e, AnApprovePlanWaitsForTheOperatorsCli) {
+  const std::string repo = Unique("maiev-e2e-up-approve");
+  ASSERT_EQ(PushImage(repo, "1.0.0", VersionLabel(json::object(), {})), "");
+  ASSERT_EQ(PushImage(repo, "1.1.0", VersionLabel(json::object(), {})), "");
+  UpgradedService service(Unique("e2e-up-approve"), repo, "1.0.0", "--label maiev.update=approve");
+  ASSERT_TRUE(service.ok()) << service.error();
+  ASSERT_TRUE(Eventually(kUpgradeDeadline, [&] { return service.Runs(repo, "1.0.0"); }));
+  StartMaiev();
+  ASSERT_TRUE(Eventually(kUpgradeDeadline, [&] { return PlanState(service.name()) == "pending"; }))
+      << maiev_->Log();
+  std::this_thread::sleep_for(kQuietWindow);  // it waits
+  EXPECT_TRUE(service.Runs(repo, "1.0.0")) << maiev_->Log();
+  const std::string id = std::to_string(PlanOf(service.name())["id"].get<long long>());
+
+  const CommandResult listed = Cli("plans");
+  EXPECT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr("pending")) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr("waiting for approval")) << listed.output;
+  const CommandResult resolved = Cli(std::string("plans resolve --api-token ") + kApiToken);
+  EXPECT_EQ(resolved.exit_code, 0) << resolved.output;
+  EXPECT_THAT(resolved.output, HasSubstr(service.name() + " 1.0.0 → 1.1.0")) << resolved.output;
+  const CommandResult tokenless = Cli("plans approve " + id);
+  EXPECT_NE(tokenless.exit_code, 0) << tokenless.output;
+  EXPECT_TRUE(service.Runs(repo, "1.0.0"));
+
+  const CommandResult approved = Cli("plans approve " + id + " --api-token " + kApiToken);
+  EXPECT_EQ(approved.exit_code, 0) << approved.output;
+  EXPECT_TRUE(Eventually(kUpgradeDeadline, [&] { return service.Runs(repo, "1.1.0"); }))
+      << maiev_->Log();
+  EXPECT_TRUE(Eventually(seconds{10}, [&] {
+    return Cli("plans show " + id).output.find("done (1/1 steps done)") != std::string::npos;
+  })) << Cli("plans show " + id).output;
 }
 
 }  // namespace
