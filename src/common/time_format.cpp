@@ -21,9 +21,9 @@ int Digits(std::string_view text) {
   return value;
 }
 
-// "+02:00" → 120, "-05:30" → -330, "Z" → 0; nullopt for anything else.
-std::optional<int> OffsetMinutes(std::string_view zone) {
-  if (zone == "Z") return 0;
+// "+02:00" → 120, "-05:30" → -330, "Z" (or "z" when `lenient`) → 0; nullopt for anything else.
+std::optional<int> OffsetMinutes(std::string_view zone, bool lenient) {
+  if (zone == "Z" || (lenient && zone == "z")) return 0;
   if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || zone[3] != ':') {
     return std::nullopt;
   }
@@ -54,14 +54,18 @@ std::string FormatUtcMillis(TimePoint t) {
   return text;
 }
 
-Result<TimePoint> ParseRfc3339(std::string_view text) {
+Result<TimePoint> ParseRfc3339(std::string_view text, Rfc3339Reading reading) {
+  const bool lenient = reading == Rfc3339Reading::kLenient;
   const auto invalid = [text] {
     return Fail("invalid", "invalid time \"" + std::string(text) +
                                "\"; accepted: " + std::string(kRfc3339Form));
   };
   // YYYY-MM-DDTHH:MM:SS, then the fraction and the zone.
   constexpr std::size_t kBase = 19;
-  if (text.size() <= kBase || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+  const auto is_separator = [lenient](char c) {
+    return c == 'T' || (lenient && (c == 't' || c == ' '));
+  };
+  if (text.size() <= kBase || text[4] != '-' || text[7] != '-' || !is_separator(text[10]) ||
       text[13] != ':' || text[16] != ':') {
     return invalid();
   }
@@ -81,7 +85,7 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
     if (pos == first) return invalid();
     for (std::size_t digits = pos - first; digits < 9; ++digits) nanos *= 10;
   }
-  const std::optional<int> offset = OffsetMinutes(text.substr(pos));
+  const std::optional<int> offset = OffsetMinutes(text.substr(pos), lenient);
   if (year < 0 || month < 0 || day < 0 || !offset) return invalid();
   const std::chrono::year_month_day date{std::chrono::year{year},
                                          std::chrono::month{static_cast<unsigned>(month)},

@@ -63,6 +63,18 @@ TEST(ParseRfc3339, RefusesWhatIsNotAnRfc3339Time) {
   }
 }
 
+TEST(ParseRfc3339, LenientlyReadsLowercaseAndASpace) {
+  using enum Rfc3339Reading;
+  EXPECT_EQ(ParseRfc3339("2024-05-01t10:20:30z", kLenient).value(), kMay1);
+  EXPECT_EQ(ParseRfc3339("2024-05-01 10:20:30Z", kLenient).value(), kMay1);
+  EXPECT_EQ(ParseRfc3339("2024-05-01 12:20:30.000+02:00", kLenient).value(), kMay1);
+  for (const char* text :
+       {"2024-05-01X10:20:30Z", "2024-05-01T10:20:30", "2024-05-01T10:20:30 z",
+        "2024-05-01T10:20:30+0200", "20240501T102030Z", "2024-02-30 10:20:30Z"}) {
+    EXPECT_FALSE(ParseRfc3339(text, kLenient).ok()) << text;
+  }
+}
+
 TEST(ParseRfc3339, RefusesDatesAndTimesThatDoNotExist) {
   for (const char* text : {"2024-13-01T00:00:00Z", "2024-00-01T00:00:00Z", "2023-02-29T00:00:00Z",
                            "2024-04-31T00:00:00Z", "2024-05-00T00:00:00Z", "2024-05-01T24:00:00Z",

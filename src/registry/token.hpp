@@ -31,8 +31,4 @@ Result<BearerToken> ParseTokenResponse(std::string_view body, TimePoint now);
 // The scope of pulling from a repository: "repository:NAME:pull".
 std::string PullScope(std::string_view repository);
 
-// RFC 3339 date-time (`2026-12-01T19:51:20Z`, `2026-12-01T20:51:20.5+01:00`); nullopt otherwise.
-// A local reader until src/common has one.
-std::optional<TimePoint> ParseRfc3339(std::string_view text);
-
 }  // namespace maiev::registry

@@ -13,27 +13,6 @@ using ::testing::Not;
 // 2026-12-01T19:51:20Z
 const TimePoint kNow{seconds{1'796'154'680}};
 
-TEST(ParseRfc3339, ReadsUtcOffsetsAndFractions) {
-  EXPECT_EQ(ParseRfc3339("2026-12-01T19:51:20Z"), kNow);
-  EXPECT_EQ(ParseRfc3339("2026-12-01t19:51:20z"), kNow);
-  EXPECT_EQ(ParseRfc3339("2026-12-01T20:51:20+01:00"), kNow);
-  EXPECT_EQ(ParseRfc3339("2026-12-01T17:21:20-02:30"), kNow);
-  auto fraction = ParseRfc3339("2026-12-01T19:51:20.250Z");
-  ASSERT_TRUE(fraction.has_value());
-  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(*fraction - kNow).count(), 250);
-  // Go's time.Time marshals nanoseconds.
-  EXPECT_TRUE(ParseRfc3339("2026-12-01T19:51:20.123456789Z").has_value());
-}
-
-TEST(ParseRfc3339, RejectsOtherForms) {
-  for (std::string_view text :
-       {"", "2026-12-01", "2026-12-01T19:51:20", "2026-12-01T19:51:20+0100", "2026-13-01T19:51:20Z",
-        "2026-02-30T19:51:20Z", "2026-12-01T24:00:00Z", "2026-12-01T19:51:20.Z",
-        "2026-12-01X19:51:20Z", "20261201T195120Z"}) {
-    EXPECT_FALSE(ParseRfc3339(text).has_value()) << text;
-  }
-}
-
 TEST(ParseTokenResponse, ReadsTokenAndLifetime) {
   auto token = ParseTokenResponse(R"({"token": "t0k", "expires_in": 300})", kNow);
   ASSERT_TRUE(token.ok()) << token.error().message;
@@ -65,6 +44,13 @@ TEST(ParseTokenResponse, CountsTheLifetimeFromIssuedAt) {
       R"({"token": "t", "expires_in": 300, "issued_at": "2026-12-01T19:50:20Z"})", kNow);
   ASSERT_TRUE(token.ok()) << token.error().message;
   EXPECT_EQ(token->expires_at, kNow + seconds{240});
+  // RFC 3339 also allows lowercase letters and a space, and a fraction (Go writes nanoseconds).
+  for (const char* issued : {"2026-12-01t19:50:20z", "2026-12-01 19:50:20.000000000Z"}) {
+    auto lenient = ParseTokenResponse(
+        std::string(R"({"token": "t", "expires_in": 300, "issued_at": ")") + issued + "\"}", kNow);
+    ASSERT_TRUE(lenient.ok()) << issued << ": " << lenient.error().message;
+    EXPECT_EQ(lenient->expires_at, kNow + seconds{240}) << issued;
+  }
   // A token service whose clock is ahead: the lifetime starts now.
   auto ahead = ParseTokenResponse(
       R"({"token": "t", "expires_in": 300, "issued_at": "2026-12-01T20:51:20Z"})", kNow);
