@@ -341,6 +341,14 @@ TEST_F(UpgradeControllerTest, AReCheckOfADigestOnlyServiceTriesTheTagFoundLastTi
   EXPECT_EQ(registry_.calls().resolve_digest, 6U + 1U + 5U);  // 1.0.0, then 1.4.0 … 1.0.1
   EXPECT_EQ(Controller().Resolve()->catalog.running.at("a"), "1.0.1");
   EXPECT_EQ(registry_.calls().resolve_digest, 13U);
+  // Pinned to a versioned tag, it needs no lookup; moved back to its digest, the search starts
+  // over (nothing of the first search was kept).
+  RunService("a", "1.0.1", '1', {{"maiev.update", "off"}});
+  ASSERT_TRUE(Controller().Resolve().ok());
+  EXPECT_EQ(registry_.calls().resolve_digest, 13U);
+  RunService("a", "latest", '1', {{"maiev.update", "off"}});
+  EXPECT_EQ(Controller().Resolve()->catalog.running.at("a"), "1.0.1");
+  EXPECT_EQ(registry_.calls().resolve_digest, 13U + 5U);
 }
 
 TEST_F(UpgradeControllerTest, AVersionWhoseRequirementNothingMeetsIsNotDeployedAndSaysWhy) {

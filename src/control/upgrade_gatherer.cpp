@@ -98,6 +98,7 @@ Result<Gathered> GatherUpgradeFacts(orchestrator::Orchestrator& orchestrator,
             [](const auto& a, const auto& b) { return a.name < b.name; });
   Gathered out;
   TagLists tag_lists(out);
+  GatherMemory learnt;  // replaces `memory`: what a service gone or moved used is forgotten
   std::set<std::string> failed;
   for (const orchestrator::ServiceInfo& info : *services) {
     if (info.mode == orchestrator::ServiceMode::kJob || info.image.empty()) continue;
@@ -157,7 +158,6 @@ Result<Gathered> GatherUpgradeFacts(orchestrator::Orchestrator& orchestrator,
           auto at = std::find_if(order.begin(), order.end(),
                                  [&](const versions::Tag* t) { return t->text == known->second; });
           if (at != order.end()) std::rotate(order.begin(), at, at + 1);
-          memory->tag_of_digest.erase(known);
         }
       }
       int lookups = 0;
@@ -171,7 +171,7 @@ Result<Gathered> GatherUpgradeFacts(orchestrator::Orchestrator& orchestrator,
         }
         if (*digest == ref->digest) {
           service.running = MakeVersion(*tag, *digest);
-          if (memory != nullptr) memory->tag_of_digest[key] = tag->text;
+          learnt.tag_of_digest[key] = tag->text;
           break;
         }
       }
@@ -234,6 +234,7 @@ Result<Gathered> GatherUpgradeFacts(orchestrator::Orchestrator& orchestrator,
     }
     out.services.push_back(std::move(service));
   }
+  if (memory != nullptr) *memory = std::move(learnt);
   return out;
 }
 

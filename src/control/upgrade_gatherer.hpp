@@ -39,9 +39,10 @@ struct Gathered {
   std::uint64_t registry_requests = 0;  // calls made by this gathering (tag lists, HEADs, labels)
 };
 
-// What earlier gatherings learnt that a re-check may try first: for a service that runs `latest`
-// or a bare digest, the versioned tag its digest was found under. The tag is verified again (one
-// manifest HEAD); a tag that moved is forgotten and the search runs as before.
+// What the previous gathering learnt that a re-check may try first: for a service that runs
+// `latest` or a bare digest, the versioned tag its digest was found under. The tag is verified
+// again (one manifest HEAD); when it moved, the search runs as before. Each gathering keeps only
+// what it found, so entries of services gone or moved to a versioned tag do not accumulate.
 struct GatherMemory {
   std::map<std::string, std::string> tag_of_digest;  // "identity@digest" → tag
 };
