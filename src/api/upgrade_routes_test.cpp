@@ -11,6 +11,7 @@
 #include "api/http_api.hpp"
 #include "control/autoscaler.hpp"
 #include "control/upgrade_controller.hpp"
+#include "control/upgrade_test_support.hpp"
 #include "monitor/fake_queue_metrics_source.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
 #include "registry/fake_registry_client.hpp"
@@ -20,21 +21,15 @@ namespace maiev::api {
 namespace {
 
 using nlohmann::json;
-using orchestrator::ServiceInfo;
 using ::testing::HasSubstr;
 
 constexpr const char* kApiToken = "api-s3cret";
 constexpr const char* kWebhookToken = "hook-s3cret";
-constexpr std::string_view kRegistry = "127.0.0.1:5000";
-
-std::string Digest(char c) { return "sha256:" + std::string(64, c); }
+using control::upgrade_testing::Digest;
+using control::upgrade_testing::kRegistry;
+using control::upgrade_testing::Label;
 
 std::string Bearer(const std::string& token) { return "Bearer " + token; }
-
-std::string Label(const std::string& provide, const std::string& require) {
-  return R"({"min": 1, "max": 3, "dependencies": {"provide": {)" + provide + R"(}, "require": [)" +
-         require + "]}}";
-}
 
 // A registry notification event, as distribution sends it.
 std::string Event(const std::string& action, const std::string& repository, const std::string& tag,
@@ -124,23 +119,13 @@ class UpgradeRoutesTest : public ::testing::Test {
   // A service running repo `name` at `tag` (pinned), 2 replicas all on that image.
   void RunService(const std::string& name, const std::string& tag, char digest,
                   std::map<std::string, std::string> labels = {}) {
-    ServiceInfo s;
-    s.id = "id-" + name;
-    s.name = name;
-    s.replicas = 2;
-    s.running_tasks = 2;
-    s.image = std::string(kRegistry) + "/" + name + ":" + tag + "@" + Digest(digest);
-    s.running_images = {{s.image, 2}};
-    s.labels = std::move(labels);
-    s.update_status.state = orchestrator::UpdateState::kCompleted;
-    swarm_.PutService(s);
+    swarm_.PutService(
+        control::upgrade_testing::PinnedService(name, tag, digest, std::move(labels)));
   }
 
   void Push(const std::string& name, const std::string& tag, char digest,
             const std::string& label = "") {
-    std::map<std::string, std::string> labels;
-    if (!label.empty()) labels["maiev.scale_config"] = label;
-    registry_.PutTaggedImage(name, tag, Digest(digest), labels);
+    control::upgrade_testing::PushImage(registry_, name, tag, digest, label);
   }
 
   // a runs 1.0.0 and may go to 2.0.0; c runs 1.0.0 and its 2.0.0 requires what nothing provides.

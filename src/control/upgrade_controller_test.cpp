@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "control/upgrade_test_support.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
 #include "registry/fake_registry_client.hpp"
 #include "store/sqlite_store.hpp"
@@ -19,14 +20,9 @@ using orchestrator::UpdateState;
 using std::chrono::seconds;
 using store::RunState;
 
-constexpr std::string_view kRegistry = "127.0.0.1:5000";
-
-std::string Digest(char c) { return "sha256:" + std::string(64, c); }
-
-std::string Label(const std::string& provide, const std::string& require) {
-  return R"({"min": 1, "max": 3, "dependencies": {"provide": {)" + provide + R"(}, "require": [)" +
-         require + "]}}";
-}
+using upgrade_testing::Digest;
+using upgrade_testing::kRegistry;
+using upgrade_testing::Label;
 
 class UpgradeControllerTest : public ::testing::Test {
  protected:
@@ -51,24 +47,14 @@ class UpgradeControllerTest : public ::testing::Test {
   // A service running repo `name` at `tag` (pinned), 2 replicas all on that image.
   void RunService(const std::string& name, const std::string& tag, char digest,
                   std::map<std::string, std::string> labels = {}) {
-    ServiceInfo s;
-    s.id = "id-" + name;
-    s.name = name;
-    s.replicas = 2;
-    s.running_tasks = 2;
-    s.image = std::string(kRegistry) + "/" + name + ":" + tag + "@" + Digest(digest);
-    s.running_images = {{s.image, 2}};
-    s.labels = std::move(labels);
-    s.update_status.state = UpdateState::kCompleted;
+    ServiceInfo s = upgrade_testing::PinnedService(name, tag, digest, std::move(labels));
     s.update_status.started_at = clock_.Now() - seconds{3600};
     swarm_.PutService(s);
   }
 
   void Push(const std::string& name, const std::string& tag, char digest,
             const std::string& label = "") {
-    std::map<std::string, std::string> labels;
-    if (!label.empty()) labels["maiev.scale_config"] = label;
-    registry_.PutTaggedImage(name, tag, Digest(digest), labels);
+    upgrade_testing::PushImage(registry_, name, tag, digest, label);
   }
 
   // Swarm finishes the rolling update the service was asked for.
