@@ -150,12 +150,10 @@ void HttpApi::AcceptWebhook(const httplib::Request& req, httplib::Response& res,
     if (!hint) return malformed(hint.error());
     hints.push_back(std::move(*hint));
   } else {
-    auto parsed = registry::ParseRegistryNotification(req.body);
+    // Each event became a hint or was ignored.
+    auto parsed = registry::ParseRegistryNotification(req.body, &events);
     if (!parsed) return malformed(parsed.error());
     hints = std::move(*parsed);
-    // Parsed, so the body is an object with an array of events: each became a hint or was
-    // ignored.
-    events = nlohmann::json::parse(req.body)["events"].size();
   }
   // Hint() only flags a re-check: the registry's delivery never waits for the registry itself.
   for (const registry::PushHint& hint : hints) upgrades_->Hint(hint);

@@ -118,7 +118,8 @@ Result<std::optional<PushHint>> ParsePushEvent(const json& event, const std::str
 
 }  // namespace
 
-Result<std::vector<PushHint>> ParseRegistryNotification(std::string_view body) {
+Result<std::vector<PushHint>> ParseRegistryNotification(std::string_view body,
+                                                        std::size_t* event_count) {
   constexpr std::string_view kWhat = "registry notification";
   auto doc = ParseBody(body, kWhat);
   if (!doc) return Unexpected{doc.error()};
@@ -139,6 +140,7 @@ Result<std::vector<PushHint>> ParseRegistryNotification(std::string_view body) {
     if (!hint) return Unexpected{hint.error()};
     if (*hint) hints.push_back(std::move(**hint));
   }
+  if (event_count != nullptr) *event_count = events->size();
   return hints;
 }
 

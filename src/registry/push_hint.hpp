@@ -26,8 +26,10 @@ struct PushHint {
 // manifest with a tag. Pulls, mounts, deletes, blob pushes and pushes by digest only are ignored
 // (and not validated beyond their `action`). The registry is the event's `request.host`, else
 // the host of `target.url`. Errors (code "invalid") name the JSON path
-// (`events[3].target.repository`) and what is accepted.
-Result<std::vector<PushHint>> ParseRegistryNotification(std::string_view body);
+// (`events[3].target.repository`) and what is accepted. `events` (optional) is set to the number
+// of events the envelope holds, hints and ignored ones alike.
+Result<std::vector<PushHint>> ParseRegistryNotification(std::string_view body,
+                                                        std::size_t* events = nullptr);
 
 // The hint of a Docker Hub webhook: `repository.repo_name` and `push_data.tag` on docker.io
 // (`nginx` is read as `library/nginx`), no digest. Errors as above (`push_data.tag`).

@@ -58,7 +58,7 @@ TEST(ParseRegistryNotification, IgnoresPullsDeletesMountsBlobsAndUntaggedPushes)
   const std::string layer = R"({"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
       "digest": ")" + kLayer +
                             R"(", "repository": "maiev-worker", "tag": "odd"})";
-  auto hints = Hints(Envelope({
+  const std::string body = Envelope({
       Event("pull", ManifestTarget("worker-1.0.0")),
       Event("delete", R"({"digest": ")" + kDigest + R"(", "repository": "maiev-worker"})"),
       Event("mount", blob),
@@ -66,9 +66,13 @@ TEST(ParseRegistryNotification, IgnoresPullsDeletesMountsBlobsAndUntaggedPushes)
       Event("push", layer),
       Event("push", ManifestTarget("")),  // pushed by digest
       Event("push", ManifestTarget("worker-1.2.0")),
-  }));
-  EXPECT_THAT(hints,
+  });
+  EXPECT_THAT(Hints(body),
               ElementsAre(PushHint{"127.0.0.1:5000", "maiev-worker", "worker-1.2.0", kDigest}));
+  // Every event is counted, ignored or not.
+  std::size_t events = 0;
+  ASSERT_TRUE(ParseRegistryNotification(body, &events).ok());
+  EXPECT_EQ(events, 7U);
 }
 
 TEST(ParseRegistryNotification, CountsListsAndOciManifests) {
