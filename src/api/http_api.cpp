@@ -3,94 +3,27 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "api/http_replies.hpp"
 #include "api/listen_address.hpp"
-#include "common/time_format.hpp"
 
 namespace maiev::api {
 namespace {
 
-constexpr std::size_t kDefaultDecisionLimit = 50;
-constexpr std::size_t kMaxDecisionLimit = 1000;
-// No route takes a large body (the largest, a registry's notification envelope, is a few KiB):
-// anything bigger is refused (413) before a handler runs.
+// No route takes a large body (the largest, a registry's notification envelope or a scale
+// config, is a few KiB): anything bigger is refused (413) before a handler runs.
 constexpr std::size_t kMaxRequestBodyBytes = 1 << 20;
 
-nlohmann::json ToJson(const store::DecisionRecord& d) {
-  return {{"id", d.id},
-          {"time", FormatUtcMillis(d.time)},
-          {"service", d.service},
-          {"old_replicas", d.old_replicas},
-          {"new_replicas", d.new_replicas},
-          {"reason", d.reason},
-          {"rules", nlohmann::json::parse(d.rule_values_json, nullptr, false)},
-          {"metrics", nlohmann::json::parse(d.metrics_json, nullptr, false)},
-          // Decisions recorded before explanations were kept have none.
-          {"explanation", d.explanation_json.empty()
-                              ? nlohmann::json()
-                              : nlohmann::json::parse(d.explanation_json, nullptr, false)}};
-}
-
-// The Prometheus exposition of /metrics.
-std::string PrometheusText(const std::vector<control::ServiceStatus>& services,
-                           const Readiness& readiness) {
-  std::ostringstream out;
-  out << "# HELP maiev_service_replicas Desired replicas of a Swarm service as maiev knows it.\n"
-         "# TYPE maiev_service_replicas gauge\n";
-  for (const auto& s : services) {
-    out << "maiev_service_replicas{service=\"" << PrometheusLabel(s.name) << "\"} " << s.replicas
-        << "\n";
-  }
-  out << "# HELP maiev_rule_value Current value of a scaling rule (1 true, 0 false).\n"
-         "# TYPE maiev_rule_value gauge\n";
-  for (const auto& s : services) {
-    for (const auto& [rule, state] : s.rules.items()) {
-      out << "maiev_rule_value{service=\"" << PrometheusLabel(s.name) << "\",rule=\""
-          << PrometheusLabel(rule) << "\"} " << (state.value("value", false) ? 1 : 0) << "\n";
-    }
-  }
-  out << "# HELP maiev_ready 1 while every component maiev needs is reachable (as /readyz).\n"
-         "# TYPE maiev_ready gauge\nmaiev_ready "
-      << (readiness.ready() ? 1 : 0) << "\n";
-  out << "# HELP maiev_component_ready 1 while the component is reachable.\n"
-         "# TYPE maiev_component_ready gauge\n";
-  for (const auto& c : readiness.components) {
-    out << "maiev_component_ready{component=\"" << PrometheusLabel(c.name) << "\"} "
-        << (c.ready() ? 1 : 0) << "\n";
-  }
-  return out.str();
-}
+constexpr std::array<const char*, 5> kMethods = {"GET", "POST", "PUT", "DELETE", "PATCH"};
 
 }  // namespace
-
-nlohmann::json ToJson(const control::ServiceStatus& s) {
-  nlohmann::json j = {{"id", s.id},
-                      {"name", s.name},
-                      {"mode", s.mode},
-                      {"replicas", s.replicas},
-                      {"image", s.image},
-                      {"state", s.state},
-                      {"config_origin", s.config_origin},
-                      {"config_errors", s.config_errors},
-                      {"min", s.min},
-                      {"max", s.max},
-                      {"metrics", s.metrics},
-                      {"rules", s.rules},
-                      {"scale_up", s.scale_up},
-                      {"scale_down", s.scale_down},
-                      {"last_reason", s.last_reason},
-                      {"explanation", s.explanation}};
-  j["running_tasks"] = s.running_tasks ? nlohmann::json(*s.running_tasks) : nlohmann::json();
-  j["last_change"] =
-      s.last_change ? nlohmann::json(FormatUtcMillis(*s.last_change)) : nlohmann::json();
-  return j;
-}
 
 bool ConstantTimeEquals(std::string_view given, std::string_view secret) {
   // volatile: the compiler may not stop at the first difference.
@@ -105,13 +38,9 @@ bool ConstantTimeEquals(std::string_view given, std::string_view secret) {
 int HttpStatusFor(const Error& error) {
   if (error.code == "not_found") return 404;
   if (error.code == "invalid") return 400;
-  return 500;
-}
-
-int PlanHttpStatusFor(const Error& error) {
   if (error.code == "conflict") return 409;
   if (error.code == "unavailable") return 503;
-  return HttpStatusFor(error);
+  return 500;
 }
 
 HttpApi::HttpApi(HttpApiOptions options, control::Autoscaler& autoscaler,
@@ -174,13 +103,100 @@ void HttpApi::Stop() {
   server_->stop();
 }
 
+const std::vector<HttpApi::Route>& HttpApi::RouteTable() {
+  using A = Access;
+  static const std::vector<Route> kRoutes = {
+      {"GET", "/healthz", "/healthz", A::kRead, "Liveness: 200 while the process serves",
+       &HttpApi::Healthz},
+      {"GET", "/readyz", "/readyz", A::kRead,
+       "Readiness: 503 naming the components maiev waits for", &HttpApi::Readyz},
+      {"GET", "/metrics", "/metrics", A::kRead, "Prometheus metrics", &HttpApi::Metrics},
+      {"GET", "/api/v1/openapi\\.json", "/api/v1/openapi.json", A::kRead, "This document",
+       &HttpApi::OpenApi},
+      {"GET", "/api/v1/services", "/api/v1/services", A::kRead,
+       "Every service (filters: state, prefix)", &HttpApi::ListServices},
+      {"GET", R"(/api/v1/services/([^/]+))", "/api/v1/services/{name}", A::kRead,
+       "One service: status, config, rules, metrics, why", &HttpApi::ShowService},
+      {"PUT", R"(/api/v1/services/([^/]+)/config)", "/api/v1/services/{name}/config", A::kMutation,
+       "Sets the scale config (wins over labels)", &HttpApi::SetServiceConfig},
+      {"DELETE", R"(/api/v1/services/([^/]+)/config)", "/api/v1/services/{name}/config",
+       A::kMutation, "Returns to the config of the labels", &HttpApi::UnsetServiceConfig},
+      {"POST", R"(/api/v1/services/([^/]+)/scale)", "/api/v1/services/{name}/scale", A::kMutation,
+       "Sets the replicas and pauses autoscaling", &HttpApi::ScaleService},
+      {"POST", R"(/api/v1/services/([^/]+)/pause)", "/api/v1/services/{name}/pause", A::kMutation,
+       "Pauses autoscaling", &HttpApi::PauseService},
+      {"POST", R"(/api/v1/services/([^/]+)/resume)", "/api/v1/services/{name}/resume", A::kMutation,
+       "Resumes autoscaling", &HttpApi::ResumeService},
+      {"GET", R"(/api/v1/services/([^/]+)/history)", "/api/v1/services/{name}/history", A::kRead,
+       "Per-cycle samples of the last minutes", &HttpApi::ServiceHistory},
+      {"POST", "/api/v1/rules/test", "/api/v1/rules/test", A::kRead,
+       "Evaluates an expression against a service's live metrics", &HttpApi::TestRule},
+      {"GET", "/api/v1/decisions", "/api/v1/decisions", A::kRead,
+       "Scaling decisions, newest first (filters, cursor)", &HttpApi::ListDecisions},
+      {"GET", "/api/v1/catalog", "/api/v1/catalog", A::kRead,
+       "The upgrade catalog: versions running, found, targeted", &HttpApi::ShowCatalog},
+      {"GET", "/api/v1/plans", "/api/v1/plans", A::kRead, "Upgrade plans, newest first",
+       &HttpApi::ListPlans},
+      {"POST", "/api/v1/plans/resolve", "/api/v1/plans/resolve", A::kMutation,
+       "The plan maiev would make now (dry run)", &HttpApi::ResolvePlan},
+      {"GET", R"(/api/v1/plans/([^/]+))", "/api/v1/plans/{id}", A::kRead, "One upgrade plan",
+       &HttpApi::ShowPlan},
+      {"POST", R"(/api/v1/plans/([^/]+)/approve)", "/api/v1/plans/{id}/approve", A::kMutation,
+       "Approves a pending plan", &HttpApi::ApprovePlan},
+      {"POST", R"(/api/v1/plans/([^/]+)/abort)", "/api/v1/plans/{id}/abort", A::kMutation,
+       "Aborts a pending or running plan", &HttpApi::AbortPlan},
+      {"POST", "/api/v1/webhooks/registry", "/api/v1/webhooks/registry", A::kWebhook,
+       "A registry's notification envelope (push hints)", &HttpApi::RegistryWebhook},
+      {"POST", "/api/v1/webhooks/dockerhub", "/api/v1/webhooks/dockerhub", A::kWebhook,
+       "A Docker Hub webhook (push hint)", &HttpApi::DockerHubWebhook},
+  };
+  return kRoutes;
+}
+
 void HttpApi::Routes() {
-  RouteProbes();
-  RouteServices();
-  RouteDecisions();
-  RouteCatalog();
-  RoutePlans();
-  RouteWebhooks();
+  std::map<std::string, std::set<std::string>> methods_of;  // pattern → methods
+  for (const Route& route : RouteTable()) {
+    methods_of[route.pattern].insert(route.method);
+    httplib::Server::Handler handler = [this, &route](const httplib::Request& req,
+                                                      httplib::Response& res) {
+      if (route.access != Access::kMutation || Authorized(req, res))
+        (this->*route.handler)(req, res);
+      CountRequest(route.path, res.status);
+    };
+    Register(route.method, route.pattern, std::move(handler));
+  }
+  // A known path asked with another method: 405 naming those it takes.
+  for (const auto& [pattern, methods] : methods_of) {
+    std::string allow;
+    for (const std::string& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+    if (methods.contains("GET")) allow += ", HEAD";
+    for (const char* method : kMethods) {
+      if (methods.contains(method)) continue;
+      httplib::Server::Handler refuse = [this, allow](const httplib::Request& req,
+                                                      httplib::Response& res) {
+        res.set_header("Allow", allow);
+        ReplyError(res, 405, "method_not_allowed",
+                   req.method + " " + req.path + " is not a route; it takes " + allow);
+        CountRequest("unmatched", res.status);
+      };
+      Register(method, pattern, std::move(refuse));
+    }
+  }
+  // What cpp-httplib answers by itself (no route, a body over the bound, a bad request) gets the
+  // API's error shape too; answers of the handlers keep theirs.
+  server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404) {
+      ReplyError(res, 404, "not_found",
+                 "no route " + req.method + " " + req.path + " (see GET /api/v1/openapi.json)");
+    } else if (res.status == 413) {
+      ReplyError(res, 413, "too_large",
+                 "the request body is over " + std::to_string(kMaxRequestBodyBytes) + " bytes");
+    } else {
+      ReplyError(res, res.status, "bad_request", "the request could not be read");
+    }
+    CountRequest("unmatched", res.status);
+  });
   server_->set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr& ep) {
         std::string what = "unknown error";
@@ -194,6 +210,26 @@ void HttpApi::Routes() {
       });
 }
 
+void HttpApi::Register(std::string_view method, const std::string& pattern,
+                       httplib::Server::Handler handler) {
+  if (method == "GET") {
+    server_->Get(pattern, std::move(handler));
+  } else if (method == "POST") {
+    server_->Post(pattern, std::move(handler));
+  } else if (method == "PUT") {
+    server_->Put(pattern, std::move(handler));
+  } else if (method == "DELETE") {
+    server_->Delete(pattern, std::move(handler));
+  } else if (method == "PATCH") {
+    server_->Patch(pattern, std::move(handler));
+  }
+}
+
+void HttpApi::CountRequest(const char* path, int status) {
+  std::lock_guard lock(requests_mutex_);
+  ++requests_[{path, status}];
+}
+
 bool HttpApi::Authorized(const httplib::Request& req, httplib::Response& res) const {
   const std::string expected = "Bearer " + options_.api_token;
   if (!options_.api_token.empty() &&
@@ -205,58 +241,36 @@ bool HttpApi::Authorized(const httplib::Request& req, httplib::Response& res) co
   return false;
 }
 
-void HttpApi::RouteProbes() {
-  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
+void HttpApi::Healthz(const httplib::Request&, httplib::Response& res) {
+  res.set_content("ok\n", "text/plain");
+}
+
+void HttpApi::Readyz(const httplib::Request&, httplib::Response& res) {
   // 503 until every component is reachable, naming those it waits for and why.
-  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    const Readiness readiness = readiness_();
-    Reply(res, readiness.ready() ? 200 : 503, ToJson(readiness));
-  });
-  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(PrometheusText(autoscaler_.Snapshot(), readiness_()) + UpgradeMetricsText(),
-                    "text/plain; version=0.0.4");
-  });
+  const Readiness readiness = readiness_();
+  Reply(res, readiness.ready() ? 200 : 503, ToJson(readiness));
 }
 
-void HttpApi::RouteServices() {
-  server_->Get("/api/v1/services", [this](const httplib::Request&, httplib::Response& res) {
-    nlohmann::json list = nlohmann::json::array();
-    // The list carries each explanation's text; the data is built per service on request.
-    for (const auto& s : autoscaler_.Snapshot()) list.push_back(ToJson(s));
-    Reply(res, 200, {{"services", list}});
-  });
-  server_->Get(R"(/api/v1/services/([^/]+))",
-               [this](const httplib::Request& req, httplib::Response& res) {
-                 const std::string name = req.matches[1];
-                 if (auto s = autoscaler_.ServiceSnapshot(name)) return Reply(res, 200, ToJson(*s));
-                 ReplyError(res, 404, "not_found", "no service named '" + name + "'");
-               });
-  server_->Post(R"(/api/v1/services/([^/]+)/(pause|resume))",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  if (!Authorized(req, res)) return;
-                  const std::string name = req.matches[1];
-                  const bool pause = req.matches[2] == "pause";
-                  Status st = autoscaler_.SetPaused(name, pause);
-                  if (!st.ok()) return ReplyFailure(req, res, st.error());
-                  Reply(res, 200, {{"service", name}, {"paused", pause}});
-                });
+void HttpApi::Metrics(const httplib::Request&, httplib::Response& res) {
+  res.set_content(ServiceMetricsText() + ApiMetricsText() + UpgradeMetricsText(),
+                  "text/plain; version=0.0.4");
 }
 
-void HttpApi::RouteDecisions() {
-  server_->Get("/api/v1/decisions", [this](const httplib::Request& req, httplib::Response& res) {
-    auto limit = QueryLimit(req, kDefaultDecisionLimit, kMaxDecisionLimit);
-    if (!limit.ok()) return ReplyFailure(req, res, limit.error());
-    std::optional<std::string> service;
-    if (req.has_param("service")) service = req.get_param_value("service");
-    auto decisions = store_.RecentDecisions(
-        *limit, service ? std::optional<std::string_view>(*service) : std::nullopt);
-    if (!decisions.ok()) return ReplyFailure(req, res, decisions.error());
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& d : *decisions) list.push_back(ToJson(d));
-    Reply(res, 200, {{"decisions", list}});
-  });
+void HttpApi::OpenApi(const httplib::Request&, httplib::Response& res) {
+  static const nlohmann::json kDocument = OpenApiDocument();
+  Reply(res, 200, kDocument);
+}
+
+std::string HttpApi::ApiMetricsText() {
+  std::ostringstream out;
+  out << "# HELP maiev_api_requests_total API answers by route and HTTP status.\n"
+         "# TYPE maiev_api_requests_total counter\n";
+  std::lock_guard lock(requests_mutex_);
+  for (const auto& [key, count] : requests_) {
+    out << "maiev_api_requests_total{route=\"" << PrometheusLabel(key.first) << "\",code=\""
+        << key.second << "\"} " << count << "\n";
+  }
+  return out.str();
 }
 
 }  // namespace maiev::api

@@ -3,14 +3,19 @@
 // token>`; the registry webhooks need their own token (docs/OPERATIONS.md, "The API").
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "api/readiness.hpp"
 #include "api/upgrade_views.hpp"
+#include "common/clock.hpp"
 #include "common/result.hpp"
 #include "control/autoscaler.hpp"
 #include "control/upgrade_controller.hpp"
@@ -31,6 +36,8 @@ struct HttpApiOptions {
   // `--webhook-token`: what registries send as `Authorization: Bearer …` or `?token=`; empty:
   // webhooks are refused. Distinct from api_token, so a registry cannot approve a plan.
   std::string webhook_token;
+  // What "now" is for relative times of queries (`since=1h`); nullptr: the system clock.
+  const Clock* clock = nullptr;
 };
 
 // What /readyz, /metrics and `maiev status` show of the components; called from API threads, so
@@ -60,14 +67,62 @@ class HttpApi {
 
   int port() const { return options_.port; }
 
+  // The OpenAPI 3 document of every route, as GET /api/v1/openapi.json serves it.
+  static nlohmann::json OpenApiDocument();
+
  private:
+  using Handler = void (HttpApi::*)(const httplib::Request&, httplib::Response&);
+  // Who may call a route: anyone (reads), the API token's holder (mutations), or a registry
+  // with the webhook token (the handler checks it, to count refusals).
+  enum class Access { kRead, kMutation, kWebhook };
+  // One route: registered on the server, documented in /api/v1/openapi.json, counted in
+  // /metrics by `path` and status.
+  struct Route {
+    const char* method;   // "GET", "POST", "PUT", "DELETE"
+    const char* pattern;  // cpp-httplib's regular expression of the path
+    const char* path;     // the OpenAPI path template, e.g. "/api/v1/services/{name}"
+    Access access;
+    const char* summary;
+    Handler handler;
+  };
+  // Every route, in registration order (a literal path before a pattern that would match it).
+  static const std::vector<Route>& RouteTable();
+
   void Routes();
-  void RouteProbes();    // /healthz, /readyz, /metrics
-  void RouteServices();  // /api/v1/services…
-  void RouteDecisions();
-  void RouteCatalog();   // /api/v1/catalog (upgrade_routes.cpp)
-  void RoutePlans();     // /api/v1/plans… (upgrade_routes.cpp)
-  void RouteWebhooks();  // /api/v1/webhooks/… (upgrade_routes.cpp)
+  // Adds `handler` for `method` ("GET", "POST", "PUT", "DELETE", "PATCH") and `pattern`.
+  void Register(std::string_view method, const std::string& pattern,
+                std::function<void(const httplib::Request&, httplib::Response&)> handler);
+  // Counts one answer of a route (`path` of RouteTable, or "unmatched").
+  void CountRequest(const char* path, int status);
+
+  // Probes and documents (http_api.cpp).
+  void Healthz(const httplib::Request& req, httplib::Response& res);
+  void Readyz(const httplib::Request& req, httplib::Response& res);
+  void Metrics(const httplib::Request& req, httplib::Response& res);
+  void OpenApi(const httplib::Request& req, httplib::Response& res);
+  // Services, rules and decisions (service_routes.cpp).
+  void ListServices(const httplib::Request& req, httplib::Response& res);
+  void ShowService(const httplib::Request& req, httplib::Response& res);
+  void SetServiceConfig(const httplib::Request& req, httplib::Response& res);
+  void UnsetServiceConfig(const httplib::Request& req, httplib::Response& res);
+  void ScaleService(const httplib::Request& req, httplib::Response& res);
+  void PauseService(const httplib::Request& req, httplib::Response& res);
+  void ResumeService(const httplib::Request& req, httplib::Response& res);
+  void ServiceHistory(const httplib::Request& req, httplib::Response& res);
+  void TestRule(const httplib::Request& req, httplib::Response& res);
+  void ListDecisions(const httplib::Request& req, httplib::Response& res);
+  // The auto-upgrader (upgrade_routes.cpp).
+  void ShowCatalog(const httplib::Request& req, httplib::Response& res);
+  void ListPlans(const httplib::Request& req, httplib::Response& res);
+  void ResolvePlan(const httplib::Request& req, httplib::Response& res);
+  void ShowPlan(const httplib::Request& req, httplib::Response& res);
+  void ApprovePlan(const httplib::Request& req, httplib::Response& res);
+  void AbortPlan(const httplib::Request& req, httplib::Response& res);
+  void RegistryWebhook(const httplib::Request& req, httplib::Response& res);
+  void DockerHubWebhook(const httplib::Request& req, httplib::Response& res);
+
+  void SetPaused(const httplib::Request& req, httplib::Response& res, bool paused);
+  void PlanAction(const httplib::Request& req, httplib::Response& res, bool approve);
   // True when the request carries the API token; otherwise answers 401 and returns false.
   bool Authorized(const httplib::Request& req, httplib::Response& res) const;
   // True when the upgrade controller runs; otherwise answers 503 and returns false.
@@ -78,7 +133,9 @@ class HttpApi {
   // Parses a webhook delivery (a registry's notification envelope, or Docker Hub's payload) and
   // hints the upgrade controller; answers 202 with what was accepted, or 400 changing nothing.
   void AcceptWebhook(const httplib::Request& req, httplib::Response& res, bool docker_hub);
-  // The upgrade lines of /metrics.
+  // The lines of /metrics: the autoscaler's, the API's own, the upgrades'.
+  std::string ServiceMetricsText();
+  std::string ApiMetricsText();
   std::string UpgradeMetricsText();
 
   HttpApiOptions options_;
@@ -93,21 +150,18 @@ class HttpApi {
   std::mutex webhook_mutex_;  // guards the two counts below
   WebhookCounts registry_webhooks_;
   WebhookCounts dockerhub_webhooks_;
+  std::mutex requests_mutex_;                                      // guards requests_
+  std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // (route path, status) → count
 };
-
-// The JSON form of a service's status, as served by GET /api/v1/services.
-nlohmann::json ToJson(const control::ServiceStatus& status);
 
 // Whether `given` equals `secret`, in a time that depends on the length of `given` only, never on
 // how much of it matches: the API token is compared with it.
 bool ConstantTimeEquals(std::string_view given, std::string_view secret);
 
-// The HTTP status answering a failed request: 404 for "not_found", 400 for "invalid", 500 for
-// anything else (the store or another dependency failed).
+// The HTTP status answering a failed request: 404 for "not_found", 400 for "invalid", 409 for
+// "conflict" (the target is not in a state that allows the change), 503 for "unavailable" (a
+// component, e.g. the swarm, cannot be reached), 500 for anything else (the store or another
+// dependency failed).
 int HttpStatusFor(const Error& error);
-
-// The HTTP status answering a failed plan request: 409 for "conflict" (the plan is not in a state
-// that allows it), 503 for "unavailable" (the swarm cannot be listed), else as HttpStatusFor.
-int PlanHttpStatusFor(const Error& error);
 
 }  // namespace maiev::api

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/service_json.hpp"
 #include "monitor/fake_queue_metrics_source.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
@@ -56,6 +57,10 @@ class FailingStore final : public store::Store {
       std::size_t limit, std::optional<std::string_view> service) override {
     return inner_->RecentDecisions(limit, service);
   }
+  Result<std::vector<store::DecisionRecord>> QueryDecisions(
+      const store::DecisionQuery& query) override {
+    return inner_->QueryDecisions(query);
+  }
   Result<std::int64_t> CreatePlan(const store::UpgradePlan& plan) override {
     return inner_->CreatePlan(plan);
   }
@@ -97,6 +102,7 @@ class HttpApiTest : public ::testing::Test {
     HttpApiOptions options;
     options.port = 0;
     options.api_token = kToken;
+    options.clock = &clock_;
     api_ = std::make_unique<HttpApi>(options, autoscaler_, nullptr, store_,
                                      [this] { return Current(); });
     ASSERT_TRUE(api_->Bind().ok());
@@ -113,6 +119,21 @@ class HttpApiTest : public ::testing::Test {
     httplib::Headers headers;
     if (!authorization.empty()) headers.emplace("Authorization", authorization);
     return client.Post(path.c_str(), headers, "", "application/json");
+  }
+  // Any method, with a JSON body and the API token unless `token` is false.
+  httplib::Result Send(const std::string& method, const std::string& path,
+                       const std::string& body = "", bool token = true) {
+    httplib::Client client("127.0.0.1", api_->port());
+    httplib::Headers headers;
+    if (token) headers.emplace("Authorization", std::string("Bearer ") + kToken);
+    if (method == "PUT") return client.Put(path.c_str(), headers, body, "application/json");
+    if (method == "DELETE") return client.Delete(path.c_str(), headers, body, "application/json");
+    if (method == "PATCH") return client.Patch(path.c_str(), headers, body, "application/json");
+    if (method == "GET") return client.Get(path.c_str(), headers);
+    return client.Post(path.c_str(), headers, body, "application/json");
+  }
+  static nlohmann::json Body(const httplib::Result& res) {
+    return nlohmann::json::parse(res->body, nullptr, false);
   }
   httplib::Result Get(const std::string& path) {
     httplib::Client client("127.0.0.1", api_->port());
@@ -281,7 +302,190 @@ TEST(HttpStatusFor, SeparatesClientErrorsFromServerFailures) {
   EXPECT_EQ(HttpStatusFor(Error{"not_found", "no service"}), 404);
   EXPECT_EQ(HttpStatusFor(Error{"invalid", "bad limit"}), 400);
   EXPECT_EQ(HttpStatusFor(Error{"io", "disk I/O error"}), 500);
-  EXPECT_EQ(HttpStatusFor(Error{"conflict", "kept changing"}), 500);
+  EXPECT_EQ(HttpStatusFor(Error{"conflict", "global service"}), 409);
+  EXPECT_EQ(HttpStatusFor(Error{"unavailable", "no swarm"}), 503);
+}
+
+TEST_F(HttpApiTest, ServicesAreFilteredByStateAndPrefix) {
+  orchestrator::ServiceInfo other;
+  other.id = "o1";
+  other.name = "other";
+  other.replicas = 1;
+  docker_.PutService(other);
+  ASSERT_TRUE(autoscaler_.Discover().ok());
+  const auto names = [&](const std::string& query) {
+    std::vector<std::string> out;
+    auto res = Get("/api/v1/services" + query);
+    EXPECT_EQ(res->status, 200);
+    const nlohmann::json body = Body(res);
+    for (const auto& s : body["services"]) out.push_back(s["name"]);
+    return out;
+  };
+  EXPECT_EQ(names(""), (std::vector<std::string>{"other", "worker"}));
+  EXPECT_EQ(names("?state=sized"), std::vector<std::string>{"worker"});
+  EXPECT_EQ(names("?state=unconfigured"), std::vector<std::string>{"other"});
+  EXPECT_EQ(names("?prefix=wor"), std::vector<std::string>{"worker"});
+  auto bad = Get("/api/v1/services?state=sleepy");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_THAT(Body(bad)["message"].get<std::string>(), HasSubstr("state: expected one of"));
+}
+
+TEST_F(HttpApiTest, AServiceReadsBackThroughTheCodecTheCliUses) {
+  auto res = Get("/api/v1/services/worker");
+  ASSERT_EQ(res->status, 200);
+  auto status = ServiceStatusFromJson(Body(res));
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  EXPECT_EQ(status->name, "worker");
+  EXPECT_EQ(status->max, 3);
+  EXPECT_EQ(status->config["max"], 3);
+  EXPECT_EQ(ToJson(*status), Body(res));
+  EXPECT_FALSE(ServiceStatusFromJson(nlohmann::json{{"replicas", "three"}}).ok());
+}
+
+TEST_F(HttpApiTest, AConfigIsSetValidatedAndUnsetThroughTheApi) {
+  EXPECT_EQ(Send("PUT", "/api/v1/services/worker/config", R"({"min": 1, "max": 8})", false)->status,
+            401);
+  auto bad = Send("PUT", "/api/v1/services/worker/config", R"({"min": 1, "max": "eight"})");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(Body(bad)["error"], "invalid");
+  EXPECT_THAT(Body(bad)["message"].get<std::string>(), HasSubstr("max"));
+  auto set = Send("PUT", "/api/v1/services/worker/config", R"({"min": 1, "max": 8})");
+  ASSERT_EQ(set->status, 200);
+  EXPECT_EQ(Body(set)["config_origin"], "api");
+  EXPECT_EQ(Body(Get("/api/v1/services/worker"))["max"], 8);
+  EXPECT_EQ(Send("PUT", "/api/v1/services/nobody/config", R"({"min": 1, "max": 8})")->status, 404);
+  auto unset = Send("DELETE", "/api/v1/services/worker/config");
+  ASSERT_EQ(unset->status, 200);
+  EXPECT_EQ(Body(unset)["config_origin"], "service_label");
+  EXPECT_EQ(Body(unset)["max"], 3);
+}
+
+TEST_F(HttpApiTest, ScaleChecksItsBodyAndTheBoundsThenPauses) {
+  const std::string path = "/api/v1/services/worker/scale";
+  EXPECT_EQ(Send("POST", path, R"({"replicas": 2})", false)->status, 401);
+  for (const char* body : {"", "[]", R"({"replicas": "2"})", R"({"replicas": 2, "extra": 1})",
+                           R"({"replicas": 2, "force": "yes"})", R"({"replicas": -1})"}) {
+    auto res = Send("POST", path, body);
+    EXPECT_EQ(res->status, 400) << body;
+    EXPECT_THAT(Body(res)["message"].get<std::string>(), HasSubstr("body")) << body;
+  }
+  auto outside = Send("POST", path, R"({"replicas": 5})");
+  EXPECT_EQ(outside->status, 400);
+  EXPECT_THAT(Body(outside)["message"].get<std::string>(), HasSubstr("force"));
+  auto scaled = Send("POST", path, R"({"replicas": 5, "force": true})");
+  ASSERT_EQ(scaled->status, 200);
+  EXPECT_EQ(
+      Body(scaled),
+      (nlohmann::json{{"service", "worker"}, {"previous", 1}, {"replicas", 5}, {"paused", true}}));
+  EXPECT_EQ(StateOfWorker(), "paused");
+  EXPECT_EQ(docker_.replica_calls(),
+            (std::vector<orchestrator::FakeOrchestrator::ReplicaCall>{{"w1", 5}}));
+  auto decisions = Get("/api/v1/decisions?service=worker&direction=up");
+  ASSERT_EQ(decisions->status, 200);
+  ASSERT_EQ(Body(decisions)["decisions"].size(), 1u);
+  EXPECT_EQ(Body(decisions)["decisions"][0]["direction"], "up");
+}
+
+TEST_F(HttpApiTest, DecisionsPageWithACursorAndRefuseBadFilters) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(Send("POST", "/api/v1/services/worker/scale",
+                   nlohmann::json{{"replicas", 1 + (i % 2)}}.dump())
+                  ->status,
+              200);
+  }
+  auto first = Get("/api/v1/decisions?limit=2");
+  ASSERT_EQ(first->status, 200);
+  ASSERT_EQ(Body(first)["decisions"].size(), 2u);
+  const auto cursor = Body(first)["next_cursor"];
+  ASSERT_TRUE(cursor.is_number());
+  std::vector<std::int64_t> ids;
+  const nlohmann::json first_page = Body(first);
+  for (const auto& d : first_page["decisions"]) ids.push_back(d["id"]);
+  const nlohmann::json second_page = Body(Get("/api/v1/decisions?limit=2&cursor=" + cursor.dump()));
+  ASSERT_EQ(second_page["decisions"].size(), 2u);
+  for (const auto& d : second_page["decisions"]) {
+    EXPECT_LT(d["id"].get<std::int64_t>(), ids.back());
+  }
+  EXPECT_EQ(Body(Get("/api/v1/decisions?direction=down"))["decisions"].size(), 2u);
+  EXPECT_EQ(Body(Get("/api/v1/decisions?since=1h"))["decisions"].size(), 5u);
+  EXPECT_EQ(Body(Get("/api/v1/decisions?until=2000-01-01T00:00:00Z"))["decisions"].size(), 0u);
+  for (const char* query : {"direction=sideways", "since=yesterday", "cursor=-3", "limit=0"}) {
+    auto res = Get(std::string("/api/v1/decisions?") + query);
+    EXPECT_EQ(res->status, 400) << query;
+    EXPECT_EQ(Body(res)["error"], "invalid") << query;
+  }
+}
+
+TEST_F(HttpApiTest, RuleTestAndHistoryAnswerForKnownServicesOnly) {
+  auto test =
+      Send("POST", "/api/v1/rules/test", R"({"service": "worker", "expression": "true"})", false);
+  EXPECT_EQ(test->status, 409);  // a sized service has no rules
+  EXPECT_EQ(
+      Send("POST", "/api/v1/rules/test", R"({"service": "nobody", "expression": "true"})")->status,
+      404);
+  EXPECT_EQ(Send("POST", "/api/v1/rules/test", R"({"service": "worker"})")->status, 400);
+  auto history = Get("/api/v1/services/worker/history?minutes=5");
+  ASSERT_EQ(history->status, 200);
+  EXPECT_EQ(Body(history)["service"], "worker");
+  EXPECT_EQ(Get("/api/v1/services/worker/history?minutes=0")->status, 400);
+  EXPECT_EQ(Get("/api/v1/services/worker/history?minutes=61")->status, 400);
+  EXPECT_EQ(Get("/api/v1/services/nobody/history")->status, 404);
+}
+
+TEST_F(HttpApiTest, UnknownRoutesWrongMethodsAndLargeBodiesGetTheErrorShape) {
+  auto missing = Get("/api/v1/nothing");
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(Body(missing)["error"], "not_found");
+  EXPECT_THAT(Body(missing)["message"].get<std::string>(), HasSubstr("GET /api/v1/nothing"));
+  auto wrong = Send("DELETE", "/api/v1/services");
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->get_header_value("Allow"), "GET, HEAD");
+  EXPECT_EQ(Body(wrong)["error"], "method_not_allowed");
+  EXPECT_EQ(Send("GET", "/api/v1/services/worker/scale")->get_header_value("Allow"), "POST");
+  auto large = Send("PUT", "/api/v1/services/worker/config", std::string(2 << 20, ' '));
+  ASSERT_TRUE(large);
+  EXPECT_EQ(large->status, 413);
+  EXPECT_EQ(Body(large)["error"], "too_large");
+  auto metrics = Get("/metrics");
+  EXPECT_THAT(metrics->body,
+              HasSubstr("maiev_api_requests_total{route=\"unmatched\",code=\"405\"}"));
+  EXPECT_THAT(metrics->body, HasSubstr("maiev_cycle_duration_seconds_count"));
+}
+
+TEST_F(HttpApiTest, EveryDocumentedRouteAnswersAndEveryRouteIsDocumented) {
+  auto res = Get("/api/v1/openapi.json");
+  ASSERT_EQ(res->status, 200);
+  const auto doc = Body(res);
+  EXPECT_EQ(doc["openapi"], "3.0.3");
+  std::size_t operations = 0;
+  for (const auto& [path, methods] : doc["paths"].items()) {
+    for (const auto& [method, operation] : methods.items()) {
+      ++operations;
+      std::string concrete = path;
+      for (const auto& [param, value] : {std::pair{"{name}", "worker"}, {"{id}", "1"}}) {
+        if (auto at = concrete.find(param); at != std::string::npos) {
+          concrete.replace(at, std::string(param).size(), value);
+        }
+      }
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      auto answer = Send(upper, concrete, "{}", false);
+      ASSERT_TRUE(answer) << upper << " " << concrete;
+      // Routed: whatever it answers, it is not "no such route" nor "wrong method".
+      EXPECT_NE(answer->status, 405) << upper << " " << concrete;
+      if (answer->status == 404) {
+        EXPECT_THAT(answer->body, Not(HasSubstr("no route"))) << upper << " " << concrete;
+      }
+    }
+  }
+  EXPECT_GE(operations, 22u);
+  // And the other way: a path the server answers is documented.
+  for (const char* path :
+       {"/api/v1/services", "/api/v1/services/{name}/scale", "/api/v1/rules/test",
+        "/api/v1/decisions", "/api/v1/plans/{id}/abort", "/metrics"}) {
+    EXPECT_TRUE(doc["paths"].contains(path)) << path;
+  }
+  EXPECT_TRUE(doc["paths"]["/api/v1/services/{name}/scale"]["post"].contains("security"));
 }
 
 }  // namespace

@@ -54,59 +54,57 @@ bool HttpApi::UpgradesRunning(httplib::Response& res) const {
   return false;
 }
 
-void HttpApi::RouteCatalog() {
-  server_->Get("/api/v1/catalog", [this](const httplib::Request&, httplib::Response& res) {
-    if (!UpgradesRunning(res)) return;
-    Reply(res, 200, CatalogToJson(upgrades_->View()));
-  });
+void HttpApi::ShowCatalog(const httplib::Request&, httplib::Response& res) {
+  if (!UpgradesRunning(res)) return;
+  Reply(res, 200, CatalogToJson(upgrades_->View()));
 }
 
-void HttpApi::RoutePlans() {
-  // Plans are records of the store: they are listed whether the upgrade loop runs or not.
-  server_->Get("/api/v1/plans", [this](const httplib::Request& req, httplib::Response& res) {
-    auto limit = QueryLimit(req, kDefaultPlanLimit, kMaxPlanLimit);
-    if (!limit) return ReplyFailure(req, res, limit.error());
-    auto plans = store_.ListPlans(*limit);
-    if (!plans) return ReplyFailure(req, res, plans.error());
-    nlohmann::json list = nlohmann::json::array();
-    for (const store::UpgradePlan& plan : *plans) list.push_back(PlanToJson(plan));
-    Reply(res, 200, {{"plans", list}});
-  });
-  // Registered before the routes with an id, which would read "resolve" as one.
-  // A dry run that changes nothing, but it reads the swarm and every registry on each call: a
-  // POST that needs the API token like every other, so that anonymous callers cannot make maiev
-  // hammer the registries.
-  server_->Post("/api/v1/plans/resolve",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  if (!Authorized(req, res) || !UpgradesRunning(res)) return;
-                  auto check = upgrades_->Resolve();
-                  if (!check)
-                    return ReplyFailure(req, res, check.error(), PlanHttpStatusFor(check.error()));
-                  Reply(res, 200, ResolveToJson(*check));
-                });
-  server_->Get(R"(/api/v1/plans/([^/]+))",
-               [this](const httplib::Request& req, httplib::Response& res) {
-                 auto id = PlanId(req.matches[1]);
-                 if (!id) return ReplyFailure(req, res, id.error());
-                 auto plan = store_.LoadPlan(*id);
-                 if (!plan) return ReplyFailure(req, res, PlanFailure(plan.error(), *id));
-                 Reply(res, 200, PlanToJson(*plan));
-               });
-  server_->Post(R"(/api/v1/plans/([^/]+)/(approve|abort))",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  if (!Authorized(req, res) || !UpgradesRunning(res)) return;
-                  auto id = PlanId(req.matches[1]);
-                  if (!id) return ReplyFailure(req, res, id.error());
-                  const bool approve = req.matches[2] == "approve";
-                  Status done = approve ? upgrades_->Approve(*id) : upgrades_->Abort(*id);
-                  if (!done) {
-                    const Error error = PlanFailure(done.error(), *id);
-                    return ReplyFailure(req, res, error, PlanHttpStatusFor(error));
-                  }
-                  auto plan = store_.LoadPlan(*id);
-                  if (!plan) return ReplyFailure(req, res, PlanFailure(plan.error(), *id));
-                  Reply(res, 200, PlanToJson(*plan));
-                });
+// Plans are records of the store: they are listed whether the upgrade loop runs or not.
+void HttpApi::ListPlans(const httplib::Request& req, httplib::Response& res) {
+  auto limit = QueryLimit(req, kDefaultPlanLimit, kMaxPlanLimit);
+  if (!limit) return ReplyFailure(req, res, limit.error());
+  auto plans = store_.ListPlans(*limit);
+  if (!plans) return ReplyFailure(req, res, plans.error());
+  nlohmann::json list = nlohmann::json::array();
+  for (const store::UpgradePlan& plan : *plans) list.push_back(PlanToJson(plan));
+  Reply(res, 200, {{"plans", list}});
+}
+
+// A dry run that changes nothing, but it reads the swarm and every registry on each call: a POST
+// that needs the API token like every other, so that anonymous callers cannot make maiev hammer
+// the registries.
+void HttpApi::ResolvePlan(const httplib::Request& req, httplib::Response& res) {
+  if (!UpgradesRunning(res)) return;
+  auto check = upgrades_->Resolve();
+  if (!check) return ReplyFailure(req, res, check.error());
+  Reply(res, 200, ResolveToJson(*check));
+}
+
+void HttpApi::ShowPlan(const httplib::Request& req, httplib::Response& res) {
+  auto id = PlanId(req.matches[1]);
+  if (!id) return ReplyFailure(req, res, id.error());
+  auto plan = store_.LoadPlan(*id);
+  if (!plan) return ReplyFailure(req, res, PlanFailure(plan.error(), *id));
+  Reply(res, 200, PlanToJson(*plan));
+}
+
+void HttpApi::PlanAction(const httplib::Request& req, httplib::Response& res, bool approve) {
+  if (!UpgradesRunning(res)) return;
+  auto id = PlanId(req.matches[1]);
+  if (!id) return ReplyFailure(req, res, id.error());
+  Status done = approve ? upgrades_->Approve(*id) : upgrades_->Abort(*id);
+  if (!done) return ReplyFailure(req, res, PlanFailure(done.error(), *id));
+  auto plan = store_.LoadPlan(*id);
+  if (!plan) return ReplyFailure(req, res, PlanFailure(plan.error(), *id));
+  Reply(res, 200, PlanToJson(*plan));
+}
+
+void HttpApi::ApprovePlan(const httplib::Request& req, httplib::Response& res) {
+  PlanAction(req, res, /*approve=*/true);
+}
+
+void HttpApi::AbortPlan(const httplib::Request& req, httplib::Response& res) {
+  PlanAction(req, res, /*approve=*/false);
 }
 
 bool HttpApi::WebhookAuthorized(const httplib::Request& req, httplib::Response& res) const {
@@ -166,15 +164,12 @@ void HttpApi::AcceptWebhook(const httplib::Request& req, httplib::Response& res,
   Reply(res, 202, {{"accepted", hints.size()}, {"ignored", ignored}});
 }
 
-void HttpApi::RouteWebhooks() {
-  server_->Post("/api/v1/webhooks/registry",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  AcceptWebhook(req, res, /*docker_hub=*/false);
-                });
-  server_->Post("/api/v1/webhooks/dockerhub",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  AcceptWebhook(req, res, /*docker_hub=*/true);
-                });
+void HttpApi::RegistryWebhook(const httplib::Request& req, httplib::Response& res) {
+  AcceptWebhook(req, res, /*docker_hub=*/false);
+}
+
+void HttpApi::DockerHubWebhook(const httplib::Request& req, httplib::Response& res) {
+  AcceptWebhook(req, res, /*docker_hub=*/true);
 }
 
 std::string HttpApi::UpgradeMetricsText() {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <utility>
 
@@ -37,6 +38,8 @@ scaling::Policy ToPolicy(const config::ScaleConfig& config) {
   return policy;
 }
 
+constexpr const char* kConfigOriginApi = "api";
+
 std::string ModeName(ServiceMode mode) { return std::string(orchestrator::ToString(mode)); }
 
 // A resource without fresh metrics, and how old its newest sample is (`queue` null: unknown).
@@ -51,6 +54,13 @@ scaling::MissingMetrics MissingOf(const std::string& resource, const monitor::Qu
 
 }  // namespace
 
+std::vector<std::string> Autoscaler::ResourceNames(const Entry& entry) {
+  std::vector<std::string> names;
+  if (!entry.config || !entry.config->scale) return names;
+  for (const auto& resource : entry.config->scale->resources) names.push_back(resource.name);
+  return names;
+}
+
 Autoscaler::Autoscaler(orchestrator::Orchestrator& orchestrator,
                        monitor::QueueMetricsSource& metrics, store::Store& store,
                        const Clock& clock)
@@ -59,13 +69,22 @@ Autoscaler::Autoscaler(orchestrator::Orchestrator& orchestrator,
 Autoscaler::Entry Autoscaler::Load(const ServiceInfo& info) {
   Entry entry;
   entry.info = info;
-  auto source = orchestrator_.ReadScaleConfigSource(info);
-  if (!source.ok()) {
-    entry.config_errors.push_back("cannot read scale config: " + source.error().message);
-  } else if (source->has_value()) {
-    const auto& src = **source;
-    entry.config_origin = std::string(orchestrator::ToString(src.origin));
-    auto parsed = config::ParseScaleConfig(src.json);
+  if (auto stored = store_.FindService(info.name); stored.ok() && stored->has_value()) {
+    entry.paused = (*stored)->paused;
+    entry.config_override = (*stored)->config_override_json;
+  }
+  std::optional<orchestrator::ScaleConfigSource> source;
+  if (!entry.config_override.empty()) {
+    source = orchestrator::ScaleConfigSource{entry.config_override, {}, {}};
+    entry.config_origin = kConfigOriginApi;
+  } else if (auto read = orchestrator_.ReadScaleConfigSource(info); !read.ok()) {
+    entry.config_errors.push_back("cannot read scale config: " + read.error().message);
+  } else if (read->has_value()) {
+    source = **read;
+    entry.config_origin = std::string(orchestrator::ToString(source->origin));
+  }
+  if (source) {
+    auto parsed = config::ParseScaleConfig(source->json);
     if (parsed.ok()) {
       entry.config = std::move(parsed).value();
     } else {
@@ -75,9 +94,6 @@ Autoscaler::Entry Autoscaler::Load(const ServiceInfo& info) {
     }
   }
 
-  if (auto stored = store_.FindService(info.name); stored.ok() && stored->has_value()) {
-    entry.paused = (*stored)->paused;
-  }
   if (entry.config && entry.config->scale) {
     entry.slots.assign(entry.config->scale->ruleset.slot_count(), rules::Value{});
     entry.rule_states.assign(entry.config->scale->ruleset.rules().size(), std::nullopt);
@@ -96,6 +112,7 @@ Autoscaler::Entry Autoscaler::Load(const ServiceInfo& info) {
   record.scale_config_json = entry.config ? entry.config->ToJson().dump() : "";
   record.monitored = entry.config.has_value() && entry.config->scale.has_value();
   record.paused = entry.paused;
+  record.config_override_json = entry.config_override;
   record.last_replicas = static_cast<int>(info.replicas);
   record.updated = clock_.Now();
   if (auto st = store_.UpsertService(record); !st.ok()) {
@@ -207,6 +224,12 @@ void Autoscaler::CarryOver(Entry& from, Entry& to) {
   const rules::RuleHistory history = HistoryOf(from);
   if (!history.empty()) SetHistory(to, history);
   to.last_change = from.last_change;
+  // Samples of other resources still say how the replicas moved; their metrics are read by
+  // the resources' positions, so only a config with the same resources keeps them.
+  to.history = std::move(from.history);
+  if (ResourceNames(from) != ResourceNames(to)) {
+    for (HistorySample& sample : to.history) sample.resources.clear();
+  }
   // The latest metrics only fit the same resources; the next cycle refreshes them anyway.
   if (from.latest.metrics.size() != to.latest.metrics.size()) return;
   // Explained with the config it was decided by, which `to` may no longer have: the text is
@@ -240,34 +263,51 @@ const std::string& Autoscaler::LatestText(const Entry& entry) {
   return *entry.latest.text;
 }
 
-nlohmann::json Autoscaler::RulesJson(const Entry& entry, TimePoint now) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, state] : HistoryOf(entry)) {
-    out[name] = {{"value", state.value}, {"since_seconds", SecondsBetween(state.since, now)}};
+std::vector<RuleStatus> Autoscaler::RulesOf(const Entry& entry) {
+  std::vector<RuleStatus> out;
+  if (!entry.config || !entry.config->scale) return out;
+  const auto& decls = entry.config->scale->ruleset.rules();
+  for (std::size_t i = 0; i < decls.size(); ++i) {
+    if (!entry.rule_states[i]) continue;
+    out.push_back({decls[i].name, decls[i].expression, entry.rule_states[i]->value,
+                   entry.rule_states[i]->since});
   }
   return out;
 }
 
-nlohmann::json Autoscaler::MetricsJson(const Entry& entry) {
-  nlohmann::json out = nlohmann::json::object();
-  if (!entry.config || !entry.config->scale || !entry.latest.at) return out;
+std::vector<ResourceStatus> Autoscaler::ResourcesOf(const Entry& entry) {
+  std::vector<ResourceStatus> out;
+  if (!entry.config || !entry.config->scale) return out;
   const auto& resources = entry.config->scale->resources;
   for (std::size_t r = 0; r < resources.size(); ++r) {
-    const auto& metrics = entry.latest.metrics[r];
-    if (!metrics) {
-      out[resources[r].name] = nullptr;
-      continue;
+    ResourceStatus resource{resources[r].name, resources[r].identifier, std::nullopt};
+    if (entry.latest.at && r < entry.latest.metrics.size()) {
+      resource.metrics = entry.latest.metrics[r];
     }
-    nlohmann::json values = nlohmann::json::object();
-    for (std::size_t m = 0; m < rules::kMetricNames.size(); ++m) {
-      const rules::Value value = monitor::MetricValue(*metrics, m);
-      if (!value.is_null()) values[std::string(rules::kMetricNames[m])] = value.ToJson();
-    }
-    // Not a metric the rules read: how many seconds the rates span (docs/METRICS.md).
-    if (metrics->rate_window) values["rate_window"] = *metrics->rate_window;
-    out[resources[r].name] = std::move(values);
+    out.push_back(std::move(resource));
   }
   return out;
+}
+
+void Autoscaler::RecordSample(Entry& entry, TimePoint now) {
+  HistorySample sample;
+  sample.time = now;
+  sample.replicas = entry.info.replicas;
+  sample.running_tasks = entry.info.running_tasks;
+  sample.scale_up = entry.latest.scale_up;
+  sample.scale_down = entry.latest.scale_down;
+  sample.resources.reserve(entry.latest.metrics.size());
+  for (const auto& metrics : entry.latest.metrics) {
+    if (!metrics) {
+      sample.resources.emplace_back();
+      continue;
+    }
+    sample.resources.emplace_back(ResourceSample{metrics->waiting, metrics->latency,
+                                                 metrics->consumers, metrics->call_rate,
+                                                 metrics->exec_rate});
+  }
+  if (entry.history.size() == kHistoryCapacity) entry.history.pop_front();
+  entry.history.push_back(std::move(sample));
 }
 
 void Autoscaler::EvaluateRules(Entry& entry, TimePoint now, scaling::DecisionInput& input) {
@@ -345,11 +385,18 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
   const int to = decision.replicas;
   entry.latest.decision = std::move(decision);
   if (!changed) return std::nullopt;
-  return PendingChange{entry.info.id,        entry.info.name,       input.current,     to,
-                       ExplainLatest(entry), RulesJson(entry, now), MetricsJson(entry)};
+  return PendingChange{entry.info.id,        entry.info.name, input.current,      to,
+                       ExplainLatest(entry), RulesOf(entry),  ResourcesOf(entry), now};
+}
+
+Autoscaler::CycleStats Autoscaler::cycle_stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
 }
 
 void Autoscaler::RunCycle() {
+  // A performance figure, not a time the logic reads: the steady clock, not the injected one.
+  const auto started = std::chrono::steady_clock::now();
   const TimePoint now = clock_.Now();
   const auto queues = metrics_.Snapshot(now);
   std::vector<PendingChange> changes;
@@ -358,9 +405,18 @@ void Autoscaler::RunCycle() {
     for (auto& [id, entry] : services_) {
       if (!entry.config) continue;
       if (auto change = Evaluate(entry, queues, now)) changes.push_back(std::move(*change));
+      RecordSample(entry, now);
     }
   }
   for (const auto& change : changes) Apply(change, now);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::lock_guard lock(mutex_);
+  ++stats_.cycles;
+  stats_.seconds += seconds;
+  for (std::size_t i = 0; i < CycleStats::kBuckets.size(); ++i) {
+    if (seconds <= CycleStats::kBuckets[i]) ++stats_.in_bucket[i];
+  }
 }
 
 void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
@@ -387,6 +443,13 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
         it->second.last_change = now;
       }
     }
+    if (!status.ok()) {
+      ++stats_.failed;
+    } else if (change.to > change.from) {
+      ++stats_.scaled_up;
+    } else {
+      ++stats_.scaled_down;
+    }
   }
   store::DecisionRecord record;
   record.time = now;
@@ -394,8 +457,19 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
   record.old_replicas = change.from;
   record.new_replicas = status.ok() ? change.to : change.from;
   record.reason = explained.text;
-  record.rule_values_json = change.rules.dump();
-  record.metrics_json = change.metrics.dump();
+  // The record's forms: rule → {value, since_seconds}; resource → metrics (null: none fresh).
+  nlohmann::json rules = nlohmann::json::object();
+  for (const RuleStatus& rule : change.rules) {
+    rules[rule.name] = {{"value", rule.value},
+                        {"since_seconds", SecondsBetween(rule.since, change.at)}};
+  }
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const ResourceStatus& resource : change.metrics) {
+    metrics[resource.name] =
+        resource.metrics ? monitor::MetricsToJson(*resource.metrics) : nlohmann::json();
+  }
+  record.rule_values_json = rules.dump();
+  record.metrics_json = metrics.dump();
   record.explanation_json = explained.json.dump();
   if (auto id = store_.AppendDecision(record); !id.ok()) {
     spdlog::error("service {}: cannot record decision: {}", change.name, id.error().message);
@@ -447,11 +521,13 @@ ServiceStatus Autoscaler::StatusOf(const std::string& id, const Entry& entry,
   s.replicas = entry.info.replicas;
   s.running_tasks = entry.info.running_tasks;
   s.image = entry.info.image;
+  s.paused = entry.paused;
   s.config_origin = entry.config_origin;
   s.config_errors = entry.config_errors;
   s.last_change = entry.last_change;
-  s.metrics = MetricsJson(entry);
-  if (entry.latest.at) s.rules = RulesJson(entry, *entry.latest.at);
+  s.resources = ResourcesOf(entry);
+  if (entry.latest.at) s.rules = RulesOf(entry);
+  s.evaluated_at = entry.latest.at;
   s.scale_up = entry.latest.scale_up;
   s.scale_down = entry.latest.scale_down;
   if (entry.latest.decision && with_explanation) {
@@ -462,13 +538,215 @@ ServiceStatus Autoscaler::StatusOf(const std::string& id, const Entry& entry,
     s.last_reason = LatestText(entry);
   }
   if (entry.config) {
+    if (with_explanation) s.config = entry.config->ToJson();
     s.min = entry.config->min;
     s.max = entry.config->max;
-    s.state = entry.paused ? "paused" : (entry.config->scale ? "monitored" : "sized");
+    if (entry.config->scale) {
+      s.scale_up_expression = entry.config->scale->ruleset.scale_up();
+      s.scale_down_expression = entry.config->scale->ruleset.scale_down();
+    }
+    s.state = entry.paused ? kStatePaused : (entry.config->scale ? kStateMonitored : kStateSized);
   } else {
-    s.state = entry.config_errors.empty() ? "unconfigured" : "invalid";
+    s.state = entry.config_errors.empty() ? kStateUnconfigured : kStateInvalid;
   }
   return s;
+}
+
+Autoscaler::Entry* Autoscaler::Find(const std::string& id_or_name) {
+  for (auto& [id, entry] : services_) {
+    if (id == id_or_name || entry.info.name == id_or_name) return &entry;
+  }
+  return nullptr;
+}
+
+const Autoscaler::Entry* Autoscaler::Find(const std::string& id_or_name) const {
+  return const_cast<Autoscaler*>(this)->Find(id_or_name);  // NOLINT: the same lookup
+}
+
+Status Autoscaler::UpdateRecord(const Entry& entry,
+                                const std::function<void(store::ServiceRecord&)>& change) {
+  auto record = store_.FindService(entry.info.name);
+  if (!record.ok()) return Unexpected{record.error()};
+  store::ServiceRecord updated;
+  if (record->has_value()) {
+    updated = **record;
+  } else {
+    updated.name = entry.info.name;
+    updated.id = entry.info.id;
+    updated.paused = entry.paused;
+    updated.config_override_json = entry.config_override;
+  }
+  change(updated);
+  updated.updated = clock_.Now();
+  return store_.UpsertService(updated);
+}
+
+std::optional<ServiceStatus> Autoscaler::Reload(const std::string& name) {
+  orchestrator::ServiceInfo info;
+  {
+    std::lock_guard lock(mutex_);
+    const Entry* entry = Find(name);
+    if (entry == nullptr) return std::nullopt;
+    info = entry->info;
+  }
+  Entry fresh = Load(info);
+  std::lock_guard lock(mutex_);
+  auto it = services_.find(info.id);
+  if (it == services_.end()) return std::nullopt;  // removed meanwhile
+  CarryOver(it->second, fresh);
+  it->second = std::move(fresh);
+  Track();
+  return StatusOf(it->first, it->second, true);
+}
+
+Result<ServiceStatus> Autoscaler::SetConfig(const std::string& name, std::string_view config_json) {
+  auto parsed = config::ParseScaleConfig(config_json);
+  if (!parsed.ok()) {
+    std::string message = "the scale config is not valid: ";
+    for (std::size_t i = 0; i < parsed.error().size(); ++i) {
+      if (i > 0) message += "; ";
+      message += parsed.error()[i].ToString();
+    }
+    return Fail("invalid", message);
+  }
+  // Kept as the normal form of what was given: what a later start parses again.
+  const std::string text = parsed->ToJson().dump();
+  {
+    std::lock_guard lock(mutex_);
+    Entry* entry = Find(name);
+    if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
+    Status st = UpdateRecord(
+        *entry, [&text](store::ServiceRecord& record) { record.config_override_json = text; });
+    if (!st.ok()) return Unexpected{st.error()};
+  }
+  auto status = Reload(name);
+  if (!status) return Fail("not_found", "no service named '" + name + "'");
+  spdlog::info("service {}: scale config set through the API", status->name);
+  return *status;
+}
+
+Result<ServiceStatus> Autoscaler::UnsetConfig(const std::string& name) {
+  {
+    std::lock_guard lock(mutex_);
+    Entry* entry = Find(name);
+    if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
+    if (entry->config_override.empty()) return StatusOf(entry->info.id, *entry, true);
+    Status st = UpdateRecord(
+        *entry, [](store::ServiceRecord& record) { record.config_override_json.clear(); });
+    if (!st.ok()) return Unexpected{st.error()};
+  }
+  auto status = Reload(name);
+  if (!status) return Fail("not_found", "no service named '" + name + "'");
+  spdlog::info("service {}: scale config from its labels again", status->name);
+  return *status;
+}
+
+Result<ManualScale> Autoscaler::Scale(const std::string& name, int replicas, bool force) {
+  ManualScale scale;
+  std::string id;
+  {
+    std::lock_guard lock(mutex_);
+    Entry* entry = Find(name);
+    if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
+    if (entry->info.mode != ServiceMode::kReplicated) {
+      return Fail("conflict", "service '" + entry->info.name + "' is " +
+                                  ModeName(entry->info.mode) +
+                                  ": only a replicated service has a replica count to set");
+    }
+    if (replicas < 0) {
+      return Fail("invalid", "replicas: must be 0 or more, got " + std::to_string(replicas));
+    }
+    if (entry->config && !force &&
+        (replicas < entry->config->min || replicas > entry->config->max)) {
+      return Fail("invalid", "replicas: " + std::to_string(replicas) + " is outside min " +
+                                 std::to_string(entry->config->min) + " / max " +
+                                 std::to_string(entry->config->max) +
+                                 " of its scale config; set force to go beyond them");
+    }
+    // Paused first, and kept: a cycle between here and the orchestrator's answer must not
+    // undo the operator's size.
+    Status st = UpdateRecord(*entry, [](store::ServiceRecord& record) { record.paused = true; });
+    if (!st.ok()) return Unexpected{st.error()};
+    entry->paused = true;
+    id = entry->info.id;
+    scale = {entry->info.name, static_cast<int>(entry->info.replicas), replicas};
+  }
+  Status st = orchestrator_.SetReplicas(id, static_cast<std::uint64_t>(replicas));
+  if (!st.ok()) return Unexpected{st.error()};
+  const TimePoint now = clock_.Now();
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = services_.find(id); it != services_.end()) {
+      it->second.info.replicas = static_cast<std::uint64_t>(replicas);
+      it->second.last_change = now;
+    }
+  }
+  spdlog::info("service {}: replicas {} → {} by an operator; autoscaling paused", scale.service,
+               scale.from, scale.to);
+  store::DecisionRecord record;
+  record.time = now;
+  record.service = scale.service;
+  record.old_replicas = scale.from;
+  record.new_replicas = scale.to;
+  record.reason = std::to_string(scale.from) + " → " + std::to_string(scale.to) +
+                  ": set by an operator" + (force ? " (beyond its bounds)" : "") +
+                  "; autoscaling paused until resumed";
+  record.rule_values_json = "{}";
+  record.metrics_json = "{}";
+  record.explanation_json =
+      nlohmann::json{{"kind", "operator"}, {"force", force}, {"text", record.reason}}.dump();
+  if (auto appended = store_.AppendDecision(record); !appended.ok()) {
+    spdlog::error("service {}: cannot record decision: {}", scale.service,
+                  appended.error().message);
+  }
+  return scale;
+}
+
+Result<RuleTest> Autoscaler::TestRule(const std::string& name,
+                                      const std::string& expression) const {
+  std::lock_guard lock(mutex_);
+  const Entry* entry = Find(name);
+  if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
+  if (!entry->config || !entry->config->scale) {
+    return Fail("conflict", "service '" + entry->info.name +
+                                "' has no rules to test against (no valid scale config with a "
+                                "`scale` section)");
+  }
+  const rules::RuleSet& ruleset = entry->config->scale->ruleset;
+  // The expression as a trigger of the service's own resources and rules: rules:X reads them.
+  auto tester = rules::RuleSet::Compile(ruleset.resources(), ruleset.rules(), expression, "");
+  if (!tester.ok()) {
+    const rules::Diagnostic& d = tester.error().diagnostic;
+    return Fail(
+        "invalid",
+        "expression: " + (d.column > 0 ? "col " + std::to_string(d.column) + ": " : std::string()) +
+            d.message);
+  }
+  RuleTest test{entry->info.name, expression, clock_.Now(), {}};
+  rules::MetricsSnapshot metrics;
+  const auto& resources = entry->config->scale->resources;
+  for (std::size_t r = 0; r < resources.size(); ++r) {
+    if (entry->latest.at && r < entry->latest.metrics.size() && entry->latest.metrics[r]) {
+      metrics.emplace(resources[r].name, monitor::ToResourceMetrics(*entry->latest.metrics[r]));
+    }
+  }
+  test.explanation = tester->Explain(metrics, HistoryOf(*entry), test.at);
+  return test;
+}
+
+std::optional<ServiceHistory> Autoscaler::History(const std::string& name, Duration window) const {
+  const TimePoint since = clock_.Now() - std::chrono::duration_cast<TimePoint::duration>(window);
+  std::lock_guard lock(mutex_);
+  const Entry* entry = Find(name);
+  if (entry == nullptr) return std::nullopt;
+  ServiceHistory history;
+  history.service = entry->info.name;
+  history.resources = ResourceNames(*entry);
+  auto first =
+      std::lower_bound(entry->history.begin(), entry->history.end(), since,
+                       [](const HistorySample& sample, TimePoint t) { return sample.time < t; });
+  history.samples.assign(first, entry->history.end());
+  return history;
 }
 
 }  // namespace maiev::control

@@ -3,6 +3,9 @@
 // decides, asks the orchestrator for the new replica count, and records what it did.
 #pragma once
 
+#include <array>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -15,40 +18,33 @@
 #include "common/result.hpp"
 #include "config/scale_config.hpp"
 #include "control/decision_explanation.hpp"
+#include "control/service_status.hpp"
 #include "monitor/queue_metrics_source.hpp"
 #include "orchestrator/orchestrator.hpp"
+#include "rules/explanation.hpp"
 #include "rules/ruleset.hpp"
 #include "scaling/decision.hpp"
 #include "store/store.hpp"
 
 namespace maiev::control {
 
-// What the autoscaler knows of one service, as shown by `maiev status` and the API.
-struct ServiceStatus {
-  std::string id;
-  std::string name;
-  std::string mode;  // "replicated", "global", "job"
-  std::uint64_t replicas = 0;
-  std::optional<std::uint64_t> running_tasks;
-  std::string image;
-  // "monitored": has a valid config with rules; "sized": valid config without rules;
-  // "invalid": its config was rejected (see config_error); "unconfigured": no config at all;
-  // "paused": autoscaling paused by an operator.
-  std::string state;
-  std::string config_origin;  // "service_label", "image_label", "scale_info", or empty
-  std::vector<std::string> config_errors;
-  int min = 0;
-  int max = 0;
-  nlohmann::json metrics = nlohmann::json::object();  // resource → {metric: value}
-  nlohmann::json rules = nlohmann::json::object();    // rule → {value, since_seconds}
-  bool scale_up = false;
-  bool scale_down = false;
-  // Why it has its size: the latest cycle's decision explained (DecisionExplanation), also when
-  // it held; empty before the first cycle. `explanation`, the same as data, only from
-  // ServiceSnapshot, else null.
-  std::string last_reason;
-  nlohmann::json explanation;
-  std::optional<TimePoint> last_change;
+// How many cycles of each service the autoscaler keeps in memory (Autoscaler::History): 15 minutes
+// at the default 1 s interval. A sample is about 50 bytes plus 40 per resource.
+inline constexpr std::size_t kHistoryCapacity = 900;
+
+// What an operator's scale asked for, and what it did (Autoscaler::Scale).
+struct ManualScale {
+  std::string service;
+  int from = 0;
+  int to = 0;
+};
+
+// An expression tested against a service's live metrics and rule states (Autoscaler::TestRule).
+struct RuleTest {
+  std::string service;
+  std::string expression;
+  TimePoint at;
+  rules::Explanation explanation;  // the expression is its scale_up trace
 };
 
 // Thread-safe: Discover/Refresh/Remove (event thread), RunCycle (evaluation loop) and Status
@@ -78,6 +74,45 @@ class Autoscaler {
   // error ("io") when the flag could not be persisted (then nothing changed).
   Status SetPaused(const std::string& name, bool paused);
 
+  // Sets the scale config of a service through the API: parsed and validated like a label
+  // (error "invalid" listing every problem by field path, nothing changed), stored, and from
+  // then on winning over the service's labels (config_origin "api") until UnsetConfig. Error
+  // "not_found" when the service is unknown, the store's when it could not be kept.
+  Result<ServiceStatus> SetConfig(const std::string& name, std::string_view config_json);
+  // Returns a service to the config of its labels; a service without an API config is left as
+  // it is.
+  Result<ServiceStatus> UnsetConfig(const std::string& name);
+
+  // Sets a replicated service's replicas as an operator asks, and pauses its autoscaling (kept
+  // in the store) so the next cycle does not undo it; the change is recorded as a decision.
+  // Errors: "not_found"; "conflict" for a service that is not replicated; "invalid" when
+  // `replicas` is negative, or outside the config's min/max and not `force`; the store's or the
+  // orchestrator's error (then nothing changed but the pause).
+  Result<ManualScale> Scale(const std::string& name, int replicas, bool force);
+
+  // Evaluates `expression` as a rule of the service would be, against the latest metrics and
+  // the rule states as of now. Errors: "not_found"; "conflict" when the service has no rules;
+  // "invalid" with the column ("expression: col 7: …").
+  Result<RuleTest> TestRule(const std::string& name, const std::string& expression) const;
+
+  // The samples kept of a service's cycles (kHistoryCapacity at most), those of the last
+  // `window`, oldest first; nullopt when the service is unknown.
+  std::optional<ServiceHistory> History(const std::string& name, Duration window) const;
+
+  // What /metrics counts of the cycles: how long they took, and the decisions they made.
+  struct CycleStats {
+    // Upper bounds of the duration histogram's buckets, in seconds (+Inf is implied).
+    static constexpr std::array<double, 8> kBuckets = {0.001, 0.005, 0.01, 0.05,
+                                                       0.1,   0.5,   1.0,  5.0};
+    std::uint64_t cycles = 0;
+    double seconds = 0;                           // total duration
+    std::array<std::uint64_t, 8> in_bucket = {};  // cumulative: cycles within kBuckets[i]
+    std::uint64_t scaled_up = 0;
+    std::uint64_t scaled_down = 0;
+    std::uint64_t failed = 0;  // decided, but the orchestrator refused the change
+  };
+  CycleStats cycle_stats() const;
+
   // Every service, each with the text of its latest explanation (ServiceStatus::explanation null).
   std::vector<ServiceStatus> Snapshot() const;
   // One service by id or name, with its explanation as data (built on each call by re-running
@@ -90,6 +125,7 @@ class Autoscaler {
     std::optional<config::ScaleConfig> config;
     std::string config_origin;
     std::vector<std::string> config_errors;
+    std::string config_override;  // a config set through the API (JSON text); empty: none
     bool paused = false;
     std::optional<TimePoint> last_change;
     // Rule states in the rule set's declaration order; nullopt: never evaluated nor stored.
@@ -114,6 +150,7 @@ class Autoscaler {
       // made with the config that decided).
       mutable std::optional<std::string> text;
     } latest;
+    std::deque<HistorySample> history;  // one per cycle, kHistoryCapacity at most
   };
   // A decision to apply, taken under mutex_ and applied without it.
   struct PendingChange {
@@ -122,8 +159,9 @@ class Autoscaler {
     int from = 0;
     int to = 0;
     DecisionExplanation explained;
-    nlohmann::json rules;
-    nlohmann::json metrics;
+    std::vector<RuleStatus> rules;
+    std::vector<ResourceStatus> metrics;
+    TimePoint at;
   };
 
   Entry Load(const orchestrator::ServiceInfo& info);
@@ -134,8 +172,18 @@ class Autoscaler {
   // Carries what this process learnt of a service (history, last change, latest cycle) over to
   // its reloaded entry.
   static void CarryOver(Entry& from, Entry& to);
-  static nlohmann::json RulesJson(const Entry& entry, TimePoint now);
-  static nlohmann::json MetricsJson(const Entry& entry);
+  static std::vector<RuleStatus> RulesOf(const Entry& entry);
+  static std::vector<ResourceStatus> ResourcesOf(const Entry& entry);
+  // The entry of a service by id or name; nullptr when unknown. REQUIRES: mutex_ held.
+  Entry* Find(const std::string& id_or_name);
+  const Entry* Find(const std::string& id_or_name) const;
+  // Re-reads a service's config from the store and its labels, keeping what this process learnt
+  // of it; nullopt when it is no longer known.
+  std::optional<ServiceStatus> Reload(const std::string& name);
+  // Keeps the store's record of a service, with `change` applied, under mutex_ (REQUIRES held).
+  Status UpdateRecord(const Entry& entry, const std::function<void(store::ServiceRecord&)>& change);
+  static void RecordSample(Entry& entry, TimePoint now);
+  static std::vector<std::string> ResourceNames(const Entry& entry);
   static ServiceStatus StatusOf(const std::string& id, const Entry& entry, bool with_explanation);
   // The latest cycle's decision explained (keeps the text). REQUIRES: latest.decision.
   static DecisionExplanation ExplainLatest(const Entry& entry);
@@ -156,6 +204,7 @@ class Autoscaler {
 
   mutable std::mutex mutex_;
   std::map<std::string, Entry> services_;  // by service ID; guarded by mutex_
+  CycleStats stats_;                       // guarded by mutex_
 };
 
 }  // namespace maiev::control

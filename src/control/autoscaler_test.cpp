@@ -82,6 +82,32 @@ class AutoscalerTest : public ::testing::Test {
     }
     return std::nullopt;
   }
+  // A rule of a status; fails the test when absent.
+  static RuleStatus Rule(const ServiceStatus& status, const std::string& name) {
+    for (const RuleStatus& rule : status.rules) {
+      if (rule.name == name) return rule;
+    }
+    ADD_FAILURE() << "no rule " << name;
+    return {};
+  }
+  static bool HasRule(const ServiceStatus& status, const std::string& name) {
+    for (const RuleStatus& rule : status.rules) {
+      if (rule.name == name) return true;
+    }
+    return false;
+  }
+  // How long a rule had its value as of the status's latest cycle.
+  static double SinceSeconds(const ServiceStatus& status, const std::string& rule) {
+    return SecondsBetween(Rule(status, rule).since, status.evaluated_at.value());
+  }
+  // The latest metrics of a resource; nullopt when none were fresh (or the resource is absent).
+  static std::optional<monitor::QueueMetrics> MetricsOf(const ServiceStatus& status,
+                                                        const std::string& resource) {
+    for (const ResourceStatus& r : status.resources) {
+      if (r.name == resource) return r.metrics;
+    }
+    return std::nullopt;
+  }
   // The same with its explanation as data, as the API shows one service.
   static std::optional<ServiceStatus> ExplainedStatusOf(const Autoscaler& autoscaler,
                                                         const std::string& name) {
@@ -221,7 +247,7 @@ TEST_F(AutoscalerTest, RuleSinceIsKeptWhileMetricsAreMissing) {
   autoscaler->RunCycle();
   const auto worker = StatusOf(*autoscaler, "worker");
   ASSERT_TRUE(worker);
-  EXPECT_DOUBLE_EQ(worker->rules["idle"]["since_seconds"].get<double>(), 12.0);
+  EXPECT_DOUBLE_EQ(SinceSeconds(*worker, "idle"), 12.0);
   EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
 }
 
@@ -254,7 +280,7 @@ TEST_F(AutoscalerTest, RuleSinceSurvivesARestart) {
   EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
   const auto worker = StatusOf(*second, "worker");
   ASSERT_TRUE(worker);
-  EXPECT_DOUBLE_EQ(worker->rules["idle"]["since_seconds"].get<double>(), 11.0);
+  EXPECT_DOUBLE_EQ(SinceSeconds(*worker, "idle"), 11.0);
 }
 
 TEST_F(AutoscalerTest, ARefreshedConfigKeepsTheStatesOfTheRulesItStillHas) {
@@ -278,12 +304,14 @@ TEST_F(AutoscalerTest, ARefreshedConfigKeepsTheStatesOfTheRulesItStillHas) {
   const auto worker = StatusOf(*autoscaler, "worker");
   ASSERT_TRUE(worker);
   EXPECT_EQ(worker->max, 5);
-  EXPECT_DOUBLE_EQ(worker->rules["idle"]["since_seconds"].get<double>(), 11.0);
-  EXPECT_EQ(worker->rules["busy"]["value"], false);
-  EXPECT_FALSE(worker->rules.contains("backlog"));
-  EXPECT_EQ(worker->metrics["rmq"]["waiting"], 0);
-  EXPECT_EQ(worker->metrics["rmq"]["exists"], true);
-  EXPECT_FALSE(worker->metrics["rmq"].contains("latency"));  // missing metrics are left out
+  EXPECT_DOUBLE_EQ(SinceSeconds(*worker, "idle"), 11.0);
+  EXPECT_FALSE(Rule(*worker, "busy").value);
+  EXPECT_FALSE(HasRule(*worker, "backlog"));
+  const auto rmq = MetricsOf(*worker, "rmq");
+  ASSERT_TRUE(rmq);
+  EXPECT_EQ(rmq->waiting, 0.0);
+  EXPECT_EQ(rmq->exists, true);
+  EXPECT_FALSE(rmq->latency);  // missing metrics stay missing
 }
 
 TEST_F(AutoscalerTest, SnapshotShowsAnInfiniteLatencyAndTheRateWindow) {
@@ -302,9 +330,16 @@ TEST_F(AutoscalerTest, SnapshotShowsAnInfiniteLatencyAndTheRateWindow) {
   autoscaler->RunCycle();
   const auto worker = StatusOf(*autoscaler, "worker");
   ASSERT_TRUE(worker);
-  EXPECT_EQ(worker->metrics["rmq"]["latency"], "inf");
-  EXPECT_EQ(worker->metrics["rmq"]["stalled"], true);
-  EXPECT_EQ(worker->metrics["rmq"]["rate_window"], 20.5);
+  const auto rmq = MetricsOf(*worker, "rmq");
+  ASSERT_TRUE(rmq);
+  EXPECT_EQ(rmq->latency, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(rmq->stalled, true);
+  EXPECT_EQ(rmq->rate_window, 20.5);
+  // As the API and the decision records write them.
+  const nlohmann::json json = monitor::MetricsToJson(*rmq);
+  EXPECT_EQ(json["latency"], "inf");
+  EXPECT_EQ(json["rate_window"], 20.5);
+  EXPECT_EQ(monitor::MetricsFromJson(json).value(), *rmq);
 }
 
 TEST_F(AutoscalerTest, SnapshotShowsAResourceWithoutMetricsAsNull) {
@@ -313,11 +348,14 @@ TEST_F(AutoscalerTest, SnapshotShowsAResourceWithoutMetricsAsNull) {
   ASSERT_TRUE(autoscaler->Discover().ok());
   const auto before = StatusOf(*autoscaler, "worker");
   ASSERT_TRUE(before);
-  EXPECT_TRUE(before->metrics.empty());  // no cycle yet
-  autoscaler->RunCycle();                // q1 has no sample
+  ASSERT_EQ(before->resources.size(), 1u);
+  EXPECT_EQ(before->resources[0].queue, "q1");
+  EXPECT_FALSE(before->resources[0].metrics);  // no cycle yet
+  EXPECT_FALSE(before->evaluated_at);
+  autoscaler->RunCycle();  // q1 has no sample
   const auto worker = StatusOf(*autoscaler, "worker");
   ASSERT_TRUE(worker);
-  EXPECT_TRUE(worker->metrics["rmq"].is_null());
+  EXPECT_FALSE(MetricsOf(*worker, "rmq"));
   EXPECT_TRUE(worker->rules.empty());  // never evaluated, nothing stored
   EXPECT_TRUE(docker_.replica_calls().empty());
 }
@@ -478,6 +516,118 @@ TEST_F(AutoscalerTest, RemovedServicesAreForgotten) {
   autoscaler->Remove("1");
   EXPECT_TRUE(autoscaler->Snapshot().empty());
   EXPECT_TRUE(queues_.tracked.empty());
+}
+
+TEST_F(AutoscalerTest, AConfigSetThroughTheApiWinsOverTheLabelsUntilUnset) {
+  docker_.PutService(Service("1", "worker", 3));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  auto set = autoscaler->SetConfig("worker", R"({"min": 2, "max": 9})");
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->config_origin, "api");
+  EXPECT_EQ(set->state, kStateSized);
+  EXPECT_EQ(set->max, 9);
+
+  // Kept by the store: a new process reads it again, and a label change does not undo it.
+  auto second = Make();
+  ASSERT_TRUE(second->Discover().ok());
+  EXPECT_EQ(StatusOf(*second, "worker")->config_origin, "api");
+  EXPECT_EQ(StatusOf(*second, "worker")->max, 9);
+
+  auto unset = second->UnsetConfig("worker");
+  ASSERT_TRUE(unset.ok()) << unset.error().message;
+  EXPECT_EQ(unset->config_origin, "service_label");
+  EXPECT_EQ(unset->max, 4);
+  EXPECT_EQ(unset->state, kStateMonitored);
+}
+
+TEST_F(AutoscalerTest, AnInvalidConfigFromTheApiChangesNothingAndSaysWhere) {
+  docker_.PutService(Service("1", "worker", 3));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  auto set = autoscaler->SetConfig("worker", R"({"min": 5, "max": 2})");
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.error().code, "invalid");
+  EXPECT_THAT(set.error().message, ::testing::HasSubstr("max"));
+  EXPECT_FALSE(autoscaler->SetConfig("worker", "{not json").ok());
+  EXPECT_EQ(autoscaler->SetConfig("nobody", R"({"min": 1, "max": 2})").error().code, "not_found");
+  EXPECT_EQ(StatusOf(*autoscaler, "worker")->config_origin, "service_label");
+  EXPECT_EQ(StatusOf(*autoscaler, "worker")->max, 4);
+}
+
+TEST_F(AutoscalerTest, AnOperatorsScaleStaysWithinBoundsUnlessForcedAndPausesAutoscaling) {
+  docker_.PutService(Service("1", "worker", 3));
+  docker_.PutService(Service("2", "agent", 1, kWorkerConfig, ServiceMode::kGlobal));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  EXPECT_EQ(autoscaler->Scale("worker", 7, false).error().code, "invalid");
+  EXPECT_EQ(autoscaler->Scale("agent", 2, false).error().code, "conflict");
+  EXPECT_EQ(autoscaler->Scale("nobody", 2, false).error().code, "not_found");
+  EXPECT_TRUE(docker_.replica_calls().empty());
+
+  auto scaled = autoscaler->Scale("worker", 4, false);
+  ASSERT_TRUE(scaled.ok()) << scaled.error().message;
+  EXPECT_EQ(scaled->from, 3);
+  EXPECT_EQ(scaled->to, 4);
+  EXPECT_EQ(StatusOf(*autoscaler, "worker")->state, kStatePaused);
+  ASSERT_TRUE(autoscaler->Scale("worker", 7, true).ok());
+  EXPECT_EQ(docker_.replica_calls(),
+            (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 4}, {"1", 7}}));
+
+  // The pause holds: an idle queue does not bring it back down.
+  queues_.SetWaiting("q1", 0);
+  clock_.Advance(Duration{60.0});
+  autoscaler->RunCycle();
+  clock_.Advance(Duration{60.0});
+  autoscaler->RunCycle();
+  EXPECT_EQ(docker_.replica_calls().size(), 2u);
+  auto decisions = store_->RecentDecisions(5, "worker");
+  ASSERT_TRUE(decisions.ok());
+  ASSERT_EQ(decisions->size(), 2u);
+  EXPECT_THAT(decisions->front().reason, ::testing::HasSubstr("set by an operator"));
+  EXPECT_EQ(decisions->front().new_replicas, 7);
+}
+
+TEST_F(AutoscalerTest, ARuleTestReadsTheLatestMetricsAndSaysWhereAnExpressionIsWrong) {
+  docker_.PutService(Service("1", "worker", 3));
+  docker_.PutService(Service("2", "plain", 1, std::nullopt));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  queues_.SetWaiting("q1", 12);
+  autoscaler->RunCycle();
+  auto yes = autoscaler->TestRule("worker", "rmq:waiting > 10 and rules:backlog");
+  ASSERT_TRUE(yes.ok()) << yes.error().message;
+  EXPECT_TRUE(yes->explanation.scale_up.value);
+  auto no = autoscaler->TestRule("worker", "rmq:waiting > 100");
+  ASSERT_TRUE(no.ok());
+  EXPECT_FALSE(no->explanation.scale_up.value);
+  auto bad = autoscaler->TestRule("worker", "rmq:waitng > 1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "invalid");
+  EXPECT_THAT(bad.error().message, ::testing::HasSubstr("col 1"));
+  EXPECT_EQ(autoscaler->TestRule("plain", "true").error().code, "conflict");
+  EXPECT_EQ(autoscaler->TestRule("nobody", "true").error().code, "not_found");
+}
+
+TEST_F(AutoscalerTest, HistoryKeepsOneSamplePerCycleWithinItsBound) {
+  docker_.PutService(Service("1", "worker", 3));
+  auto autoscaler = Make();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  EXPECT_FALSE(autoscaler->History("nobody", Duration{60.0}));
+  for (std::size_t i = 0; i < kHistoryCapacity + 10; ++i) {
+    queues_.SetWaiting("q1", static_cast<double>(i));
+    autoscaler->RunCycle();
+    clock_.Advance(Duration{1.0});
+  }
+  auto all = autoscaler->History("worker", Duration{1e6});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->resources, std::vector<std::string>{"rmq"});
+  ASSERT_EQ(all->samples.size(), kHistoryCapacity);  // the oldest were dropped
+  ASSERT_TRUE(all->samples.back().resources.at(0));
+  EXPECT_EQ(all->samples.back().resources[0]->waiting, kHistoryCapacity + 9.0);
+  auto recent = autoscaler->History("worker", Duration{5.0});
+  ASSERT_TRUE(recent);
+  EXPECT_EQ(recent->samples.size(), 5u);
 }
 
 }  // namespace

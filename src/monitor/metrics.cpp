@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 namespace maiev::monitor {
 namespace {
@@ -129,6 +131,68 @@ rules::ResourceMetrics ToResourceMetrics(const QueueMetrics& metrics) {
     if (!value.is_null()) out.emplace(rules::kMetricNames[m], std::move(value));
   }
   return out;
+}
+
+nlohmann::json MetricsToJson(const QueueMetrics& metrics) {
+  nlohmann::json values = nlohmann::json::object();
+  for (std::size_t m = 0; m < rules::kMetricNames.size(); ++m) {
+    const rules::Value value = MetricValue(metrics, m);
+    if (!value.is_null()) values[std::string(rules::kMetricNames[m])] = value.ToJson();
+  }
+  // Not a metric the rules read: how many seconds the rates span (docs/METRICS.md).
+  if (metrics.rate_window) values["rate_window"] = *metrics.rate_window;
+  return values;
+}
+
+namespace {
+
+Result<std::optional<double>> NumberMember(const nlohmann::json& json, const char* name) {
+  auto it = json.find(name);
+  if (it == json.end() || it->is_null()) return std::optional<double>();
+  if (it->is_number()) return std::optional<double>(it->get<double>());
+  if (it->is_string() && (*it == "inf" || *it == "-inf")) {
+    const double inf = std::numeric_limits<double>::infinity();
+    return std::optional<double>(*it == "inf" ? inf : -inf);
+  }
+  return Fail("invalid",
+              std::string("metrics.") + name + ": expected a number or \"inf\", got " + it->dump());
+}
+
+Result<std::optional<bool>> BoolMember(const nlohmann::json& json, const char* name) {
+  auto it = json.find(name);
+  if (it == json.end() || it->is_null()) return std::optional<bool>();
+  if (it->is_boolean()) return std::optional<bool>(it->get<bool>());
+  return Fail("invalid",
+              std::string("metrics.") + name + ": expected true or false, got " + it->dump());
+}
+
+}  // namespace
+
+Result<QueueMetrics> MetricsFromJson(const nlohmann::json& json) {
+  if (!json.is_object()) return Fail("invalid", "metrics: expected an object, got " + json.dump());
+  QueueMetrics m;
+  static constexpr std::array<std::pair<const char*, std::optional<double> QueueMetrics::*>, 9>
+      kNumbers = {{{"waiting", &QueueMetrics::waiting},
+                   {"latency", &QueueMetrics::latency},
+                   {"call_rate", &QueueMetrics::call_rate},
+                   {"exec_rate", &QueueMetrics::exec_rate},
+                   {"rate", &QueueMetrics::rate},
+                   {"consumers", &QueueMetrics::consumers},
+                   {"unacked", &QueueMetrics::unacked},
+                   {"age", &QueueMetrics::age},
+                   {"rate_window", &QueueMetrics::rate_window}}};
+  for (const auto& [name, member] : kNumbers) {
+    auto value = NumberMember(json, name);
+    if (!value.ok()) return Unexpected{value.error()};
+    m.*member = *value;
+  }
+  auto exists = BoolMember(json, "exists");
+  if (!exists.ok()) return Unexpected{exists.error()};
+  m.exists = *exists;
+  auto stalled = BoolMember(json, "stalled");
+  if (!stalled.ok()) return Unexpected{stalled.error()};
+  m.stalled = *stalled;
+  return m;
 }
 
 }  // namespace maiev::monitor

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 
 #include "common/clock.hpp"
+#include "common/result.hpp"
 #include "monitor/rate_window.hpp"
 #include "rules/ruleset.hpp"
 
@@ -104,5 +106,13 @@ rules::ResourceMetrics ToResourceMetrics(const QueueMetrics& metrics);
 // ToResourceMetrics, for filling a rule set's slots (rules::RuleSet::MetricSlot).
 // REQUIRES: metric < rules::kMetricNames.size().
 rules::Value MetricValue(const QueueMetrics& metrics, std::size_t metric);
+
+// The JSON of a resource's metrics, as the API serves them and decision records keep them: each
+// present metric by its SPEC §2 name (missing ones left out; +infinity as "inf", as
+// rules::Value::ToJson writes it), plus `rate_window`, the seconds the rates span.
+nlohmann::json MetricsToJson(const QueueMetrics& metrics);
+// The inverse of MetricsToJson (the CLI reads the API's answers with it); error "invalid" naming
+// the member when one has the wrong type. Unknown members are ignored (a newer daemon).
+Result<QueueMetrics> MetricsFromJson(const nlohmann::json& json);
 
 }  // namespace maiev::monitor

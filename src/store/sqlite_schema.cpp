@@ -68,6 +68,9 @@ ALTER TABLE upgrade_steps ADD COLUMN from_image TEXT NOT NULL DEFAULT '';
 ALTER TABLE upgrade_steps ADD COLUMN error TEXT NOT NULL DEFAULT '';
 ALTER TABLE upgrade_steps ADD COLUMN started_us INTEGER;
 )sql"},
+    Migration{5, "a scale config set through the API", R"sql(
+ALTER TABLE services ADD COLUMN config_override TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 Status Exec(sqlite3* db, const std::string& sql, std::string_view what) {

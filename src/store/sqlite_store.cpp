@@ -125,7 +125,7 @@ class Transaction {
 };
 
 constexpr std::string_view kServiceColumns =
-    "name, id, scale_config, monitored, paused, last_replicas, updated_us";
+    "name, id, scale_config, monitored, paused, last_replicas, updated_us, config_override";
 
 ServiceRecord ReadService(const Statement& st) {
   ServiceRecord s;
@@ -136,6 +136,7 @@ ServiceRecord ReadService(const Statement& st) {
   s.paused = st.Int(4) != 0;
   if (!st.IsNull(5)) s.last_replicas = static_cast<int>(st.Int(5));
   s.updated = FromMicros(st.Int(6));
+  s.config_override_json = st.Text(7);
   return s;
 }
 
@@ -252,18 +253,20 @@ std::int64_t SqliteStore::DecisionsKept() const {
 Status SqliteStore::UpsertService(const ServiceRecord& service) {
   std::lock_guard lock(mutex_);
   Statement st(db_, R"sql(
-    INSERT INTO services (name, id, scale_config, monitored, paused, last_replicas, updated_us)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    INSERT INTO services (name, id, scale_config, monitored, paused, last_replicas, updated_us,
+                          config_override)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
     ON CONFLICT (name) DO UPDATE SET
       id = excluded.id, scale_config = excluded.scale_config, monitored = excluded.monitored,
       paused = excluded.paused, last_replicas = excluded.last_replicas,
-      updated_us = excluded.updated_us)sql");
+      updated_us = excluded.updated_us, config_override = excluded.config_override)sql");
   st.BindText(1, service.name)
       .BindText(2, service.id)
       .BindText(3, service.scale_config_json)
       .BindInt(4, service.monitored ? 1 : 0)
       .BindInt(5, service.paused ? 1 : 0)
-      .BindInt(7, ToMicros(service.updated));
+      .BindInt(7, ToMicros(service.updated))
+      .BindText(8, service.config_override_json);
   if (service.last_replicas) {
     st.BindInt(6, *service.last_replicas);
   } else {
@@ -392,6 +395,40 @@ Result<std::vector<DecisionRecord>> SqliteStore::RecentDecisions(
   int rc = SQLITE_ROW;
   while ((rc = st.Step()) == SQLITE_ROW) out.push_back(ReadDecision(st));
   if (rc != SQLITE_DONE) return Failure("reading decisions");
+  return out;
+}
+
+Result<std::vector<DecisionRecord>> SqliteStore::QueryDecisions(const DecisionQuery& query) {
+  std::lock_guard lock(mutex_);
+  std::string sql = "SELECT " + std::string(kDecisionColumns) + " FROM decisions WHERE 1";
+  if (query.service) sql += " AND service = ?2";
+  if (query.since) sql += " AND time_us >= ?3";
+  if (query.until) sql += " AND time_us < ?4";
+  if (query.before_id) sql += " AND id < ?5";
+  switch (query.direction) {
+    case DecisionQuery::Direction::kAny:
+      break;
+    case DecisionQuery::Direction::kUp:
+      sql += " AND new_replicas > old_replicas";
+      break;
+    case DecisionQuery::Direction::kDown:
+      sql += " AND new_replicas < old_replicas";
+      break;
+    case DecisionQuery::Direction::kNone:
+      sql += " AND new_replicas = old_replicas";
+      break;
+  }
+  sql += " ORDER BY id DESC LIMIT ?1";
+  Statement st(db_, sql);
+  st.BindInt(1, ClampToInt64(query.limit));
+  if (query.service) st.BindText(2, *query.service);
+  if (query.since) st.BindInt(3, ToMicros(*query.since));
+  if (query.until) st.BindInt(4, ToMicros(*query.until));
+  if (query.before_id) st.BindInt(5, *query.before_id);
+  std::vector<DecisionRecord> out;
+  int rc = SQLITE_ROW;
+  while ((rc = st.Step()) == SQLITE_ROW) out.push_back(ReadDecision(st));
+  if (rc != SQLITE_DONE) return Failure("querying decisions");
   return out;
 }
 

@@ -48,6 +48,7 @@ class SqliteStore final : public Store {
   Result<std::int64_t> AppendDecision(const DecisionRecord& decision) override;
   Result<std::vector<DecisionRecord>> RecentDecisions(
       std::size_t limit, std::optional<std::string_view> service = std::nullopt) override;
+  Result<std::vector<DecisionRecord>> QueryDecisions(const DecisionQuery& query) override;
 
   Result<std::int64_t> CreatePlan(const UpgradePlan& plan) override;
   Result<UpgradePlan> LoadPlan(std::int64_t id) override;

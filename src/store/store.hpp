@@ -21,9 +21,12 @@
 namespace maiev::store {
 
 struct ServiceRecord {
-  std::string name;                  // Swarm service name; the key
-  std::string id;                    // Swarm service id as last seen
-  std::string scale_config_json;     // the declared config as JSON text; empty when none
+  std::string name;               // Swarm service name; the key
+  std::string id;                 // Swarm service id as last seen
+  std::string scale_config_json;  // the effective config as JSON text; empty when none
+  // A config set through the API (JSON text), which wins over the service's labels; empty when
+  // none.
+  std::string config_override_json;
   bool monitored = false;            // maiev watches its queues and scales it
   bool paused = false;               // an operator paused autoscaling
   std::optional<int> last_replicas;  // replicas last observed; absent before the first look
@@ -56,6 +59,17 @@ struct DecisionRecord {
   std::string explanation_json;
 
   friend bool operator==(const DecisionRecord&, const DecisionRecord&) = default;
+};
+
+// Which decisions QueryDecisions returns: all of them match every field given.
+struct DecisionQuery {
+  std::optional<std::string> service;
+  std::optional<TimePoint> since;                    // time >= since
+  std::optional<TimePoint> until;                    // time < until
+  enum class Direction { kAny, kUp, kDown, kNone };  // new vs old replicas: >, <, ==
+  Direction direction = Direction::kAny;
+  std::optional<std::int64_t> before_id;  // id < before_id: the next page after that id
+  std::size_t limit = 50;
 };
 
 // The state of an upgrade plan or of one of its steps.
@@ -118,6 +132,9 @@ class Store {
   // by id).
   virtual Result<std::vector<DecisionRecord>> RecentDecisions(
       std::size_t limit, std::optional<std::string_view> service = std::nullopt) = 0;
+
+  // Decisions matching `query`, newest first (by id, which increases with time).
+  virtual Result<std::vector<DecisionRecord>> QueryDecisions(const DecisionQuery& query) = 0;
 
   // --- upgrade plans
   // Stores `plan` and its steps (the plan's id is ignored) and returns the id given to it. Step
