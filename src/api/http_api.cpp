@@ -149,6 +149,10 @@ const std::vector<HttpApi::Route>& HttpApi::RouteTable() {
        "A registry's notification envelope (push hints)", &HttpApi::RegistryWebhook},
       {"POST", "/api/v1/webhooks/dockerhub", "/api/v1/webhooks/dockerhub", A::kWebhook,
        "A Docker Hub webhook (push hint)", &HttpApi::DockerHubWebhook},
+      {"GET", "/", "/", A::kRead, "The web page (docs/WEB.md)", &HttpApi::WebPage},
+      {"GET", "/index\\.html", "/index.html", A::kRead, "The web page", &HttpApi::WebPage},
+      {"GET", R"(/assets/([^/]+))", "/assets/{file}", A::kRead,
+       "A file of the web page (script, style sheet)", &HttpApi::WebAssetFile},
   };
   return kRoutes;
 }

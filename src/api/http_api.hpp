@@ -120,6 +120,9 @@ class HttpApi {
   void AbortPlan(const httplib::Request& req, httplib::Response& res);
   void RegistryWebhook(const httplib::Request& req, httplib::Response& res);
   void DockerHubWebhook(const httplib::Request& req, httplib::Response& res);
+  // The web page and its files (web_routes.cpp).
+  void WebPage(const httplib::Request& req, httplib::Response& res);
+  void WebAssetFile(const httplib::Request& req, httplib::Response& res);
 
   void SetPaused(const httplib::Request& req, httplib::Response& res, bool paused);
   void PlanAction(const httplib::Request& req, httplib::Response& res, bool approve);
