@@ -64,3 +64,16 @@ add_custom_command(OUTPUT ${MAIEV_WEB_ASSETS_SOURCE}
 # src/api compiles the source; its library depends on this target, as a custom command's output
 # is only built for targets of the directory that declares it.
 add_custom_target(maiev_web_assets DEPENDS ${MAIEV_WEB_ASSETS_SOURCE})
+
+if(MAIEV_WEB)
+  find_program(NODE_EXECUTABLE node REQUIRED)
+  # The page's pure functions (web/src/format.js) under node's test runner.
+  add_test(NAME web_format_test COMMAND ${NODE_EXECUTABLE} --test ${MAIEV_WEB_DIR}/test/format.test.mjs)
+  set_tests_properties(web_format_test PROPERTIES LABELS unit TIMEOUT 60)
+  # The page in Debian's Chromium against the real `maiev serve` on the stack (docs/WEB.md);
+  # the screenshots go to BUILD/artifacts/web.
+  add_test(NAME web_browser_test COMMAND ${NODE_EXECUTABLE} ${MAIEV_WEB_DIR}/test/browser_test.mjs)
+  set_tests_properties(web_browser_test PROPERTIES
+    LABELS e2e TIMEOUT 240 FIXTURES_REQUIRED stack RESOURCE_LOCK stack
+    ENVIRONMENT "MAIEV_EXE=$<TARGET_FILE:maiev>;MAIEV_LOADGEN=$<TARGET_FILE:maiev-loadgen>;MAIEV_ARTIFACTS=${PROJECT_BINARY_DIR}/artifacts/web;MAIEV_WEB_MODULES=${MAIEV_WEB_NODE_MODULES};PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1")
+endif()

@@ -18,26 +18,29 @@ function cssColor(name, fallback) {
   return v || fallback;
 }
 
-function options(width) {
+function options(uPlot, width) {
   const text = cssColor('--fg', '#222');
   const grid = cssColor('--grid', '#ddd');
+  const stepped = uPlot.paths.stepped({ align: 1 });
   const axis = (extra) => ({ stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, ...extra });
   return {
     width,
     height: HEIGHT,
-    scales: { x: { time: true }, n: { range: (u, min, max) => [0, Math.max(2, max + 1)] }, w: {}, s: {} },
+    scales: { x: { time: true }, n: { range: (u, min, max) => [0, Math.max(2, max + 1)] }, w: { range: (u, min, max) => [0, Math.max(10, max * 1.1)] }, s: {} },
     axes: [
       axis({}),
       axis({ scale: 'n', label: 'replicas' }),
       axis({ scale: 'w', side: 1, label: 'waiting', grid: { show: false } }),
     ],
+    // One sample per cycle: points would hide the lines.
     series: [
       {},
-      { label: 'replicas', scale: 'n', stroke: cssColor('--replicas', '#2563eb'), width: 2 },
-      { label: 'running', scale: 'n', stroke: cssColor('--running', '#16a34a'), width: 1, dash: [4, 3] },
+      // Replica counts change in steps, at the cycle that changed them.
+      { label: 'replicas', scale: 'n', stroke: cssColor('--replicas', '#2563eb'), width: 2, paths: stepped },
+      { label: 'running', scale: 'n', stroke: cssColor('--running', '#16a34a'), width: 1, dash: [4, 3], paths: stepped },
       { label: 'waiting', scale: 'w', stroke: cssColor('--waiting', '#d97706'), width: 1.5 },
       { label: 'latency (s)', scale: 's', stroke: cssColor('--latency', '#9333ea'), width: 1, show: false },
-    ],
+    ].map((series, i) => (i === 0 ? series : { ...series, points: { show: false } })),
     legend: { live: true },
   };
 }
@@ -88,7 +91,7 @@ export class HistoryChart {
     }
     if (!this.plot) {
       this.root.replaceChildren();
-      this.plot = new uPlot(options(this.width()), data, this.root);
+      this.plot = new uPlot(options(uPlot, this.width()), data, this.root);
       return;
     }
     this.plot.setData(data);

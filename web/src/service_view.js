@@ -5,7 +5,7 @@
 
 import { ApiError, enc, getJson, mutate } from './api.js';
 import { HistoryChart } from './chart.js';
-import { fill, h, time } from './dom.js';
+import { append, fill, h, time } from './dom.js';
 import {
   addPoint,
   formatDuration,
@@ -67,18 +67,25 @@ export class ServiceView {
     this.metrics = h('div', { class: 'scroll' });
     this.rules = h('div', { class: 'scroll' });
     this.config = h('pre', { class: 'config', tabindex: '0' });
+    this.configSummary = h('summary', null, 'Scale config');
     this.chart = new HistoryChart();
     this.chartCaption = h('figcaption', { class: 'note' });
     this.decisionRows = h('tbody');
     this.moreDecisions = h('button', { type: 'button', class: 'quiet', hidden: true, onclick: () => this.loadDecisions(true) }, 'Older decisions');
     this.actions = this.buildActions();
 
+    // Hidden until the service was read: an unknown name shows its error alone.
+    this.body = h('div', { hidden: true });
     this.root = h(
       'article',
       { 'aria-labelledby': 'service-title', class: 'service' },
       h('p', { class: 'crumbs' }, h('a', { href: '#/' }, '← Services')),
       this.title,
       this.error,
+      this.body,
+    );
+    append(
+      this.body,
       this.status,
       this.actions.root,
       section(`Last ${HISTORY_MINUTES} minutes`, 'history-title', h('figure', { class: 'history' }, this.chart.root, this.chartCaption)),
@@ -90,7 +97,7 @@ export class ServiceView {
         h('div', { class: 'scroll' }, h('table', { class: 'decisions', id: 'decisions' }, h('caption', { class: 'sr-only' }, 'Scaling decisions, newest first'), h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, 'Replicas'), h('th', { scope: 'col' }, 'Why'))), this.decisionRows)),
         this.moreDecisions,
       ),
-      section('Scale config', 'config-title', this.config),
+      h('section', { class: 'panel' }, h('details', { class: 'config' }, this.configSummary, this.config)),
     );
     this.refresh = coalesced(() => this.loadService());
     this.refreshHistory = coalesced(() => this.loadHistory());
@@ -122,10 +129,12 @@ export class ServiceView {
     try {
       this.service = await getJson(`/api/v1/services/${enc(this.name)}`);
       this.error.hidden = true;
+      this.body.hidden = false;
       this.render();
       if (addPoint(this.points, pointOfStatus(this.service), HISTORY_MINUTES * 60)) this.drawChart();
     } catch (e) {
       this.error.hidden = false;
+      if (e.status === 404) this.body.hidden = true;
       this.error.textContent = e.status === 404 ? `There is no service named ${this.name} (any more).` : `The service could not be read: ${errorText(e)}`;
     }
   }
@@ -197,7 +206,7 @@ export class ServiceView {
       ['Fires next', h('span', { title: next.detail }, next.text)],
       ['Image', h('code', null, sv.image)],
       ['Mode', sv.mode],
-      ['Config', sv.config_origin ? `from ${sv.config_origin.replace('_', ' ')}` : 'none'],
+      ['Config', sv.config_origin ? `from the ${sv.config_origin.replace('_', ' ')}` : 'none'],
       ['Evaluated', time(sv.evaluated_at, formatTime(sv.evaluated_at))],
       ['Last change', time(sv.last_change, formatTime(sv.last_change))],
     ];
@@ -207,6 +216,8 @@ export class ServiceView {
     this.renderRules(sv);
     const config = sv.config ? JSON.stringify(sv.config, null, 2) : 'No valid scale config.';
     if (this.config.textContent !== config) this.config.textContent = config;
+    const origin = sv.config_origin ? `, from the ${sv.config_origin.replace('_', ' ')}` : '';
+    this.configSummary.textContent = sv.config ? `Scale config: min ${sv.min}, max ${sv.max}, ${ruleList(sv).length} rules${origin}` : 'Scale config: none';
   }
 
   renderActions(sv) {

@@ -149,7 +149,7 @@ export class ServicesView {
   renderSummary(services) {
     const monitored = services.filter((sv) => sv.state === 'monitored').length;
     const paused = services.filter((sv) => sv.state === 'paused').length;
-    let text = `${services.length} services: ${monitored} monitored, ${paused} paused.`;
+    let text = `${services.length} ${services.length === 1 ? 'service' : 'services'}: ${monitored} monitored, ${paused} paused.`;
     if (this.lastCycle) {
       text += ` Last cycle ${formatTime(this.lastCycle.time)} (${formatNumber(this.lastCycle.duration_ms)} ms).`;
     }
