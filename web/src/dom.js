@@ -25,7 +25,7 @@ function build(el, props, children) {
 
 // Appends children: nodes as they are, strings and numbers as text; null, undefined and false
 // are skipped, arrays flattened.
-export function append(el, children) {
+export function append(el, ...children) {
   for (const child of [children].flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : String(child));

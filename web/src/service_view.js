@@ -204,7 +204,7 @@ export class ServiceView {
       ['Bounds', sv.state === 'unconfigured' || sv.state === 'invalid' ? '—' : `${sv.min} to ${sv.max}`],
       ['Why', h('span', { class: 'why' }, sv.last_reason || '—')],
       ['Fires next', h('span', { title: next.detail }, next.text)],
-      ['Image', h('code', null, sv.image)],
+      ['Image', h('code', { class: 'image' }, sv.image)],
       ['Mode', sv.mode],
       ['Config', sv.config_origin ? `from the ${sv.config_origin.replace('_', ' ')}` : 'none'],
       ['Evaluated', time(sv.evaluated_at, formatTime(sv.evaluated_at))],

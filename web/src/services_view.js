@@ -180,6 +180,8 @@ export class ServicesView {
       row.spark = h('td', { class: 'spark-cell' }, h('span', { class: 'note' }, '…'));
       this.observer.observe(row.tr);
     }
+    // The labels head each cell where the table is shown as cards (a phone's width).
+    [...cells, row.spark].forEach((cell, i) => cell.setAttribute('data-label', COLUMNS[i][0]));
     row.tr.replaceChildren(...cells, row.spark);
   }
 

@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
-const require = createRequire(process.env.MAIEV_WEB_MODULES ? path.join(process.env.MAIEV_WEB_MODULES, '..', 'package.json') : import.meta.url);
+const require = createRequire(process.env.MAIEV_WEB_MODULES ? path.resolve(process.env.MAIEV_WEB_MODULES, '..', 'package.json') : import.meta.url);
 const { chromium } = require('playwright-core');
 
 const EXE = need('MAIEV_EXE');
