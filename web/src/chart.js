@@ -26,7 +26,10 @@ function options(uPlot, width) {
   return {
     width,
     height: HEIGHT,
-    scales: { x: { time: true }, n: { range: (u, min, max) => [0, Math.max(2, max + 1)] }, w: { range: (u, min, max) => [0, Math.max(10, max * 1.1)] }, s: {} },
+    scales: {
+      // At least a minute wide, so that the first samples do not spread over sub-second ticks.
+      x: { time: true, range: (u, min, max) => [Math.min(min, max - 60), max] },
+      n: { range: (u, min, max) => [0, Math.max(2, max + 1)] }, w: { range: (u, min, max) => [0, Math.max(10, max * 1.1)] }, s: {} },
     axes: [
       axis({}),
       axis({ scale: 'n', label: 'replicas' }),

@@ -251,7 +251,8 @@ export class ServiceView {
     for (const [trigger, value] of [['scale_up', sv.scale_up], ['scale_down', sv.scale_down]]) {
       const expression = sv.triggers?.[trigger];
       if (!expression) continue;
-      rows.push(h('tr', { class: 'trigger-row' }, h('th', { scope: 'row' }, trigger), h('td', null, h('code', null, expression)), h('td', { class: value ? 'rule-true' : 'rule-false' }, value ? 'true' : 'false'), h('td', null, value ? 'fires at the next cycle' : '')));
+      const fires = sv.state === 'paused' ? 'autoscaling is paused' : 'fires at the next cycle';
+      rows.push(h('tr', { class: 'trigger-row' }, h('th', { scope: 'row' }, trigger), h('td', null, h('code', null, expression)), h('td', { class: value ? 'rule-true' : 'rule-false' }, value ? 'true' : 'false'), h('td', null, value ? fires : '')));
     }
     if (rows.length === 0) {
       fill(this.rules, h('p', { class: 'note' }, 'No rules.'));

@@ -19,6 +19,16 @@ function progress(plan) {
   return h('span', { class: 'progress' }, h('progress', { max: Math.max(total, 1), value: done, 'aria-label': `${done} of ${total} steps done` }), ` ${done}/${total}`);
 }
 
+const CHANGES_SHOWN = 3;
+
+// What a plan changes: "a 1.0.0 → 2.0.0", one line per step (the first few).
+function changes(plan) {
+  const steps = plan.steps ?? [];
+  const lines = steps.slice(0, CHANGES_SHOWN).map((st) => h('div', null, h('span', { class: 'step-service' }, st.service), ' ', stepChange(st)));
+  if (steps.length > CHANGES_SHOWN) lines.push(h('div', { class: 'note' }, `and ${steps.length - CHANGES_SHOWN} more`));
+  return lines.length ? lines : '—';
+}
+
 // The approve and abort buttons a plan in its state takes; `onDone(plan)` gets the plan after.
 function planActions(plan, output, onDone) {
   const act = async (button, verb) => {
@@ -55,6 +65,7 @@ function planRow(plan, output, onDone) {
     h('th', { scope: 'row' }, h('a', { href: `#/plans/${plan.id}` }, `#${plan.id}`)),
     h('td', null, stateBadge(plan.state)),
     h('td', null, progress(plan)),
+    h('td', { class: 'changes' }, changes(plan)),
     h('td', null, time(plan.created, formatTime(plan.created))),
     h('td', { class: 'why' }, plan.reason || '—'),
     h('td', null, planActions(plan, output, onDone)),
@@ -80,7 +91,7 @@ export class UpgradesView {
         h('h2', { id: 'plans-title' }, 'Plans'),
         this.plansNote,
         this.output,
-        h('div', { class: 'scroll' }, h('table', { id: 'plans', class: 'plans' }, h('thead', null, h('tr', null, ['Plan', 'State', 'Steps', 'Created', 'Reason', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))), this.plansBody)),
+        h('div', { class: 'scroll' }, h('table', { id: 'plans', class: 'plans' }, h('thead', null, h('tr', null, ['Plan', 'State', 'Steps', 'Changes', 'Created', 'Reason', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))), this.plansBody)),
       ),
     );
     this.refreshCatalog = coalesced(() => this.loadCatalog());
@@ -92,6 +103,8 @@ export class UpgradesView {
   }
 
   onEvent(type, data) {
+    // The catalog is the upgrade loop's latest check, which has no event of its own.
+    if (type === 'cycle') this.refreshCatalog();
     if (type === 'plan') this.refreshPlans();
     if (type === 'step') {
       this.refreshPlan(data.plan);
@@ -149,7 +162,8 @@ export class UpgradesView {
       fill(this.plansNote, h('span', { class: 'error' }, `The plans could not be read: ${errorText(e)}`));
       return;
     }
-    this.plansNote.textContent = plans.length ? `The latest ${plans.length} plans, newest first.` : 'No plans yet.';
+    const count = plans.length === 1 ? 'The latest plan' : `The latest ${plans.length} plans, newest first`;
+    this.plansNote.textContent = plans.length ? `${count}.` : 'No plans yet.';
     this.plans.clear();
     const rows = plans.map((p) => this.row(p));
     fill(this.plansBody, rows);
