@@ -12,8 +12,8 @@ packages=(
   libbenchmark-dev libcadical-dev
   # the real components used by integration and end-to-end tests
   docker.io rabbitmq-server docker-registry
-  # tools the scripts use
-  curl procps python3 iproute2
+  # tools the scripts and tests use (tmux: the terminal view's test)
+  curl procps python3 iproute2 tmux
 )
 
 missing=()

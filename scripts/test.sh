@@ -12,7 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
-step() { printf '\n==== %s\n' "$*"; }
+started=$SECONDS
+# Each step's heading says how long the run has taken so far, so the slow steps show in CI logs.
+step() { printf '\n==== [%4ds] %s\n' "$((SECONDS - started))" "$*"; }
 
 step "setup"
 bash scripts/setup.sh
@@ -33,3 +35,4 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAIEV_WERROR=ON -DM
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|loopback'
+step "done"

@@ -92,12 +92,7 @@ class FailingStore final : public store::Store {
 class HttpApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    orchestrator::ServiceInfo worker;
-    worker.id = "w1";
-    worker.name = "worker";
-    worker.replicas = 1;
-    worker.labels[std::string(orchestrator::kScaleConfigLabel)] = kSizedConfig;
-    docker_.PutService(worker);
+    docker_.PutService(orchestrator::LabelledService("w1", "worker", 1, kSizedConfig));
     ASSERT_TRUE(autoscaler_.Discover().ok());
     HttpApiOptions options;
     options.port = 0;

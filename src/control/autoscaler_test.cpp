@@ -57,14 +57,8 @@ class FakeQueues final : public monitor::QueueMetricsSource {
 ServiceInfo Service(std::string id, std::string name, std::uint64_t replicas,
                     std::optional<std::string> config = kWorkerConfig,
                     ServiceMode mode = ServiceMode::kReplicated) {
-  ServiceInfo s;
-  s.id = std::move(id);
-  s.name = std::move(name);
-  s.replicas = replicas;
-  s.mode = mode;
-  s.image = "worker:1";
-  if (config) s.labels[std::string(orchestrator::kScaleConfigLabel)] = *config;
-  return s;
+  return orchestrator::LabelledService(std::move(id), std::move(name), replicas, std::move(config),
+                                       mode);
 }
 
 class AutoscalerTest : public ::testing::Test {
