@@ -150,6 +150,18 @@ class HttpApi {
   std::mutex webhook_mutex_;  // guards the two counts below
   WebhookCounts registry_webhooks_;
   WebhookCounts dockerhub_webhooks_;
+  // GET /api/v1/services's items as JSON text, made once per generation of the autoscaler's
+  // table (a page and `maiev top` each ask once per cycle; 1,000 services take tens of ms to
+  // encode and a few hundred µs to join).
+  struct ListedService {
+    std::string name;
+    std::string state;
+    std::string json;
+  };
+  std::shared_ptr<const std::vector<ListedService>> ServiceList();
+  std::mutex list_mutex_;  // guards the two below; held while the list is made, so it is made once
+  std::uint64_t list_generation_ = 0;
+  std::shared_ptr<const std::vector<ListedService>> list_;         // null until first asked for
   std::mutex requests_mutex_;                                      // guards requests_
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // (route path, status) → count
 };

@@ -203,6 +203,29 @@ TEST_F(HttpApiTest, PausesAndResumesAKnownService) {
   EXPECT_EQ(StateOfWorker(), "sized");
 }
 
+TEST_F(HttpApiTest, TheListIsNeverStaleAfterAChange) {
+  // The list is kept as text between changes; every change shows in the next answer.
+  const auto state_in_list = [this] {
+    auto res = Get("/api/v1/services");
+    const auto body = nlohmann::json::parse(res->body);
+    return body["services"][0]["state"].get<std::string>();
+  };
+  EXPECT_EQ(state_in_list(), "sized");
+  EXPECT_EQ(state_in_list(), "sized");
+  ASSERT_TRUE(autoscaler_.SetPaused("worker", true).ok());
+  EXPECT_EQ(state_in_list(), "paused");
+  ASSERT_TRUE(autoscaler_.SetPaused("worker", false).ok());
+  EXPECT_EQ(state_in_list(), "sized");
+  orchestrator::ServiceInfo added = orchestrator::LabelledService("a1", "added", 2);
+  docker_.PutService(added);
+  ASSERT_TRUE(autoscaler_.Refresh("a1").ok());
+  const auto listed = nlohmann::json::parse(Get("/api/v1/services")->body);
+  EXPECT_EQ(listed["services"].size(), 2U);
+  const auto generation = autoscaler_.generation();
+  autoscaler_.RunCycle();
+  EXPECT_GT(autoscaler_.generation(), generation);
+}
+
 TEST_F(HttpApiTest, PauseOfAnUnknownServiceIsNotFound) {
   auto res = Post("/api/v1/services/nobody/pause", std::string("Bearer ") + kToken);
   ASSERT_TRUE(res);

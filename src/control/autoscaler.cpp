@@ -127,7 +127,7 @@ Status Autoscaler::Discover() {
   std::map<std::string, Entry> fresh;
   for (const auto& info : *listed) fresh.emplace(info.id, Load(info));
 
-  std::lock_guard lock(mutex_);
+  const ChangeLock lock(*this);
   for (auto& [id, entry] : fresh) {
     // Keep what this process learnt since the store was read (history, last change).
     if (auto it = services_.find(id); it != services_.end()) CarryOver(it->second, entry);
@@ -146,7 +146,7 @@ Status Autoscaler::Refresh(const std::string& id_or_name) {
   }
   {
     // An update that changed neither image nor labels (e.g. our own scaling) keeps the config.
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     auto it = services_.find(info->id);
     if (it != services_.end() && it->second.info.image == info->image &&
         it->second.info.labels == info->labels) {
@@ -155,7 +155,7 @@ Status Autoscaler::Refresh(const std::string& id_or_name) {
     }
   }
   Entry entry = Load(*info);
-  std::lock_guard lock(mutex_);
+  const ChangeLock lock(*this);
   if (auto it = services_.find(info->id); it != services_.end()) CarryOver(it->second, entry);
   spdlog::info("service {}: {}", info->name,
                entry.config ? (entry.config->scale ? "monitored" : "sized by min/max")
@@ -166,7 +166,7 @@ Status Autoscaler::Refresh(const std::string& id_or_name) {
 }
 
 void Autoscaler::Remove(const std::string& id_or_name) {
-  std::lock_guard lock(mutex_);
+  const ChangeLock lock(*this);
   for (auto it = services_.begin(); it != services_.end(); ++it) {
     if (it->first == id_or_name || it->second.info.name == id_or_name) {
       spdlog::info("service {}: removed", it->second.info.name);
@@ -184,7 +184,7 @@ void Autoscaler::Remove(const std::string& id_or_name) {
 Status Autoscaler::RefreshTaskCounts() {
   auto listed = orchestrator_.ListServices();
   if (!listed.ok()) return Unexpected{listed.error()};
-  std::lock_guard lock(mutex_);
+  const ChangeLock lock(*this);
   for (const auto& info : *listed) {
     auto it = services_.find(info.id);
     if (it != services_.end()) it->second.info.running_tasks = info.running_tasks;
@@ -401,7 +401,7 @@ void Autoscaler::RunCycle() {
   const auto queues = metrics_.Snapshot(now);
   std::vector<PendingChange> changes;
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     for (auto& [id, entry] : services_) {
       if (!entry.config) continue;
       if (auto change = Evaluate(entry, queues, now)) changes.push_back(std::move(*change));
@@ -411,7 +411,7 @@ void Autoscaler::RunCycle() {
   for (const auto& change : changes) Apply(change, now);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::lock_guard lock(mutex_);
+  const ChangeLock lock(*this);
   ++stats_.cycles;
   stats_.seconds += seconds;
   for (std::size_t i = 0; i < CycleStats::kBuckets.size(); ++i) {
@@ -432,7 +432,7 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
     spdlog::info("service {}: replicas {}", change.name, explained.text);
   }
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     if (auto it = services_.find(change.id); it != services_.end()) {
       if (!status.ok()) {
         it->second.latest.failure = status.error().message;
@@ -477,7 +477,7 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
 }
 
 Status Autoscaler::SetPaused(const std::string& name, bool paused) {
-  std::lock_guard lock(mutex_);
+  const ChangeLock lock(*this);
   for (auto& [id, entry] : services_) {
     if (entry.info.name != name && id != name) continue;
     // Persisted first: a pause the store could not keep is refused, not half-applied.
@@ -497,7 +497,13 @@ Status Autoscaler::SetPaused(const std::string& name, bool paused) {
 }
 
 std::vector<ServiceStatus> Autoscaler::Snapshot() const {
+  std::uint64_t generation = 0;
+  return Snapshot(generation);
+}
+
+std::vector<ServiceStatus> Autoscaler::Snapshot(std::uint64_t& generation) const {
   std::lock_guard lock(mutex_);
+  generation = generation_.load(std::memory_order_acquire);
   std::vector<ServiceStatus> out;
   out.reserve(services_.size());
   for (const auto& [id, entry] : services_) out.push_back(StatusOf(id, entry, false));
@@ -584,13 +590,13 @@ Status Autoscaler::UpdateRecord(const Entry& entry,
 std::optional<ServiceStatus> Autoscaler::Reload(const std::string& name) {
   orchestrator::ServiceInfo info;
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     const Entry* entry = Find(name);
     if (entry == nullptr) return std::nullopt;
     info = entry->info;
   }
   Entry fresh = Load(info);
-  std::lock_guard lock(mutex_);
+  const ChangeLock lock(*this);
   auto it = services_.find(info.id);
   if (it == services_.end()) return std::nullopt;  // removed meanwhile
   CarryOver(it->second, fresh);
@@ -612,7 +618,7 @@ Result<ServiceStatus> Autoscaler::SetConfig(const std::string& name, std::string
   // Kept as the normal form of what was given: what a later start parses again.
   const std::string text = parsed->ToJson().dump();
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     Entry* entry = Find(name);
     if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
     Status st = UpdateRecord(
@@ -627,7 +633,7 @@ Result<ServiceStatus> Autoscaler::SetConfig(const std::string& name, std::string
 
 Result<ServiceStatus> Autoscaler::UnsetConfig(const std::string& name) {
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     Entry* entry = Find(name);
     if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
     if (entry->config_override.empty()) return StatusOf(entry->info.id, *entry, true);
@@ -645,7 +651,7 @@ Result<ManualScale> Autoscaler::Scale(const std::string& name, int replicas, boo
   ManualScale scale;
   std::string id;
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     Entry* entry = Find(name);
     if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
     if (entry->info.mode != ServiceMode::kReplicated) {
@@ -675,7 +681,7 @@ Result<ManualScale> Autoscaler::Scale(const std::string& name, int replicas, boo
   if (!st.ok()) return Unexpected{st.error()};
   const TimePoint now = clock_.Now();
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     if (auto it = services_.find(id); it != services_.end()) {
       it->second.info.replicas = static_cast<std::uint64_t>(replicas);
       it->second.last_change = now;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -115,6 +117,12 @@ class Autoscaler {
 
   // Every service, each with the text of its latest explanation (ServiceStatus::explanation null).
   std::vector<ServiceStatus> Snapshot() const;
+  // The same, with the generation it is of (see generation()).
+  std::vector<ServiceStatus> Snapshot(std::uint64_t& generation) const;
+  // Grows with every change of the service table (a cycle, a service found, changed, removed,
+  // paused, configured or scaled): a reader that kept what it made of Snapshot(generation) may
+  // keep using it while this still answers the same generation. Lock-free.
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   // One service by id or name, with its explanation as data (built on each call by re-running
   // the service's latest pass: tens of µs); nullopt when unknown.
   std::optional<ServiceStatus> ServiceSnapshot(const std::string& id_or_name) const;
@@ -202,9 +210,22 @@ class Autoscaler {
   store::Store& store_;
   const Clock& clock_;
 
+  // mutex_ held for a change of the service table: the generation grows as it is taken, so
+  // what readers made of an older snapshot is known to be stale once the change is visible.
+  class ChangeLock {
+   public:
+    explicit ChangeLock(Autoscaler& autoscaler) : lock_(autoscaler.mutex_) {
+      autoscaler.generation_.fetch_add(1, std::memory_order_acq_rel);
+    }
+
+   private:
+    std::lock_guard<std::mutex> lock_;
+  };
+
   mutable std::mutex mutex_;
-  std::map<std::string, Entry> services_;  // by service ID; guarded by mutex_
-  CycleStats stats_;                       // guarded by mutex_
+  std::atomic<std::uint64_t> generation_{0};  // written under mutex_ (ChangeLock)
+  std::map<std::string, Entry> services_;     // by service ID; guarded by mutex_
+  CycleStats stats_;                          // guarded by mutex_
 };
 
 }  // namespace maiev::control
