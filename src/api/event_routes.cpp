@@ -75,7 +75,8 @@ void HttpApi::StreamEvents(const httplib::Request& req, httplib::Response& res) 
   auto types = TypeFilter(req);
   if (!types) return ReplyFailure(req, res, types.error());
   auto subscribed = events_->Subscribe(*after, std::move(*types));
-  if (!subscribed) return ReplyFailure(req, res, subscribed.error());
+  // Not logged as a failure: a client refused at the limit retries on its own, often.
+  if (!subscribed) return ReplyError(res, 503, subscribed.error().code, subscribed.error().message);
   // Shared by the provider and cpp-httplib's copies of it (std::function copies); the last copy
   // goes when the response does, and unsubscribes.
   std::shared_ptr<EventSubscription> subscription = std::move(*subscribed);

@@ -140,7 +140,7 @@ class EventStreamTest : public ::testing::Test {
     options.clock = &clock_;
     options.events = &hub_;
     options.event_keepalive = keepalive;
-    api_ = std::make_unique<HttpApi>(options, autoscaler_, nullptr, store_,
+    api_ = std::make_unique<HttpApi>(options, autoscaler_, nullptr, *store_,
                                      [] { return Readiness{}; });
     ASSERT_TRUE(api_->Bind().ok());
     serving_ = std::thread([this] { api_->Serve(); });

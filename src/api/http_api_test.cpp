@@ -473,10 +473,13 @@ TEST_F(HttpApiTest, EveryDocumentedRouteAnswersAndEveryRouteIsDocumented) {
         // A stream does not end: its status, then the client hangs up.
         httplib::Client client("127.0.0.1", api_->port());
         int status = 0;
-        client.Get(concrete, [&status](const httplib::Response& r) {
-          status = r.status;
-          return false;
-        });
+        client.Get(
+            concrete,
+            [&status](const httplib::Response& r) {
+              status = r.status;
+              return false;
+            },
+            [](const char*, std::size_t) { return false; });
         EXPECT_EQ(status, 200);
         continue;
       }

@@ -58,7 +58,7 @@ struct NotifierOptions {
   std::size_t queue_capacity = kNotifyQueueCapacity;
   // The pause between two tries, ended early (false) when the notifier stops; empty: SleepFor.
   // Tests give one that returns at once.
-  std::function<bool(Duration, const std::stop_token&)> wait;
+  std::function<bool(Duration, const std::stop_token&)> wait = nullptr;
 };
 
 // Thread-safe. Deliver only enqueues; one thread per target POSTs (libcurl). Destroying it stops
