@@ -98,8 +98,8 @@ void EventHub::Publish(control::Event event) {
 
 std::uint64_t EventHub::PublishJson(std::string type, std::string data) {
   std::lock_guard lock(mutex_);
-  auto event = std::make_shared<const StreamEvent>(StreamEvent{next_id_++, std::move(type),
-                                                               std::move(data)});
+  auto event = std::make_shared<const StreamEvent>(
+      StreamEvent{next_id_++, std::move(type), std::move(data)});
   ++published_[event->type];
   ring_.push_back(event);
   if (ring_.size() > limits_.ring) ring_.pop_front();

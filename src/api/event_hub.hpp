@@ -23,8 +23,9 @@
 
 namespace maiev::api {
 
-// The events kept for clients that resume (Last-Event-ID): about a quarter of an hour of a busy
-// swarm's decisions, a few MiB at most.
+// The events kept for clients that resume (Last-Event-ID): at the default 1 s interval the cycle
+// summaries alone span 17 minutes; a few MiB at most (a decision with its explanation is a few
+// KiB).
 inline constexpr std::size_t kEventRingCapacity = 1024;
 // How far a client may fall behind (events published, not yet written to it) before it is
 // dropped; it resumes from the ring when it reconnects.
@@ -148,11 +149,11 @@ class EventHub final : public control::EventSink {
   const EventHubLimits limits_;
   mutable std::mutex mutex_;  // guards what follows
   std::uint64_t next_id_ = 1;
-  std::deque<StreamEventPtr> ring_;                   // the latest limits_.ring events
-  std::vector<EventSubscription*> subscriptions_;     // not owned: each unsubscribes when destroyed
-  std::vector<EventListener*> listeners_;             // not owned
-  std::map<std::string, std::uint64_t> published_;    // events by type
-  std::uint64_t dropped_ = 0;                         // subscriptions dropped for falling behind
+  std::deque<StreamEventPtr> ring_;                 // the latest limits_.ring events
+  std::vector<EventSubscription*> subscriptions_;   // not owned: each unsubscribes when destroyed
+  std::vector<EventListener*> listeners_;           // not owned
+  std::map<std::string, std::uint64_t> published_;  // events by type
+  std::uint64_t dropped_ = 0;                       // subscriptions dropped for falling behind
   bool closed_ = false;
 };
 

@@ -10,9 +10,9 @@
 namespace maiev::api {
 namespace {
 
+using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using std::chrono::milliseconds;
 
 constexpr milliseconds kNoWait{0};
 

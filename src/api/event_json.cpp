@@ -48,18 +48,15 @@ json DataOf(const control::CycleEvent& e) {
 std::string_view EventType(const control::Event& event) {
   // The variant's alternatives are in kEventTypes' order.
   static_assert(std::variant_size_v<control::Event> == kEventTypes.size());
-  static_assert(std::is_same_v<std::variant_alternative_t<0, control::Event>,
-                               control::DecisionEvent>);
-  static_assert(std::is_same_v<std::variant_alternative_t<1, control::Event>,
-                               control::ServiceEvent>);
-  static_assert(std::is_same_v<std::variant_alternative_t<2, control::Event>,
-                               control::ConfigErrorEvent>);
-  static_assert(std::is_same_v<std::variant_alternative_t<3, control::Event>,
-                               control::PlanEvent>);
-  static_assert(std::is_same_v<std::variant_alternative_t<4, control::Event>,
-                               control::StepEvent>);
-  static_assert(std::is_same_v<std::variant_alternative_t<5, control::Event>,
-                               control::CycleEvent>);
+  static_assert(
+      std::is_same_v<std::variant_alternative_t<0, control::Event>, control::DecisionEvent>);
+  static_assert(
+      std::is_same_v<std::variant_alternative_t<1, control::Event>, control::ServiceEvent>);
+  static_assert(
+      std::is_same_v<std::variant_alternative_t<2, control::Event>, control::ConfigErrorEvent>);
+  static_assert(std::is_same_v<std::variant_alternative_t<3, control::Event>, control::PlanEvent>);
+  static_assert(std::is_same_v<std::variant_alternative_t<4, control::Event>, control::StepEvent>);
+  static_assert(std::is_same_v<std::variant_alternative_t<5, control::Event>, control::CycleEvent>);
   return kEventTypes[event.index()];
 }
 

@@ -83,12 +83,11 @@ void HttpApi::StreamEvents(const httplib::Request& req, httplib::Response& res) 
   res.set_header("Cache-Control", "no-cache");
   // Reverse proxies (nginx) buffer a response unless told not to; a stream must not wait.
   res.set_header("X-Accel-Buffering", "no");
-  res.set_chunked_content_provider(
-      "text/event-stream",
-      [subscription, keepalive = options_.event_keepalive](std::size_t /*offset*/,
-                                                           httplib::DataSink& sink) {
-        return WriteEvents(*subscription, keepalive, sink);
-      });
+  res.set_chunked_content_provider("text/event-stream",
+                                   [subscription, keepalive = options_.event_keepalive](
+                                       std::size_t /*offset*/, httplib::DataSink& sink) {
+                                     return WriteEvents(*subscription, keepalive, sink);
+                                   });
 }
 
 }  // namespace maiev::api

@@ -16,6 +16,7 @@
 
 #include "api/event_hub.hpp"
 #include "api/http_api.hpp"
+#include "api/loopback_test_support.hpp"
 #include "monitor/fake_queue_metrics_source.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
@@ -27,21 +28,11 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using SteadyClock = std::chrono::steady_clock;
+using testing::Eventually;
 
 constexpr const char* kToken = "s3cret-token";
-constexpr std::chrono::seconds kDeadline{10};
 constexpr std::chrono::milliseconds kShortKeepalive{100};
 constexpr std::size_t kTestMaxClients = 3;
-
-// Polls `done` until it holds or kDeadline has passed; its last answer.
-bool Eventually(const std::function<bool()>& done) {
-  const auto end = SteadyClock::now() + kDeadline;
-  while (!done()) {
-    if (SteadyClock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 // A client reading a stream on a thread of its own until the server ends it or the reader is
 // destroyed (it stops at the next chunk: a keepalive at the latest).
@@ -123,12 +114,7 @@ class StreamReader {
 class EventStreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    orchestrator::ServiceInfo worker;
-    worker.id = "w1";
-    worker.name = "worker";
-    worker.replicas = 1;
-    worker.labels[std::string(orchestrator::kScaleConfigLabel)] = R"({"min": 1, "max": 3})";
-    docker_.PutService(worker);
+    docker_.PutService(testing::Worker(R"({"min": 1, "max": 3})"));
     ASSERT_TRUE(autoscaler_.Discover().ok());  // event 1: worker added
   }
   void TearDown() override { StopApi(); }
@@ -166,7 +152,8 @@ class EventStreamTest : public ::testing::Test {
 
   orchestrator::FakeOrchestrator docker_;
   monitor::FakeQueueMetricsSource queues_;
-  std::unique_ptr<store::SqliteStore> store_ = std::move(store::SqliteStore::Open(":memory:").value());
+  std::unique_ptr<store::SqliteStore> store_ =
+      std::move(store::SqliteStore::Open(":memory:").value());
   ManualClock clock_;
   EventHub hub_{{.max_clients = kTestMaxClients}};
   control::Autoscaler autoscaler_{docker_, queues_, *store_, clock_, &hub_};
@@ -203,7 +190,8 @@ TEST_F(EventStreamTest, LastEventIdResumesAfterItWithoutDuplicates) {
   StreamReader by_query(api_->port(), "/api/v1/events?last_event_id=2");
   ASSERT_TRUE(ClientsAre(2));
   ASSERT_TRUE(autoscaler_.SetPaused("worker", true).ok());  // 4
-  ASSERT_TRUE(Eventually([&] { return by_header.Ids().size() >= 3 && by_query.Ids().size() >= 2; }));
+  ASSERT_TRUE(
+      Eventually([&] { return by_header.Ids().size() >= 3 && by_query.Ids().size() >= 2; }));
   ASSERT_TRUE(autoscaler_.SetPaused("worker", false).ok());  // 5
   ASSERT_TRUE(by_header.WaitFor("id: 5\n"));
   ASSERT_TRUE(by_query.WaitFor("id: 5\n"));

@@ -59,7 +59,9 @@ HttpApi::HttpApi(HttpApiOptions options, control::Autoscaler& autoscaler,
       own_events_(options_.events == nullptr ? std::make_unique<EventHub>() : nullptr),
       events_(options_.events != nullptr ? options_.events : own_events_.get()),
       server_(std::make_unique<httplib::Server>()) {
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kMaxEventClients + kRequestThreads); };
+  server_->new_task_queue = [] {
+    return new httplib::ThreadPool(kMaxEventClients + kRequestThreads);
+  };
   // httplib's default sets SO_REUSEPORT, with which a second maiev on the same port binds too
   // and the kernel splits the requests between both; SO_REUSEADDR alone only allows a restart
   // while old connections linger.
@@ -265,9 +267,9 @@ void HttpApi::Readyz(const httplib::Request&, httplib::Response& res) {
 }
 
 void HttpApi::Metrics(const httplib::Request&, httplib::Response& res) {
-  res.set_content(ServiceMetricsText() + ApiMetricsText() + UpgradeMetricsText() +
-                      events_->MetricsText(),
-                  "text/plain; version=0.0.4");
+  res.set_content(
+      ServiceMetricsText() + ApiMetricsText() + UpgradeMetricsText() + events_->MetricsText(),
+      "text/plain; version=0.0.4");
 }
 
 void HttpApi::OpenApi(const httplib::Request&, httplib::Response& res) {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/loopback_test_support.hpp"
 #include "api/service_json.hpp"
 #include "monitor/fake_queue_metrics_source.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
@@ -92,12 +93,7 @@ class FailingStore final : public store::Store {
 class HttpApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    orchestrator::ServiceInfo worker;
-    worker.id = "w1";
-    worker.name = "worker";
-    worker.replicas = 1;
-    worker.labels[std::string(orchestrator::kScaleConfigLabel)] = kSizedConfig;
-    docker_.PutService(worker);
+    docker_.PutService(testing::Worker(kSizedConfig));
     ASSERT_TRUE(autoscaler_.Discover().ok());
     HttpApiOptions options;
     options.port = 0;

@@ -52,8 +52,7 @@ int AbortOnStop(void* stop, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_o
 
 Outcome Post(const std::string& url, const std::string& body, Duration timeout,
              const std::stop_token& stop) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(),
-                                                             &curl_easy_cleanup);
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), &curl_easy_cleanup);
   if (!handle) return {false, true, "libcurl could not make a handle"};
   CURL* h = handle.get();
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
@@ -89,8 +88,8 @@ Outcome Post(const std::string& url, const std::string& body, Duration timeout,
 
 // {"id": N, "type": T, "data": DATA}, DATA as the stream sends it.
 std::string Payload(const StreamEvent& event) {
-  return R"({"id":)" + std::to_string(event.id) + R"(,"type":)" + nlohmann::json(event.type).dump() +
-         R"(,"data":)" + event.data + "}";
+  return R"({"id":)" + std::to_string(event.id) + R"(,"type":)" +
+         nlohmann::json(event.type).dump() + R"(,"data":)" + event.data + "}";
 }
 
 std::string Lower(std::string text) {
@@ -132,8 +131,8 @@ Result<NotifyTarget> ParseNotifyUrl(std::string_view url) {
   InitCurl();
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
   if (!parsed) return Fail("invalid", "libcurl could not parse URLs");
-  if (CURLUcode rc = curl_url_set(parsed.get(), CURLUPART_URL, target.url.c_str(),
-                                  CURLU_NON_SUPPORT_SCHEME);
+  if (CURLUcode rc =
+          curl_url_set(parsed.get(), CURLUPART_URL, target.url.c_str(), CURLU_NON_SUPPORT_SCHEME);
       rc != CURLUE_OK) {
     return Fail("invalid",
                 "'" + target.label + "' is not a URL (" + curl_url_strerror(rc) + ")" + expected);
@@ -159,9 +158,8 @@ Notifier::Notifier(NotifierOptions options) : options_(std::move(options)) {
   for (const NotifyTarget& where : options_.targets) {
     auto target = std::make_unique<Target>(where);
     Target& running = *target;
-    target->thread = std::jthread([this, &running](const std::stop_token& stop) {
-      Run(running, stop);
-    });
+    target->thread =
+        std::jthread([this, &running](const std::stop_token& stop) { Run(running, stop); });
     targets_.push_back(std::move(target));
   }
 }

@@ -18,6 +18,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "api/loopback_test_support.hpp"
+
 namespace maiev::api {
 namespace {
 
@@ -25,17 +27,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using SteadyClock = std::chrono::steady_clock;
-
-constexpr std::chrono::seconds kDeadline{10};
-
-bool Eventually(const std::function<bool()>& done) {
-  const auto end = SteadyClock::now() + kDeadline;
-  while (!done()) {
-    if (SteadyClock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
+using testing::Eventually;
 
 // A webhook receiver on 127.0.0.1: answers POST /hook with `statuses` in turn, then 200; while
 // held, each request waits until released.
@@ -149,7 +141,8 @@ int ClosedPort() {
 }
 
 TEST(NotifyUrl, IsHttpOrHttpsWithAHostAndIsShownWithoutItsSecrets) {
-  auto target = ParseNotifyUrl("https://hook-user:hook-pass@hooks.example.com:8443/x/y?token=abc#f");
+  auto target =
+      ParseNotifyUrl("https://hook-user:hook-pass@hooks.example.com:8443/x/y?token=abc#f");
   ASSERT_TRUE(target.ok()) << target.error().message;
   EXPECT_EQ(target->label, "https://hooks.example.com:8443/x/y");
   EXPECT_THAT(target->secrets, ElementsAre("hook-user", "hook-pass", "token=abc"));
@@ -177,15 +170,16 @@ TEST(Notifier, PostsEachNotifiedEventAsJsonToEveryUrl) {
   hub.PublishJson("decision", R"({"id":7,"service":"worker"})");
   hub.Publish(control::ServiceEvent{"worker", control::ServiceChange::kPaused});  // not notified
   hub.Publish(control::PlanEvent{1, store::RunState::kRunning, "new versions"});
-  ASSERT_TRUE(Eventually([&] { return first.bodies().size() == 2 && second.bodies().size() == 2; }));
+  ASSERT_TRUE(
+      Eventually([&] { return first.bodies().size() == 2 && second.bodies().size() == 2; }));
   EXPECT_EQ(nlohmann::json::parse(first.bodies()[0]),
-            (nlohmann::json{{"id", 2},
-                            {"type", "decision"},
-                            {"data", {{"id", 7}, {"service", "worker"}}}}));
-  EXPECT_EQ(nlohmann::json::parse(second.bodies()[1]),
-            (nlohmann::json{{"id", 4},
-                            {"type", "plan"},
-                            {"data", {{"id", 1}, {"state", "running"}, {"reason", "new versions"}}}}));
+            (nlohmann::json{
+                {"id", 2}, {"type", "decision"}, {"data", {{"id", 7}, {"service", "worker"}}}}));
+  EXPECT_EQ(
+      nlohmann::json::parse(second.bodies()[1]),
+      (nlohmann::json{{"id", 4},
+                      {"type", "plan"},
+                      {"data", {{"id", 1}, {"state", "running"}, {"reason", "new versions"}}}}));
   EXPECT_THAT(first.content_types(), ElementsAre("application/json", "application/json"));
   ASSERT_TRUE(Eventually([&] { return notifier.counts(1).sent == 2; }));
   EXPECT_EQ(notifier.counts(0).failed, 0u);

@@ -136,7 +136,8 @@ Result<daemon::ServeOptions> ToOptions(const ServeArgs& a) {
   }
   for (const std::string& url : a.notify_urls) {
     auto target = api::ParseNotifyUrl(url);
-    if (!target) return Fail("invalid", "--notify-url (MAIEV_NOTIFY_URL): " + target.error().message);
+    if (!target)
+      return Fail("invalid", "--notify-url (MAIEV_NOTIFY_URL): " + target.error().message);
     o.notify.targets.push_back(std::move(*target));
   }
   // The flag's file must exist; $DOCKER_CONFIG/config.json is read when it does.

@@ -337,8 +337,8 @@ TEST_F(ServeCommand, NoSecretGivenByTheEnvironmentReachesTheLogOrAnAnswer) {
 TEST_F(ServeCommand, NotifyUrlsAreCheckedAtStartAndShownWithoutTheirSecrets) {
   const std::vector<std::string> secrets = {"hook-password-2a7c", "hook-token-90d4"};
   const std::string shown = "http://127.0.0.1:" + std::to_string(UnusedLoopbackPort()) + "/hook";
-  const std::string url = "http://hook:" + secrets[0] + "@" + shown.substr(7) +
-                          "?token=" + secrets[1];
+  const std::string url =
+      "http://hook:" + secrets[0] + "@" + shown.substr(7) + "?token=" + secrets[1];
   ServeProcess maiev(scratch_.path() / "maiev.log");
   ASSERT_TRUE(maiev.Start(ServeArgs({"--notify-url", url}), {}));
   WaitUntilEverythingFailed(maiev);

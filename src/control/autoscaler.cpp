@@ -160,7 +160,8 @@ Status Autoscaler::Discover() {
       if (it != services_.end()) CarryOver(it->second, entry);
     }
     for (const auto& [id, entry] : services_) {
-      if (!fresh.contains(id)) events.emplace_back(ServiceEvent{entry.info.name, ServiceChange::kRemoved});
+      if (!fresh.contains(id))
+        events.emplace_back(ServiceEvent{entry.info.name, ServiceChange::kRemoved});
     }
     services_ = std::move(fresh);
     Track();

@@ -61,9 +61,9 @@ struct StepEvent {
 
 // One autoscaling cycle ended.
 struct CycleEvent {
-  TimePoint time;            // the cycle's "now"
-  double duration_ms = 0;    // how long it took (steady clock)
-  std::size_t services = 0;  // services evaluated (those with a valid scale config)
+  TimePoint time;             // the cycle's "now"
+  double duration_ms = 0;     // how long it took (steady clock)
+  std::size_t services = 0;   // services evaluated (those with a valid scale config)
   std::size_t decisions = 0;  // replica changes decided (applied or refused by the orchestrator)
 };
 

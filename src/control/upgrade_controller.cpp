@@ -97,8 +97,7 @@ void UpgradeController::Publish(Event event) {
 
 UpgradeController::UpgradeController(orchestrator::Orchestrator& orchestrator,
                                      RegistryFor registry_for, store::Store& store,
-                                     const Clock& clock, UpgradeOptions options,
-                                     EventSink* events)
+                                     const Clock& clock, UpgradeOptions options, EventSink* events)
     : orchestrator_(orchestrator),
       registry_for_(std::move(registry_for)),
       store_(store),

@@ -412,8 +412,7 @@ TEST_F(UpgradeControllerTest, APlanAndItsStepsArePublishedAsTheyChangeState) {
   EXPECT_TRUE(events_.Take().empty());
   CompleteRollout("a");
   Controller().Pass();
-  EXPECT_EQ(events_.TakeLines(),
-            (std::vector<std::string>{"step 1.0 a done", "plan 1 done"}));
+  EXPECT_EQ(events_.TakeLines(), (std::vector<std::string>{"step 1.0 a done", "plan 1 done"}));
 }
 
 TEST_F(UpgradeControllerTest, ApprovalAndAbortArePublished) {
