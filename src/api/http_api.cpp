@@ -23,9 +23,10 @@ constexpr std::size_t kMaxRequestBodyBytes = 1 << 20;
 
 constexpr std::array<const char*, 5> kMethods = {"GET", "POST", "PUT", "DELETE", "PATCH"};
 
-// cpp-httplib's pool has one thread per open connection, and each event stream holds one for as
-// long as it is open: the default (8 on a small host) would let 8 streams starve every other
-// request. So the pool has a thread for each stream maiev allows, and as many for the rest.
+// cpp-httplib serves each open connection on a thread of its pool, and an event stream keeps its
+// thread for as long as it is open: the default pool (8 threads on a small host) would let 8
+// streams starve every other request. So the pool has a thread for each stream the hub allows,
+// and these for the rest.
 constexpr std::size_t kRequestThreads = 8;
 
 }  // namespace
