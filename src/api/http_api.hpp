@@ -3,6 +3,7 @@
 // token>`; the registry webhooks need their own token (docs/OPERATIONS.md, "The API").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/event_hub.hpp"
 #include "api/readiness.hpp"
 #include "api/upgrade_views.hpp"
 #include "common/clock.hpp"
@@ -38,6 +40,10 @@ struct HttpApiOptions {
   std::string webhook_token;
   // What "now" is for relative times of queries (`since=1h`); nullptr: the system clock.
   const Clock* clock = nullptr;
+  // What GET /api/v1/events streams (not owned; it must outlive the API); nullptr: a hub of the
+  // API's own, to which nothing publishes. How long a silent stream waits before a keepalive.
+  EventHub* events = nullptr;
+  std::chrono::milliseconds event_keepalive = kEventKeepalive;
 };
 
 // What /readyz, /metrics and `maiev status` show of the components; called from API threads, so
@@ -120,6 +126,8 @@ class HttpApi {
   void AbortPlan(const httplib::Request& req, httplib::Response& res);
   void RegistryWebhook(const httplib::Request& req, httplib::Response& res);
   void DockerHubWebhook(const httplib::Request& req, httplib::Response& res);
+  // The event stream (event_routes.cpp).
+  void StreamEvents(const httplib::Request& req, httplib::Response& res);
 
   void SetPaused(const httplib::Request& req, httplib::Response& res, bool paused);
   void PlanAction(const httplib::Request& req, httplib::Response& res, bool approve);
@@ -143,6 +151,8 @@ class HttpApi {
   control::UpgradeController* const upgrades_;  // not owned; may be null
   store::Store& store_;
   ReadinessSource readiness_;
+  std::unique_ptr<EventHub> own_events_;  // when options_.events is null
+  EventHub* const events_;                // options_.events, or own_events_
   std::unique_ptr<httplib::Server> server_;
   enum class ServeState { kIdle, kServing, kStopped };
   std::mutex serve_mutex_;  // guards serve_state_

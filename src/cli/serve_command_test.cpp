@@ -46,7 +46,7 @@ const std::vector<std::string> kMaievVariables = {
     "MAIEV_STORE",       "MAIEV_LISTEN",      "MAIEV_API_TOKEN",         "MAIEV_WEBHOOK_TOKEN",
     "MAIEV_LOG_LEVEL",   "RABBITMQ_HOST",     "RABBITMQ_PORT",           "RABBITMQ_VHOST",
     "RABBITMQ_USER",     "RABBITMQ_PASSWORD", "RABBITMQ_MANAGEMENT_URL", "DOCKER_HOST",
-    "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"};
+    "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",  "MAIEV_NOTIFY_URL"};
 
 // `maiev serve ...` through the shell, without maiev's variables, stdout and stderr together; a
 // daemon that starts although it should not is ended by `timeout`, so the test fails, not hangs.
@@ -330,6 +330,32 @@ TEST_F(ServeCommand, NoSecretGivenByTheEnvironmentReachesTheLogOrAnAnswer) {
                            "MAIEV_API_TOKEN=" + secrets[1], "MAIEV_WEBHOOK_TOKEN=" + secrets[2]}));
   const std::string answers = Exercise(maiev, secrets[1], secrets[2]);
   StopAndExpectNoSecret(maiev, answers, secrets);
+}
+
+// A notification URL's userinfo and query are its secrets: the log and /metrics show it without
+// them; one that is not http(s) with a host is fatal, naming the flag, without echoing them.
+TEST_F(ServeCommand, NotifyUrlsAreCheckedAtStartAndShownWithoutTheirSecrets) {
+  const std::vector<std::string> secrets = {"hook-password-2a7c", "hook-token-90d4"};
+  const std::string shown = "http://127.0.0.1:" + std::to_string(UnusedLoopbackPort()) + "/hook";
+  const std::string url =
+      "http://hook:" + secrets[0] + "@" + shown.substr(7) + "?token=" + secrets[1];
+  ServeProcess maiev(scratch_.path() / "maiev.log");
+  ASSERT_TRUE(maiev.Start(ServeArgs({"--notify-url", url}), {}));
+  WaitUntilEverythingFailed(maiev);
+  const std::string metrics = maiev.Get("/metrics");
+  EXPECT_THAT(metrics, HasSubstr("maiev_notify_dropped_total{url=\"" + shown + "\"} 0"));
+  EXPECT_THAT(metrics, HasSubstr("maiev_event_stream_clients 0"));
+  EXPECT_THAT(maiev.Log(), HasSubstr("notifying " + shown + " of events"));
+  StopAndExpectNoSecret(maiev, metrics, secrets);
+
+  for (const std::string& bad :
+       std::vector<std::string>{"ftp://hook:" + secrets[0] + "@example.com/x", "not-a-url"}) {
+    const auto run = ServeOnce(IsolatedFlags() + " --notify-url '" + bad + "'");
+    EXPECT_EQ(run.exit_code, 2) << run.out;
+    EXPECT_THAT(run.out, HasSubstr("--notify-url (MAIEV_NOTIFY_URL): '"));
+    EXPECT_THAT(run.out, HasSubstr("expected http(s)://HOST[:PORT][/PATH]"));
+    EXPECT_THAT(run.out, Not(HasSubstr(secrets[0])));
+  }
 }
 
 // Credentials in the management URL are refused, by flag or variable, without being echoed.

@@ -10,9 +10,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <thread>
 
+#include "api/event_hub.hpp"
 #include "api/http_api.hpp"
 #include "cli/cli_test_support.hpp"
 #include "cli/table.hpp"
@@ -52,6 +54,7 @@ class ServiceCommandsTest : public ::testing::Test {
     api::HttpApiOptions options;
     options.port = 0;
     options.api_token = kToken;
+    options.events = &hub_;
     api_ = std::make_unique<api::HttpApi>(options, autoscaler_, nullptr, *store_,
                                           [] { return api::Readiness{}; });
     ASSERT_TRUE(api_->Bind().ok());
@@ -76,7 +79,8 @@ class ServiceCommandsTest : public ::testing::Test {
   std::unique_ptr<store::SqliteStore> store_ =
       std::move(store::SqliteStore::Open(":memory:").value());
   ManualClock clock_;
-  control::Autoscaler autoscaler_{docker_, queues_, *store_, clock_};
+  api::EventHub hub_;
+  control::Autoscaler autoscaler_{docker_, queues_, *store_, clock_, &hub_};
   std::unique_ptr<api::HttpApi> api_;
   std::thread serving_;
   std::string url_;
@@ -215,6 +219,48 @@ TEST_F(ServiceCommandsTest, RulesTestSaysTheValueOrTheColumnOfAnError) {
   EXPECT_EQ(unknown.exit_code, 3);
 }
 
+bool Eventually(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  return condition();
+}
+
+std::string ReadText(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST_F(ServiceCommandsTest, EventsAndDecisionsFollowTheStreamLive) {
+  const std::string exe = Quote(MAIEV_EXE);
+  const auto events = scratch_.path() / "events.txt";
+  const auto decisions = scratch_.path() / "decisions.txt";
+  // Both followers run until killed (or 20 s at most), as a person leaves them running.
+  ASSERT_EQ(
+      RunShell("timeout 20 " + exe + " events --url " + url_ + " > " + Quote(events) + " 2>&1 &")
+          .exit_code,
+      0);
+  ASSERT_EQ(RunShell("timeout 20 " + exe + " decisions --follow --service worker --url " + url_ +
+                     " > " + Quote(decisions) + " 2>&1 &")
+                .exit_code,
+            0);
+  EXPECT_TRUE(Eventually([&] { return hub_.clients() == 2; }));
+  ASSERT_TRUE(autoscaler_.SetPaused("worker", true).ok());
+  EXPECT_TRUE(Eventually([&] {
+    return ReadText(events).find(" service worker paused\n") != std::string::npos;
+  })) << ReadText(events);
+  ASSERT_TRUE(autoscaler_.Scale("worker", 2, false).ok());
+  EXPECT_TRUE(Eventually([&] {
+    return ReadText(decisions).find("  worker  1 → 2  ") != std::string::npos;
+  })) << ReadText(decisions);
+  EXPECT_THAT(ReadText(events), HasSubstr(" decision "));
+  RunShell("pkill -f -- '--url " + url_ + "'");
+  // A follower starts with what happens from then on: not the discoveries before it.
+  EXPECT_THAT(ReadText(events), Not(HasSubstr("added")));
+}
+
 TEST_F(ServiceCommandsTest, AnUnreachableDaemonSaysWhatToDo) {
   setenv("MAIEV_URL", "http://127.0.0.1:1", 1);
   auto run = Run("services");
@@ -257,15 +303,6 @@ TEST_F(ServiceCommandsTest, BashCompletesCommandsFlagsServiceNamesAndFiles) {
 // tmux's view of a pane, or "" when tmux cannot be asked.
 std::string Pane(const std::string& session) {
   return RunShell("tmux capture-pane -p -t " + session + " 2>/dev/null").out;
-}
-
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
-  }
-  return condition();
 }
 
 TEST_F(ServiceCommandsTest, TopRedrawsLiveInATerminalAndQuitsOnQ) {
