@@ -31,7 +31,7 @@ inline constexpr std::size_t kEventRingCapacity = 1024;
 // dropped; it resumes from the ring when it reconnects.
 inline constexpr std::size_t kEventClientQueueCapacity = 256;
 // Clients of the stream at once; one more is answered 503. Each holds an HTTP thread.
-inline constexpr std::size_t kMaxEventClients = 64;
+inline constexpr std::size_t kMaxEventClients = 128;
 // How long a stream stays silent before it sends a comment line (proxies and browsers close a
 // connection that looks dead).
 inline constexpr std::chrono::milliseconds kEventKeepalive{15'000};
