@@ -154,6 +154,7 @@ int main(int argc, char** argv) {
   phase = 2;
   std::atomic<std::uint64_t> received{0};
   std::vector<std::thread> readers;
+  readers.reserve(static_cast<std::size_t>(clients));
   for (int i = 0; i < clients; ++i) {
     readers.emplace_back([&] {
       httplib::Client client("127.0.0.1", api.port());
