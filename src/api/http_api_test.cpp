@@ -521,5 +521,81 @@ TEST_F(HttpApiTest, EveryDocumentedRouteAnswersAndEveryRouteIsDocumented) {
   EXPECT_TRUE(doc["paths"]["/api/v1/services/{name}/scale"]["post"].contains("security"));
 }
 
+// Each documented operation, with its path's parameters filled in, in upper-case method form.
+struct Operation {
+  std::string method;
+  std::string path;
+  nlohmann::json spec;
+};
+std::vector<Operation> Operations(const nlohmann::json& doc) {
+  std::vector<Operation> out;
+  for (const auto& [path, methods] : doc["paths"].items()) {
+    for (const auto& [method, spec] : methods.items()) {
+      std::string concrete = path;
+      for (const auto& [param, value] : {std::pair{"{name}", "worker"}, {"{id}", "1"}}) {
+        if (auto at = concrete.find(param); at != std::string::npos) {
+          concrete.replace(at, std::string(param).size(), value);
+        }
+      }
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out.push_back({upper, concrete, spec});
+    }
+  }
+  return out;
+}
+
+TEST_F(HttpApiTest, EverySecuredRouteRefusesAMissingOrWrongTokenAndChangesNothing) {
+  const auto doc = Body(Get("/api/v1/openapi.json"));
+  std::size_t secured = 0;
+  for (const Operation& op : Operations(doc)) {
+    if (!op.spec.contains("security")) continue;
+    ++secured;
+    const std::string scheme = op.spec["security"][0].begin().key();
+    for (const std::string& authorization :
+         {std::string(), std::string("Bearer wrong-") + kToken, std::string(kToken)}) {
+      httplib::Client client("127.0.0.1", api_->port());
+      httplib::Headers headers;
+      if (!authorization.empty()) headers.emplace("Authorization", authorization);
+      httplib::Result res =
+          op.method == "PUT"      ? client.Put(op.path.c_str(), headers, "{}", "application/json")
+          : op.method == "DELETE" ? client.Delete(op.path.c_str(), headers, "", "application/json")
+                                  : client.Post(op.path.c_str(), headers, "{}", "application/json");
+      ASSERT_TRUE(res) << op.method << " " << op.path;
+      // Webhooks without a configured token answer 403: no token can be right.
+      const int expected = scheme == "webhookToken" ? 403 : 401;
+      EXPECT_EQ(res->status, expected) << op.method << " " << op.path << " " << authorization;
+      const auto body = Body(res);
+      EXPECT_TRUE(body.contains("error") && body.contains("message"))
+          << op.method << " " << op.path << ": " << res->body;
+    }
+  }
+  EXPECT_GE(secured, 8U);
+  // Nothing was changed by any of them.
+  EXPECT_EQ(StateOfWorker(), "sized");
+  EXPECT_EQ(docker_.InspectService("w1")->replicas, 1U);
+}
+
+TEST_F(HttpApiTest, EveryRouteWithABodyRefusesMalformedJsonAndOversizedBodiesInTheErrorShape) {
+  const auto doc = Body(Get("/api/v1/openapi.json"));
+  const std::string huge(2 * 1024 * 1024, ' ');
+  std::size_t with_body = 0;
+  for (const Operation& op : Operations(doc)) {
+    if (!op.spec.contains("requestBody")) continue;
+    if (op.path.find("webhooks") != std::string::npos) continue;  // refused before the body
+    ++with_body;
+    auto malformed = Send(op.method, op.path, "{\"replicas\": ");
+    ASSERT_TRUE(malformed);
+    EXPECT_EQ(malformed->status, 400) << op.method << " " << op.path;
+    EXPECT_EQ(Body(malformed).value("error", ""), "invalid") << malformed->body;
+    auto oversized = Send(op.method, op.path, "[" + huge + "]");
+    ASSERT_TRUE(oversized);
+    EXPECT_EQ(oversized->status, 413) << op.method << " " << op.path;
+    EXPECT_EQ(Body(oversized).value("error", ""), "too_large") << oversized->body;
+  }
+  EXPECT_GE(with_body, 2U);
+  EXPECT_EQ(StateOfWorker(), "sized");
+}
+
 }  // namespace
 }  // namespace maiev::api
