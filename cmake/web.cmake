@@ -70,6 +70,9 @@ if(MAIEV_WEB)
   # The page's pure functions (web/src/format.js) under node's test runner.
   add_test(NAME web_format_test COMMAND ${NODE_EXECUTABLE} --test ${MAIEV_WEB_DIR}/test/format.test.mjs)
   set_tests_properties(web_format_test PROPERTIES LABELS unit TIMEOUT 60)
+endif()
+
+if(MAIEV_WEB AND MAIEV_STACK_TESTS)
   # The page in Debian's Chromium against the real `maiev serve` on the stack (docs/WEB.md);
   # the screenshots go to BUILD/artifacts/web.
   add_test(NAME web_browser_test COMMAND ${NODE_EXECUTABLE} ${MAIEV_WEB_DIR}/test/browser_test.mjs)

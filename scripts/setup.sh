@@ -14,8 +14,8 @@ packages=(
   docker.io rabbitmq-server docker-registry
   # the browser of the web page's test (headless; nothing is downloaded at run time)
   chromium
-  # tools the scripts use
-  curl procps python3 iproute2
+  # tools the scripts and tests use (tmux: the terminal view's test)
+  curl procps python3 iproute2 tmux
 )
 
 missing=()

@@ -23,6 +23,12 @@ constexpr std::size_t kMaxRequestBodyBytes = 1 << 20;
 
 constexpr std::array<const char*, 5> kMethods = {"GET", "POST", "PUT", "DELETE", "PATCH"};
 
+// cpp-httplib serves each open connection on a thread of its pool, and an event stream keeps its
+// thread for as long as it is open: the default pool (8 threads on a small host) would let 8
+// streams starve every other request. So the pool has a thread for each stream the hub allows,
+// and these for the rest.
+constexpr std::size_t kRequestThreads = 8;
+
 }  // namespace
 
 bool ConstantTimeEquals(std::string_view given, std::string_view secret) {
@@ -51,7 +57,12 @@ HttpApi::HttpApi(HttpApiOptions options, control::Autoscaler& autoscaler,
       upgrades_(upgrades),
       store_(store),
       readiness_(std::move(readiness)),
+      own_events_(options_.events == nullptr ? std::make_unique<EventHub>() : nullptr),
+      events_(options_.events != nullptr ? options_.events : own_events_.get()),
       server_(std::make_unique<httplib::Server>()) {
+  server_->new_task_queue = [] {
+    return new httplib::ThreadPool(kMaxEventClients + kRequestThreads);
+  };
   // httplib's default sets SO_REUSEPORT, with which a second maiev on the same port binds too
   // and the kernel splits the requests between both; SO_REUSEADDR alone only allows a restart
   // while old connections linger.
@@ -59,6 +70,10 @@ HttpApi::HttpApi(HttpApiOptions options, control::Autoscaler& autoscaler,
     const int yes = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // Answers go out as headers then body: without TCP_NODELAY, Nagle's algorithm holds the body
+  // until the client's delayed ACK of the headers, 40 ms on every answer of a kept-alive
+  // connection (bench/api_bench.cpp measured it). Accepted sockets inherit it.
+  server_->set_tcp_nodelay(true);
   server_->set_payload_max_length(kMaxRequestBodyBytes);
   Routes();
 }
@@ -91,6 +106,8 @@ void HttpApi::Serve() {
 }
 
 void HttpApi::Stop() {
+  // The streams' threads wait on their subscriptions: ended first, so the pool can be joined.
+  events_->CloseSubscriptions();
   {
     std::lock_guard lock(serve_mutex_);
     const ServeState was = serve_state_;
@@ -149,6 +166,9 @@ const std::vector<HttpApi::Route>& HttpApi::RouteTable() {
        "A registry's notification envelope (push hints)", &HttpApi::RegistryWebhook},
       {"POST", "/api/v1/webhooks/dockerhub", "/api/v1/webhooks/dockerhub", A::kWebhook,
        "A Docker Hub webhook (push hint)", &HttpApi::DockerHubWebhook},
+      {"GET", "/api/v1/events", "/api/v1/events", A::kRead,
+       "Live events (Server-Sent Events): decisions, services, plans, steps, cycles",
+       &HttpApi::StreamEvents},
       {"GET", "/", "/", A::kRead, "The web page (docs/WEB.md)", &HttpApi::WebPage},
       {"GET", "/index\\.html", "/index.html", A::kRead, "The web page", &HttpApi::WebPage},
       {"GET", R"(/assets/([^/]+))", "/assets/{file}", A::kRead,
@@ -256,8 +276,9 @@ void HttpApi::Readyz(const httplib::Request&, httplib::Response& res) {
 }
 
 void HttpApi::Metrics(const httplib::Request&, httplib::Response& res) {
-  res.set_content(ServiceMetricsText() + ApiMetricsText() + UpgradeMetricsText(),
-                  "text/plain; version=0.0.4");
+  res.set_content(
+      ServiceMetricsText() + ApiMetricsText() + UpgradeMetricsText() + events_->MetricsText(),
+      "text/plain; version=0.0.4");
 }
 
 void HttpApi::OpenApi(const httplib::Request&, httplib::Response& res) {

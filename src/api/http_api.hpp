@@ -3,6 +3,7 @@
 // token>`; the registry webhooks need their own token (docs/OPERATIONS.md, "The API").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/event_hub.hpp"
 #include "api/readiness.hpp"
 #include "api/upgrade_views.hpp"
 #include "common/clock.hpp"
@@ -38,6 +40,10 @@ struct HttpApiOptions {
   std::string webhook_token;
   // What "now" is for relative times of queries (`since=1h`); nullptr: the system clock.
   const Clock* clock = nullptr;
+  // What GET /api/v1/events streams (not owned; it must outlive the API); nullptr: a hub of the
+  // API's own, to which nothing publishes. How long a silent stream waits before a keepalive.
+  EventHub* events = nullptr;
+  std::chrono::milliseconds event_keepalive = kEventKeepalive;
 };
 
 // What /readyz, /metrics and `maiev status` show of the components; called from API threads, so
@@ -120,6 +126,8 @@ class HttpApi {
   void AbortPlan(const httplib::Request& req, httplib::Response& res);
   void RegistryWebhook(const httplib::Request& req, httplib::Response& res);
   void DockerHubWebhook(const httplib::Request& req, httplib::Response& res);
+  // The event stream (event_routes.cpp).
+  void StreamEvents(const httplib::Request& req, httplib::Response& res);
   // The web page and its files (web_routes.cpp).
   void WebPage(const httplib::Request& req, httplib::Response& res);
   void WebAssetFile(const httplib::Request& req, httplib::Response& res);
@@ -146,6 +154,8 @@ class HttpApi {
   control::UpgradeController* const upgrades_;  // not owned; may be null
   store::Store& store_;
   ReadinessSource readiness_;
+  std::unique_ptr<EventHub> own_events_;  // when options_.events is null
+  EventHub* const events_;                // options_.events, or own_events_
   std::unique_ptr<httplib::Server> server_;
   enum class ServeState { kIdle, kServing, kStopped };
   std::mutex serve_mutex_;  // guards serve_state_
@@ -153,6 +163,18 @@ class HttpApi {
   std::mutex webhook_mutex_;  // guards the two counts below
   WebhookCounts registry_webhooks_;
   WebhookCounts dockerhub_webhooks_;
+  // GET /api/v1/services's items as JSON text, made once per generation of the autoscaler's
+  // table (a page and `maiev top` each ask once per cycle; 1,000 services take tens of ms to
+  // encode and a few hundred µs to join).
+  struct ListedService {
+    std::string name;
+    std::string state;
+    std::string json;
+  };
+  std::shared_ptr<const std::vector<ListedService>> ServiceList();
+  std::mutex list_mutex_;  // guards the two below; held while the list is made, so it is made once
+  std::uint64_t list_generation_ = 0;
+  std::shared_ptr<const std::vector<ListedService>> list_;         // null until first asked for
   std::mutex requests_mutex_;                                      // guards requests_
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // (route path, status) → count
 };

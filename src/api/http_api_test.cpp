@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/loopback_test_support.hpp"
 #include "api/service_json.hpp"
 #include "monitor/fake_queue_metrics_source.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
@@ -92,12 +93,7 @@ class FailingStore final : public store::Store {
 class HttpApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    orchestrator::ServiceInfo worker;
-    worker.id = "w1";
-    worker.name = "worker";
-    worker.replicas = 1;
-    worker.labels[std::string(orchestrator::kScaleConfigLabel)] = kSizedConfig;
-    docker_.PutService(worker);
+    docker_.PutService(testing::Worker(kSizedConfig));
     ASSERT_TRUE(autoscaler_.Discover().ok());
     HttpApiOptions options;
     options.port = 0;
@@ -206,6 +202,29 @@ TEST_F(HttpApiTest, PausesAndResumesAKnownService) {
   ASSERT_TRUE(resumed);
   EXPECT_EQ(resumed->status, 200);
   EXPECT_EQ(StateOfWorker(), "sized");
+}
+
+TEST_F(HttpApiTest, TheListIsNeverStaleAfterAChange) {
+  // The list is kept as text between changes; every change shows in the next answer.
+  const auto state_in_list = [this] {
+    auto res = Get("/api/v1/services");
+    const auto body = nlohmann::json::parse(res->body);
+    return body["services"][0]["state"].get<std::string>();
+  };
+  EXPECT_EQ(state_in_list(), "sized");
+  EXPECT_EQ(state_in_list(), "sized");
+  ASSERT_TRUE(autoscaler_.SetPaused("worker", true).ok());
+  EXPECT_EQ(state_in_list(), "paused");
+  ASSERT_TRUE(autoscaler_.SetPaused("worker", false).ok());
+  EXPECT_EQ(state_in_list(), "sized");
+  orchestrator::ServiceInfo added = orchestrator::LabelledService("a1", "added", 2);
+  docker_.PutService(added);
+  ASSERT_TRUE(autoscaler_.Refresh("a1").ok());
+  const auto listed = nlohmann::json::parse(Get("/api/v1/services")->body);
+  EXPECT_EQ(listed["services"].size(), 2U);
+  const auto generation = autoscaler_.generation();
+  autoscaler_.RunCycle();
+  EXPECT_GT(autoscaler_.generation(), generation);
 }
 
 TEST_F(HttpApiTest, PauseOfAnUnknownServiceIsNotFound) {
@@ -470,6 +489,20 @@ TEST_F(HttpApiTest, EveryDocumentedRouteAnswersAndEveryRouteIsDocumented) {
       }
       std::string upper = method;
       for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (path == "/api/v1/events") {
+        // A stream does not end: its status, then the client hangs up.
+        httplib::Client client("127.0.0.1", api_->port());
+        int status = 0;
+        client.Get(
+            concrete,
+            [&status](const httplib::Response& r) {
+              status = r.status;
+              return false;
+            },
+            [](const char*, std::size_t) { return false; });
+        EXPECT_EQ(status, 200);
+        continue;
+      }
       auto answer = Send(upper, concrete, "{}", false);
       ASSERT_TRUE(answer) << upper << " " << concrete;
       // Routed: whatever it answers, it is not "no such route" nor "wrong method".
@@ -479,7 +512,7 @@ TEST_F(HttpApiTest, EveryDocumentedRouteAnswersAndEveryRouteIsDocumented) {
       }
     }
   }
-  EXPECT_GE(operations, 25u);
+  EXPECT_GE(operations, 26u);
   // And the other way: a path the server answers is documented.
   for (const char* path :
        {"/api/v1/services", "/api/v1/services/{name}/scale", "/api/v1/rules/test",
@@ -487,6 +520,82 @@ TEST_F(HttpApiTest, EveryDocumentedRouteAnswersAndEveryRouteIsDocumented) {
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
   }
   EXPECT_TRUE(doc["paths"]["/api/v1/services/{name}/scale"]["post"].contains("security"));
+}
+
+// Each documented operation, with its path's parameters filled in, in upper-case method form.
+struct Operation {
+  std::string method;
+  std::string path;
+  nlohmann::json spec;
+};
+std::vector<Operation> Operations(const nlohmann::json& doc) {
+  std::vector<Operation> out;
+  for (const auto& [path, methods] : doc["paths"].items()) {
+    for (const auto& [method, spec] : methods.items()) {
+      std::string concrete = path;
+      for (const auto& [param, value] : {std::pair{"{name}", "worker"}, {"{id}", "1"}}) {
+        if (auto at = concrete.find(param); at != std::string::npos) {
+          concrete.replace(at, std::string(param).size(), value);
+        }
+      }
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out.push_back({upper, concrete, spec});
+    }
+  }
+  return out;
+}
+
+TEST_F(HttpApiTest, EverySecuredRouteRefusesAMissingOrWrongTokenAndChangesNothing) {
+  const auto doc = Body(Get("/api/v1/openapi.json"));
+  std::size_t secured = 0;
+  for (const Operation& op : Operations(doc)) {
+    if (!op.spec.contains("security")) continue;
+    ++secured;
+    const std::string scheme = op.spec["security"][0].begin().key();
+    for (const std::string& authorization :
+         {std::string(), std::string("Bearer wrong-") + kToken, std::string(kToken)}) {
+      httplib::Client client("127.0.0.1", api_->port());
+      httplib::Headers headers;
+      if (!authorization.empty()) headers.emplace("Authorization", authorization);
+      httplib::Result res =
+          op.method == "PUT"      ? client.Put(op.path.c_str(), headers, "{}", "application/json")
+          : op.method == "DELETE" ? client.Delete(op.path.c_str(), headers, "", "application/json")
+                                  : client.Post(op.path.c_str(), headers, "{}", "application/json");
+      ASSERT_TRUE(res) << op.method << " " << op.path;
+      // Webhooks without a configured token answer 403: no token can be right.
+      const int expected = scheme == "webhookToken" ? 403 : 401;
+      EXPECT_EQ(res->status, expected) << op.method << " " << op.path << " " << authorization;
+      const auto body = Body(res);
+      EXPECT_TRUE(body.contains("error") && body.contains("message"))
+          << op.method << " " << op.path << ": " << res->body;
+    }
+  }
+  EXPECT_GE(secured, 8U);
+  // Nothing was changed by any of them.
+  EXPECT_EQ(StateOfWorker(), "sized");
+  EXPECT_EQ(docker_.InspectService("w1")->replicas, 1U);
+}
+
+TEST_F(HttpApiTest, EveryRouteWithABodyRefusesMalformedJsonAndOversizedBodiesInTheErrorShape) {
+  const auto doc = Body(Get("/api/v1/openapi.json"));
+  const std::string huge(2 * 1024 * 1024, ' ');
+  std::size_t with_body = 0;
+  for (const Operation& op : Operations(doc)) {
+    if (!op.spec.contains("requestBody")) continue;
+    if (op.path.find("webhooks") != std::string::npos) continue;  // refused before the body
+    ++with_body;
+    auto malformed = Send(op.method, op.path, "{\"replicas\": ");
+    ASSERT_TRUE(malformed);
+    EXPECT_EQ(malformed->status, 400) << op.method << " " << op.path;
+    EXPECT_EQ(Body(malformed).value("error", ""), "invalid") << malformed->body;
+    auto oversized = Send(op.method, op.path, "[" + huge + "]");
+    ASSERT_TRUE(oversized);
+    EXPECT_EQ(oversized->status, 413) << op.method << " " << op.path;
+    EXPECT_EQ(Body(oversized).value("error", ""), "too_large") << oversized->body;
+  }
+  EXPECT_GE(with_body, 2U);
+  EXPECT_EQ(StateOfWorker(), "sized");
 }
 
 }  // namespace

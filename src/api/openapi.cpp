@@ -42,6 +42,17 @@ const std::map<std::string, json>& QueryParameters() {
                                    "cannot set Authorization")})},
       {"/api/v1/webhooks/dockerhub",
        json::array({QueryParameter("token", "string", "the webhook token")})},
+      {"/api/v1/events",
+       json::array({QueryParameter("types", "string",
+                                   "comma-separated: decision, service, config_error, plan, "
+                                   "step, cycle; default all"),
+                    QueryParameter("last_event_id", "integer",
+                                   "resume after this id (the Last-Event-ID header wins)"),
+                    {{"name", "Last-Event-ID"},
+                     {"in", "header"},
+                     {"required", false},
+                     {"schema", {{"type", "integer"}}},
+                     {"description", "resume after this id, as EventSource sends it"}}})},
   };
   return kParameters;
 }
@@ -118,6 +129,10 @@ json HttpApi::OpenApiDocument() {
       operation["security"] = json::array({{{"webhookToken", json::array()}}});
       responses["401"] = ErrorResponse("no or a wrong webhook token");
       responses["403"] = ErrorResponse("maiev serve has no webhook token");
+    }
+    if (path == "/api/v1/events") {
+      responses["200"]["content"] = {{"text/event-stream", {{"schema", {{"type", "string"}}}}}};
+      responses["503"] = ErrorResponse("the stream has its maximum of clients, or is closing");
     }
     responses["413"] = ErrorResponse("a body over 1 MiB");
     operation["responses"] = responses;

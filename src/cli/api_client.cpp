@@ -2,9 +2,64 @@
 
 #include <httplib.h>
 
+#include <cctype>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
 #include "cli/commands.hpp"
 
 namespace maiev::cli {
+namespace {
+
+// The daemon sends a keepalive comment every 15 s; a stream silent for this long is lost.
+constexpr std::time_t kStreamReadTimeoutSeconds = 45;
+constexpr std::time_t kStreamConnectTimeoutSeconds = 5;
+// How long a follower waits before opening a lost stream again.
+constexpr std::chrono::seconds kReconnectDelay{1};
+
+httplib::Headers AuthHeaders(const ApiArgs& args) {
+  httplib::Headers headers;
+  if (!args.token.empty()) headers.emplace("Authorization", "Bearer " + args.token);
+  return headers;
+}
+
+ApiFailure Unreachable(const ApiArgs& args, httplib::Error error) {
+  return {kExitFailure, "cannot reach the daemon at " + args.url + " (" +
+                            httplib::to_string(error) +
+                            "); is `maiev serve` running, and is --url (MAIEV_URL) right?"};
+}
+
+// A refusal's exit code and message: the daemon's own message, and what to do about a 401.
+ApiFailure Refused(const ApiArgs& args, int status, const std::string& body_text) {
+  const auto body = nlohmann::json::parse(body_text, nullptr, false);
+  std::string message = "the daemon answered " + std::to_string(status) + ": ";
+  message += body.is_object() && body.contains("message") && body["message"].is_string()
+                 ? body["message"].get<std::string>()
+                 : body_text;
+  if (status == 401) {
+    message += args.token.empty() ? " (give the API token with --token or MAIEV_API_TOKEN)"
+                                  : " (check the token given with --token or MAIEV_API_TOKEN)";
+  }
+  const int code = status == 400 ? kExitBadInput : status == 404 ? kExitNotFound : kExitFailure;
+  return {code, message};
+}
+
+}  // namespace
+
+std::string PathSegment(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out += {'%', kHex[byte >> 4U], kHex[byte & 0xFU]};
+    }
+  }
+  return out;
+}
 
 void AddApiOptions(CLI::App& command, ApiArgs& args) {
   command.add_option("--url", args.url, "Base URL of the daemon's API")->envname("MAIEV_URL");
@@ -12,41 +67,78 @@ void AddApiOptions(CLI::App& command, ApiArgs& args) {
 }
 
 void AddTokenOption(CLI::App& command, ApiArgs& args) {
-  command.add_option("--api-token", args.token, "The daemon's API token (mutations need it)")
+  command
+      .add_option("--token,--api-token", args.token,
+                  "The daemon's API token (changes need it; prefer MAIEV_API_TOKEN, a flag shows "
+                  "in `ps`)")
       ->envname("MAIEV_API_TOKEN");
 }
 
 Result<nlohmann::json, ApiFailure> CallApi(const ApiArgs& args, const std::string& method,
-                                           const std::string& path, std::time_t timeout_seconds) {
+                                           const std::string& path, std::time_t timeout_seconds,
+                                           const std::string& body) {
   httplib::Client client(args.url);
   client.set_connection_timeout(timeout_seconds);
   client.set_read_timeout(timeout_seconds);
-  httplib::Headers headers;
-  if (!args.token.empty()) headers.emplace("Authorization", "Bearer " + args.token);
-  auto res = method == "POST" ? client.Post(path.c_str(), headers, "", "application/json")
-                              : client.Get(path.c_str(), headers);
-  if (!res) {
-    return Unexpected{ApiFailure{kExitFailure, "cannot reach the daemon at " + args.url + " (" +
-                                                   httplib::to_string(res.error()) +
-                                                   "); is `maiev serve` running?"}};
+  const httplib::Headers headers = AuthHeaders(args);
+  const char* type = "application/json";
+  httplib::Result res = method == "POST"     ? client.Post(path.c_str(), headers, body, type)
+                        : method == "PUT"    ? client.Put(path.c_str(), headers, body, type)
+                        : method == "DELETE" ? client.Delete(path.c_str(), headers, body, type)
+                                             : client.Get(path.c_str(), headers);
+  if (!res) return Unexpected{Unreachable(args, res.error())};
+  if (res->status < 200 || res->status >= 300) {
+    return Unexpected{Refused(args, res->status, res->body)};
   }
-  auto body = nlohmann::json::parse(res->body, nullptr, false);
-  if (res->status >= 200 && res->status < 300) {
-    if (body.is_discarded()) {
-      return Unexpected{
-          ApiFailure{kExitFailure, "unexpected answer from " + args.url + path + ": not JSON"}};
+  auto answer = nlohmann::json::parse(res->body, nullptr, false);
+  if (answer.is_discarded()) {
+    return Unexpected{ApiFailure{kExitFailure, "unexpected answer from " + args.url + path +
+                                                   ": not JSON; is --url a maiev daemon?"}};
+  }
+  return answer;
+}
+
+Result<void, ApiFailure> FollowEvents(const ApiArgs& args, const std::string& path, bool reconnect,
+                                      const std::function<bool(const SseEvent&)>& on_event) {
+  SseParser parser;
+  for (;;) {
+    httplib::Client client(args.url);
+    client.set_connection_timeout(kStreamConnectTimeoutSeconds);
+    client.set_read_timeout(kStreamReadTimeoutSeconds);
+    httplib::Headers headers = AuthHeaders(args);
+    headers.emplace("Accept", "text/event-stream");
+    if (!parser.last_id().empty()) headers.emplace("Last-Event-ID", parser.last_id());
+    int status = 0;
+    std::string refusal;  // the body of a non-200 answer
+    bool stopped = false;
+    httplib::Result res = client.Get(
+        path.c_str(), headers,
+        [&](const httplib::Response& response) {
+          status = response.status;
+          return true;
+        },
+        [&](const char* data, std::size_t size) {
+          if (status != 200) {
+            refusal.append(data, size);
+            return true;
+          }
+          stopped = !parser.Feed(std::string_view(data, size), on_event);
+          return !stopped;
+        });
+    if (stopped) return {};
+    if (status != 0 && status != 200) return Unexpected{Refused(args, status, refusal)};
+    if (!reconnect) {
+      if (!res && res.error() != httplib::Error::Canceled) {
+        return Unexpected{Unreachable(args, res.error())};
+      }
+      return Unexpected{ApiFailure{kExitFailure, "the daemon closed the event stream"}};
     }
-    return body;
+    // Lost (a restart, a network blip): open it again from the last event seen.
+    std::cerr << "maiev: the event stream was lost ("
+              << (res ? std::string("closed by the daemon") : httplib::to_string(res.error()))
+              << "); reconnecting\n";
+    std::this_thread::sleep_for(kReconnectDelay);
   }
-  std::string message = "the daemon answered " + std::to_string(res->status) + ": ";
-  message += body.is_object() && body.contains("message") && body["message"].is_string()
-                 ? body["message"].get<std::string>()
-                 : res->body;
-  if (res->status == 401 && args.token.empty()) {
-    message += " (give the API token with --api-token or MAIEV_API_TOKEN)";
-  }
-  const bool bad_input = res->status == 400 || res->status == 404;
-  return Unexpected{ApiFailure{bad_input ? kExitBadInput : kExitFailure, message}};
 }
 
 }  // namespace maiev::cli

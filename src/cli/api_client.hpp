@@ -1,12 +1,16 @@
-// How the CLI reaches a running daemon's REST API: the `--url` and `--api-token` options every
-// command that asks the daemon shares, and one call with its failures as exit codes.
+// How the CLI reaches a running daemon's REST API: the `--url` and `--token` options every
+// command that asks the daemon shares, one call with its failures as exit codes, and the event
+// stream read line by line.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <ctime>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
+#include "cli/sse_parser.hpp"
 #include "common/result.hpp"
 
 namespace maiev::cli {
@@ -19,20 +23,34 @@ struct ApiArgs {
 
 // --url (MAIEV_URL) and --json.
 void AddApiOptions(CLI::App& command, ApiArgs& args);
-// --api-token (MAIEV_API_TOKEN), for the commands that POST.
+// --token, also spelt --api-token (MAIEV_API_TOKEN), for the commands that change something.
 void AddTokenOption(CLI::App& command, ApiArgs& args);
 
-// A call that did not give a 2xx answer: the exit code (commands.hpp: 2 for 400 and 404, which
-// are the caller's input, else 1) and a message saying what the daemon answered, or why it
-// could not be reached.
+// A call that did not give a 2xx answer: the exit code (commands.hpp: 2 for 400, the caller's
+// input; 3 for 404, nothing of that name; else 1) and a message saying what the daemon answered
+// and what to do, or why it could not be reached.
 struct ApiFailure {
   int exit_code = 1;
   std::string message;
 };
 
-// GET or POST `path` with a body-less request; the answer's JSON on 2xx. `timeout_seconds`
-// bounds the connection and the wait for the answer.
+// `text` percent-encoded for a path segment or a query value: everything but RFC 3986's
+// unreserved characters, so a name cannot reach another route.
+std::string PathSegment(std::string_view text);
+inline std::string QueryValue(std::string_view text) { return PathSegment(text); }
+
+// `method` ("GET", "POST", "PUT", "DELETE") `path` with `body` (JSON, may be empty); the
+// answer's JSON on 2xx. `timeout_seconds` bounds the connection and the wait for the answer.
 Result<nlohmann::json, ApiFailure> CallApi(const ApiArgs& args, const std::string& method,
-                                           const std::string& path, std::time_t timeout_seconds);
+                                           const std::string& path, std::time_t timeout_seconds,
+                                           const std::string& body = "");
+
+// Reads the daemon's event stream at `path` (GET /api/v1/events…) and calls `on_event` for each
+// event until it returns false, the daemon closes the stream, or it cannot be reached. With
+// `reconnect`, a closed or lost stream is opened again (after a second) from the last event's
+// id, so none is missed that the daemon still keeps. Returns the failure that ended it, or
+// nothing when `on_event` asked to stop.
+Result<void, ApiFailure> FollowEvents(const ApiArgs& args, const std::string& path, bool reconnect,
+                                      const std::function<bool(const SseEvent&)>& on_event);
 
 }  // namespace maiev::cli

@@ -14,10 +14,12 @@ int main(int argc, char** argv) {
 
   int exit_code = maiev::cli::kExitOk;
   maiev::cli::RegisterCatalogCommand(app, exit_code);
+  maiev::cli::RegisterCompletionCommand(app, exit_code);
   maiev::cli::RegisterPlansCommands(app, exit_code);
   maiev::cli::RegisterRulesCommands(app, exit_code);
   maiev::cli::RegisterSolveCommand(app, exit_code);
   maiev::cli::RegisterServeCommand(app, exit_code);
+  maiev::cli::RegisterServiceCommands(app, exit_code);
   maiev::cli::RegisterStatusCommand(app, exit_code);
   maiev::cli::RegisterVersionsCommand(app, exit_code);
 

@@ -299,8 +299,10 @@ void RegisterRulesCommands(CLI::App& app, int& exit_code) {
   // Shared by the callbacks, which CLI11 keeps for the life of `app`: shared_ptr ties the
   // options' lifetime to theirs.
   auto options = std::make_shared<RulesOptions>();
-  CLI::App* rules = app.add_subcommand("rules", "Check and evaluate scale-config rules offline");
+  CLI::App* rules = app.add_subcommand(
+      "rules", "Check and evaluate scale-config rules offline, or test one live");
   rules->require_subcommand(1);
+  RegisterRuleTestCommand(*rules, exit_code);
 
   CLI::App* check = rules->add_subcommand("check", "Validate a scale config: prints OK or errors");
   check->add_option("config", options->config_path, "scale config JSON file")->required();

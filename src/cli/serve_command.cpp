@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/listen_address.hpp"
+#include "api/notifier.hpp"
 #include "cli/commands.hpp"
 #include "daemon/daemon.hpp"
 #include "registry/docker_config.hpp"
@@ -73,6 +74,7 @@ struct ServeArgs {
   std::vector<std::string> insecure_registries;
   double upgrade_task_start = 60;
   double upgrade_step_deadline = 0;
+  std::vector<std::string> notify_urls;
 };
 
 // Seconds > 0 (or ≥ 0 with `zero_ok`) from a flag, or an error naming it.
@@ -131,6 +133,12 @@ Result<daemon::ServeOptions> ToOptions(const ServeArgs& a) {
       return Fail("invalid", "--insecure-registry: '" + host + "' is not HOST[:PORT]");
     }
     o.upgrades.insecure_registries.insert(registry::CanonicalRegistryHost(host));
+  }
+  for (const std::string& url : a.notify_urls) {
+    auto target = api::ParseNotifyUrl(url);
+    if (!target)
+      return Fail("invalid", "--notify-url (MAIEV_NOTIFY_URL): " + target.error().message);
+    o.notify.targets.push_back(std::move(*target));
   }
   // The flag's file must exist; $DOCKER_CONFIG/config.json is read when it does.
   if (!a.registry_auth_file.empty()) {
@@ -239,6 +247,12 @@ void RegisterServeCommand(CLI::App& app, int& exit_code) {
                     "Seconds a batch of tasks may take to start in a rolling update [60]");
   serve->add_option("--upgrade-step-deadline", args->upgrade_step_deadline,
                     "Seconds a step may take; 0: derived from the service's UpdateConfig [0]");
+  serve
+      ->add_option("--notify-url", args->notify_urls,
+                   "http(s) URL POSTed each decision, plan, step and config error as JSON "
+                   "(repeatable; the variable takes several separated by spaces)")
+      ->envname("MAIEV_NOTIFY_URL")
+      ->delimiter(' ');
   serve->callback([args, &exit_code] { exit_code = RunServe(*args); });
 }
 

@@ -46,7 +46,7 @@ const std::vector<std::string> kMaievVariables = {
     "MAIEV_STORE",       "MAIEV_LISTEN",      "MAIEV_API_TOKEN",         "MAIEV_WEBHOOK_TOKEN",
     "MAIEV_LOG_LEVEL",   "RABBITMQ_HOST",     "RABBITMQ_PORT",           "RABBITMQ_VHOST",
     "RABBITMQ_USER",     "RABBITMQ_PASSWORD", "RABBITMQ_MANAGEMENT_URL", "DOCKER_HOST",
-    "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"};
+    "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",  "MAIEV_NOTIFY_URL"};
 
 // `maiev serve ...` through the shell, without maiev's variables, stdout and stderr together; a
 // daemon that starts although it should not is ended by `timeout`, so the test fails, not hangs.
@@ -332,6 +332,32 @@ TEST_F(ServeCommand, NoSecretGivenByTheEnvironmentReachesTheLogOrAnAnswer) {
   StopAndExpectNoSecret(maiev, answers, secrets);
 }
 
+// A notification URL's userinfo and query are its secrets: the log and /metrics show it without
+// them; one that is not http(s) with a host is fatal, naming the flag, without echoing them.
+TEST_F(ServeCommand, NotifyUrlsAreCheckedAtStartAndShownWithoutTheirSecrets) {
+  const std::vector<std::string> secrets = {"hook-password-2a7c", "hook-token-90d4"};
+  const std::string shown = "http://127.0.0.1:" + std::to_string(UnusedLoopbackPort()) + "/hook";
+  const std::string url =
+      "http://hook:" + secrets[0] + "@" + shown.substr(7) + "?token=" + secrets[1];
+  ServeProcess maiev(scratch_.path() / "maiev.log");
+  ASSERT_TRUE(maiev.Start(ServeArgs({"--notify-url", url}), {}));
+  WaitUntilEverythingFailed(maiev);
+  const std::string metrics = maiev.Get("/metrics");
+  EXPECT_THAT(metrics, HasSubstr("maiev_notify_dropped_total{url=\"" + shown + "\"} 0"));
+  EXPECT_THAT(metrics, HasSubstr("maiev_event_stream_clients 0"));
+  EXPECT_THAT(maiev.Log(), HasSubstr("notifying " + shown + " of events"));
+  StopAndExpectNoSecret(maiev, metrics, secrets);
+
+  for (const std::string& bad :
+       std::vector<std::string>{"ftp://hook:" + secrets[0] + "@example.com/x", "not-a-url"}) {
+    const auto run = ServeOnce(IsolatedFlags() + " --notify-url '" + bad + "'");
+    EXPECT_EQ(run.exit_code, 2) << run.out;
+    EXPECT_THAT(run.out, HasSubstr("--notify-url (MAIEV_NOTIFY_URL): '"));
+    EXPECT_THAT(run.out, HasSubstr("expected http(s)://HOST[:PORT][/PATH]"));
+    EXPECT_THAT(run.out, Not(HasSubstr(secrets[0])));
+  }
+}
+
 // Credentials in the management URL are refused, by flag or variable, without being echoed.
 TEST_F(ServeCommand, AManagementUrlWithCredentialsIsRefusedWithoutEchoingThem) {
   const std::string url =
@@ -380,7 +406,8 @@ TEST_F(ServeCommand, ReadyzNamesWhatItWaitsForWithNeitherDockerNorTheBroker) {
   EXPECT_THAT(status.out, HasSubstr(DockerSocket() + ": No such file or directory"));
   EXPECT_THAT(status.out, HasSubstr("rabbitmq_amqp"));
   EXPECT_THAT(status.out, HasSubstr("rabbitmq_management"));
-  EXPECT_THAT(status.out, HasSubstr("SERVICE"));
+  EXPECT_THAT(status.out,
+              HasSubstr("no services: the swarm has none, or the daemon has not listed it yet"));
   const auto json = maiev::cli::testing::RunShell("'" + std::string(MAIEV_EXE) +
                                                   "' status --json --url " + url + " 2>/dev/null");
   EXPECT_EQ(nlohmann::json::parse(json.out, nullptr, false), nlohmann::json::array()) << json.out;

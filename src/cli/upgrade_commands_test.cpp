@@ -197,9 +197,9 @@ TEST_F(UpgradeCommandsTest, PlansListsAndShowsOnePlan) {
   EXPECT_EQ(json::parse(shown_json.out), api::PlanToJson(Plan(2, store::RunState::kPending)));
 }
 
-TEST_F(UpgradeCommandsTest, AnUnknownPlanIsBadInputAndSaysSo) {
+TEST_F(UpgradeCommandsTest, AnUnknownPlanIsNotFoundAndABadIdIsBadInput) {
   const auto run = Run("plans", {"show", "9"});
-  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.exit_code, 3);
   EXPECT_THAT(run.err, HasSubstr("maiev plans show: the daemon answered 404: no upgrade plan 9"));
   const auto not_an_id = Run("plans", {"approve", "first"});
   EXPECT_EQ(not_an_id.exit_code, 2);
@@ -210,9 +210,9 @@ TEST_F(UpgradeCommandsTest, ResolveSendsTheTokenAndPrintsTheTargetAndSteps) {
   const auto refused = Run("plans", {"resolve"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("the daemon answered 401"));
-  EXPECT_THAT(refused.err, HasSubstr("--api-token or MAIEV_API_TOKEN"));
+  EXPECT_THAT(refused.err, HasSubstr("--token or MAIEV_API_TOKEN"));
 
-  const auto run = Run("plans", {"resolve", "--api-token", kToken});
+  const auto run = Run("plans", {"resolve", "--token", kToken});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(daemon_.last_authorization(), std::string("Bearer ") + kToken);
   EXPECT_THAT(run.out, HasSubstr("target: a 2.0.0, c 1.0.0\n"));

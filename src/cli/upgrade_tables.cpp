@@ -29,50 +29,6 @@ const json& Array(const json& object, const char* key) {
   return it != object.end() && it->is_array() ? *it : kEmpty;
 }
 
-// Columns on a terminal: UTF-8 continuation bytes take no column (`→` is one).
-std::size_t Columns(const std::string& text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
-  }));
-}
-
-// Rows of cells in aligned columns (two spaces apart, the last one not padded), each row
-// optionally followed by free lines that do not count for the widths.
-class Table {
- public:
-  explicit Table(std::vector<std::string> header) { rows_.push_back({std::move(header), {}}); }
-  void Row(std::vector<std::string> cells) { rows_.push_back({std::move(cells), {}}); }
-  void Line(std::string line) { rows_.back().lines.push_back(std::move(line)); }
-
-  void Print(std::ostringstream& out) const {
-    std::vector<std::size_t> widths;
-    for (const auto& row : rows_) {
-      if (widths.size() < row.cells.size()) widths.resize(row.cells.size(), 0);
-      for (std::size_t i = 0; i < row.cells.size(); ++i) {
-        widths[i] = std::max(widths[i], Columns(row.cells[i]));
-      }
-    }
-    for (const auto& row : rows_) {
-      std::string line;
-      for (std::size_t i = 0; i < row.cells.size(); ++i) {
-        line += row.cells[i];
-        if (i + 1 < row.cells.size()) {
-          line += std::string(widths[i] - Columns(row.cells[i]) + 2, ' ');
-        }
-      }
-      out << line << "\n";
-      for (const std::string& free : row.lines) out << free << "\n";
-    }
-  }
-
- private:
-  struct Entry {
-    std::vector<std::string> cells;
-    std::vector<std::string> lines;
-  };
-  std::vector<Entry> rows_;
-};
-
 std::string Join(const json& strings, const std::string& separator) {
   std::string out;
   for (const json& s : strings) {
@@ -129,7 +85,7 @@ std::string HumanTime(const json& time) {
   return text;
 }
 
-std::string CatalogText(const json& catalog) {
+std::string CatalogText(const json& catalog, const TableStyle& style) {
   std::ostringstream out;
   if (!catalog.is_object() || !catalog.contains("checked_at") || catalog["checked_at"].is_null()) {
     out << "no check yet: the upgrade controller has not read the swarm and its registries\n";
@@ -159,7 +115,7 @@ std::string CatalogText(const json& catalog) {
       }
       if (Has(service, "note")) table.Line("  note: " + Text(service, "note"));
     }
-    table.Print(out);
+    out << table.Render(style);
   }
   const json& unversioned = Array(catalog, "unversioned");
   if (!unversioned.empty()) {
@@ -171,7 +127,7 @@ std::string CatalogText(const json& catalog) {
   return out.str();
 }
 
-std::string PlansText(const json& plans) {
+std::string PlansText(const json& plans, const TableStyle& style) {
   std::ostringstream out;
   const json& list = Array(plans, "plans");
   if (list.empty()) return "no upgrade plans\n";
@@ -180,11 +136,11 @@ std::string PlansText(const json& plans) {
     table.Row({plan.value("id", json()).dump(), Text(plan, "state"),
                HumanTime(plan.value("created", json())), StepsDone(plan), Text(plan, "reason")});
   }
-  table.Print(out);
+  out << table.Render(style);
   return out.str();
 }
 
-std::string PlanText(const json& plan) {
+std::string PlanText(const json& plan, const TableStyle& style) {
   std::ostringstream out;
   out << "plan " << plan.value("id", json()).dump() << ": " << Text(plan, "state") << " ("
       << StepsDone(plan) << " steps done)\n"
@@ -198,7 +154,7 @@ std::string PlanText(const json& plan) {
                HumanTime(step.value("started", json())), Text(step, "image")});
     if (Has(step, "error")) table.Line("   error: " + Text(step, "error"));
   }
-  table.Print(out);
+  out << table.Render(style);
   return out.str();
 }
 

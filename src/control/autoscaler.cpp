@@ -63,8 +63,31 @@ std::vector<std::string> Autoscaler::ResourceNames(const Entry& entry) {
 
 Autoscaler::Autoscaler(orchestrator::Orchestrator& orchestrator,
                        monitor::QueueMetricsSource& metrics, store::Store& store,
-                       const Clock& clock)
-    : orchestrator_(orchestrator), metrics_(metrics), store_(store), clock_(clock) {}
+                       const Clock& clock, EventSink* events)
+    : orchestrator_(orchestrator),
+      metrics_(metrics),
+      store_(store),
+      clock_(clock),
+      events_(events) {}
+
+void Autoscaler::Publish(std::vector<Event> events) {
+  if (events_ == nullptr) return;
+  for (Event& event : events) events_->Publish(std::move(event));
+}
+
+void Autoscaler::ChangeEvents(const Entry* from, const Entry& to, std::vector<Event>& out) {
+  const std::string& name = to.info.name;
+  if (from == nullptr) {
+    out.emplace_back(ServiceEvent{name, ServiceChange::kAdded});
+  } else if (from->config_origin != to.config_origin || from->config_errors != to.config_errors ||
+             from->config.has_value() != to.config.has_value() ||
+             (from->config && from->config->ToJson() != to.config->ToJson())) {
+    out.emplace_back(ServiceEvent{name, ServiceChange::kConfigChanged});
+  } else {
+    return;
+  }
+  if (!to.config_errors.empty()) out.emplace_back(ConfigErrorEvent{name, to.config_errors});
+}
 
 Autoscaler::Entry Autoscaler::Load(const ServiceInfo& info) {
   Entry entry;
@@ -127,14 +150,24 @@ Status Autoscaler::Discover() {
   std::map<std::string, Entry> fresh;
   for (const auto& info : *listed) fresh.emplace(info.id, Load(info));
 
-  std::lock_guard lock(mutex_);
-  for (auto& [id, entry] : fresh) {
-    // Keep what this process learnt since the store was read (history, last change).
-    if (auto it = services_.find(id); it != services_.end()) CarryOver(it->second, entry);
+  std::vector<Event> events;
+  {
+    const ChangeLock lock(*this);
+    for (auto& [id, entry] : fresh) {
+      auto it = services_.find(id);
+      ChangeEvents(it == services_.end() ? nullptr : &it->second, entry, events);
+      // Keep what this process learnt since the store was read (history, last change).
+      if (it != services_.end()) CarryOver(it->second, entry);
+    }
+    for (const auto& [id, entry] : services_) {
+      if (!fresh.contains(id))
+        events.emplace_back(ServiceEvent{entry.info.name, ServiceChange::kRemoved});
+    }
+    services_ = std::move(fresh);
+    Track();
+    spdlog::info("discovered {} services", services_.size());
   }
-  services_ = std::move(fresh);
-  Track();
-  spdlog::info("discovered {} services", services_.size());
+  Publish(std::move(events));
   return {};
 }
 
@@ -146,7 +179,7 @@ Status Autoscaler::Refresh(const std::string& id_or_name) {
   }
   {
     // An update that changed neither image nor labels (e.g. our own scaling) keeps the config.
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     auto it = services_.find(info->id);
     if (it != services_.end() && it->second.info.image == info->image &&
         it->second.info.labels == info->labels) {
@@ -155,36 +188,48 @@ Status Autoscaler::Refresh(const std::string& id_or_name) {
     }
   }
   Entry entry = Load(*info);
-  std::lock_guard lock(mutex_);
-  if (auto it = services_.find(info->id); it != services_.end()) CarryOver(it->second, entry);
-  spdlog::info("service {}: {}", info->name,
-               entry.config ? (entry.config->scale ? "monitored" : "sized by min/max")
-                            : (entry.config_errors.empty() ? "no scale config" : "invalid config"));
-  services_[info->id] = std::move(entry);
-  Track();
+  std::vector<Event> events;
+  {
+    const ChangeLock lock(*this);
+    auto it = services_.find(info->id);
+    ChangeEvents(it == services_.end() ? nullptr : &it->second, entry, events);
+    if (it != services_.end()) CarryOver(it->second, entry);
+    spdlog::info("service {}: {}", info->name,
+                 entry.config
+                     ? (entry.config->scale ? "monitored" : "sized by min/max")
+                     : (entry.config_errors.empty() ? "no scale config" : "invalid config"));
+    services_[info->id] = std::move(entry);
+    Track();
+  }
+  Publish(std::move(events));
   return {};
 }
 
 void Autoscaler::Remove(const std::string& id_or_name) {
-  std::lock_guard lock(mutex_);
-  for (auto it = services_.begin(); it != services_.end(); ++it) {
-    if (it->first == id_or_name || it->second.info.name == id_or_name) {
-      spdlog::info("service {}: removed", it->second.info.name);
-      if (auto st = store_.DeleteService(it->second.info.name); !st.ok()) {
-        spdlog::error("service {}: cannot delete from store: {}", it->second.info.name,
-                      st.error().message);
+  std::vector<Event> events;
+  {
+    const ChangeLock lock(*this);
+    for (auto it = services_.begin(); it != services_.end(); ++it) {
+      if (it->first == id_or_name || it->second.info.name == id_or_name) {
+        spdlog::info("service {}: removed", it->second.info.name);
+        if (auto st = store_.DeleteService(it->second.info.name); !st.ok()) {
+          spdlog::error("service {}: cannot delete from store: {}", it->second.info.name,
+                        st.error().message);
+        }
+        events.emplace_back(ServiceEvent{it->second.info.name, ServiceChange::kRemoved});
+        services_.erase(it);
+        break;
       }
-      services_.erase(it);
-      break;
     }
+    Track();
   }
-  Track();
+  Publish(std::move(events));
 }
 
 Status Autoscaler::RefreshTaskCounts() {
   auto listed = orchestrator_.ListServices();
   if (!listed.ok()) return Unexpected{listed.error()};
-  std::lock_guard lock(mutex_);
+  const ChangeLock lock(*this);
   for (const auto& info : *listed) {
     auto it = services_.find(info.id);
     if (it != services_.end()) it->second.info.running_tasks = info.running_tasks;
@@ -400,10 +445,12 @@ void Autoscaler::RunCycle() {
   const TimePoint now = clock_.Now();
   const auto queues = metrics_.Snapshot(now);
   std::vector<PendingChange> changes;
+  std::size_t evaluated = 0;
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     for (auto& [id, entry] : services_) {
       if (!entry.config) continue;
+      ++evaluated;
       if (auto change = Evaluate(entry, queues, now)) changes.push_back(std::move(*change));
       RecordSample(entry, now);
     }
@@ -411,12 +458,15 @@ void Autoscaler::RunCycle() {
   for (const auto& change : changes) Apply(change, now);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::lock_guard lock(mutex_);
-  ++stats_.cycles;
-  stats_.seconds += seconds;
-  for (std::size_t i = 0; i < CycleStats::kBuckets.size(); ++i) {
-    if (seconds <= CycleStats::kBuckets[i]) ++stats_.in_bucket[i];
+  {
+    const ChangeLock lock(*this);
+    ++stats_.cycles;
+    stats_.seconds += seconds;
+    for (std::size_t i = 0; i < CycleStats::kBuckets.size(); ++i) {
+      if (seconds <= CycleStats::kBuckets[i]) ++stats_.in_bucket[i];
+    }
   }
+  Publish({CycleEvent{now, seconds * 1000.0, evaluated, changes.size()}});
 }
 
 void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
@@ -432,7 +482,7 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
     spdlog::info("service {}: replicas {}", change.name, explained.text);
   }
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     if (auto it = services_.find(change.id); it != services_.end()) {
       if (!status.ok()) {
         it->second.latest.failure = status.error().message;
@@ -473,15 +523,21 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
   record.explanation_json = explained.json.dump();
   if (auto id = store_.AppendDecision(record); !id.ok()) {
     spdlog::error("service {}: cannot record decision: {}", change.name, id.error().message);
+  } else {
+    record.id = *id;
   }
+  Publish({DecisionEvent{std::move(record)}});
 }
 
 Status Autoscaler::SetPaused(const std::string& name, bool paused) {
-  std::lock_guard lock(mutex_);
-  for (auto& [id, entry] : services_) {
-    if (entry.info.name != name && id != name) continue;
+  std::string service;
+  bool changed = false;
+  {
+    const ChangeLock lock(*this);
+    Entry* entry = Find(name);
+    if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
     // Persisted first: a pause the store could not keep is refused, not half-applied.
-    auto record = store_.FindService(entry.info.name);
+    auto record = store_.FindService(entry->info.name);
     if (!record.ok()) return Unexpected{record.error()};
     if (record->has_value()) {
       store::ServiceRecord updated = **record;
@@ -489,15 +545,25 @@ Status Autoscaler::SetPaused(const std::string& name, bool paused) {
       updated.updated = clock_.Now();
       if (auto st = store_.UpsertService(updated); !st.ok()) return st;
     }
-    entry.paused = paused;
-    spdlog::info("service {}: autoscaling {}", entry.info.name, paused ? "paused" : "resumed");
-    return {};
+    changed = entry->paused != paused;
+    entry->paused = paused;
+    service = entry->info.name;
   }
-  return Fail("not_found", "no service named '" + name + "'");
+  spdlog::info("service {}: autoscaling {}", service, paused ? "paused" : "resumed");
+  if (changed) {
+    Publish({ServiceEvent{service, paused ? ServiceChange::kPaused : ServiceChange::kResumed}});
+  }
+  return {};
 }
 
 std::vector<ServiceStatus> Autoscaler::Snapshot() const {
+  std::uint64_t generation = 0;
+  return Snapshot(generation);
+}
+
+std::vector<ServiceStatus> Autoscaler::Snapshot(std::uint64_t& generation) const {
   std::lock_guard lock(mutex_);
+  generation = generation_.load(std::memory_order_acquire);
   std::vector<ServiceStatus> out;
   out.reserve(services_.size());
   for (const auto& [id, entry] : services_) out.push_back(StatusOf(id, entry, false));
@@ -584,19 +650,26 @@ Status Autoscaler::UpdateRecord(const Entry& entry,
 std::optional<ServiceStatus> Autoscaler::Reload(const std::string& name) {
   orchestrator::ServiceInfo info;
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     const Entry* entry = Find(name);
     if (entry == nullptr) return std::nullopt;
     info = entry->info;
   }
   Entry fresh = Load(info);
-  std::lock_guard lock(mutex_);
-  auto it = services_.find(info.id);
-  if (it == services_.end()) return std::nullopt;  // removed meanwhile
-  CarryOver(it->second, fresh);
-  it->second = std::move(fresh);
-  Track();
-  return StatusOf(it->first, it->second, true);
+  std::vector<Event> events;
+  std::optional<ServiceStatus> status;
+  {
+    const ChangeLock lock(*this);
+    auto it = services_.find(info.id);
+    if (it == services_.end()) return std::nullopt;  // removed meanwhile
+    ChangeEvents(&it->second, fresh, events);
+    CarryOver(it->second, fresh);
+    it->second = std::move(fresh);
+    Track();
+    status = StatusOf(it->first, it->second, true);
+  }
+  Publish(std::move(events));
+  return status;
 }
 
 Result<ServiceStatus> Autoscaler::SetConfig(const std::string& name, std::string_view config_json) {
@@ -612,7 +685,7 @@ Result<ServiceStatus> Autoscaler::SetConfig(const std::string& name, std::string
   // Kept as the normal form of what was given: what a later start parses again.
   const std::string text = parsed->ToJson().dump();
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     Entry* entry = Find(name);
     if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
     Status st = UpdateRecord(
@@ -627,7 +700,7 @@ Result<ServiceStatus> Autoscaler::SetConfig(const std::string& name, std::string
 
 Result<ServiceStatus> Autoscaler::UnsetConfig(const std::string& name) {
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     Entry* entry = Find(name);
     if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
     if (entry->config_override.empty()) return StatusOf(entry->info.id, *entry, true);
@@ -644,8 +717,9 @@ Result<ServiceStatus> Autoscaler::UnsetConfig(const std::string& name) {
 Result<ManualScale> Autoscaler::Scale(const std::string& name, int replicas, bool force) {
   ManualScale scale;
   std::string id;
+  bool was_paused = false;
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     Entry* entry = Find(name);
     if (entry == nullptr) return Fail("not_found", "no service named '" + name + "'");
     if (entry->info.mode != ServiceMode::kReplicated) {
@@ -667,15 +741,17 @@ Result<ManualScale> Autoscaler::Scale(const std::string& name, int replicas, boo
     // undo the operator's size.
     Status st = UpdateRecord(*entry, [](store::ServiceRecord& record) { record.paused = true; });
     if (!st.ok()) return Unexpected{st.error()};
+    was_paused = entry->paused;
     entry->paused = true;
     id = entry->info.id;
     scale = {entry->info.name, static_cast<int>(entry->info.replicas), replicas};
   }
+  if (!was_paused) Publish({ServiceEvent{scale.service, ServiceChange::kPaused}});
   Status st = orchestrator_.SetReplicas(id, static_cast<std::uint64_t>(replicas));
   if (!st.ok()) return Unexpected{st.error()};
   const TimePoint now = clock_.Now();
   {
-    std::lock_guard lock(mutex_);
+    const ChangeLock lock(*this);
     if (auto it = services_.find(id); it != services_.end()) {
       it->second.info.replicas = static_cast<std::uint64_t>(replicas);
       it->second.last_change = now;
@@ -698,7 +774,10 @@ Result<ManualScale> Autoscaler::Scale(const std::string& name, int replicas, boo
   if (auto appended = store_.AppendDecision(record); !appended.ok()) {
     spdlog::error("service {}: cannot record decision: {}", scale.service,
                   appended.error().message);
+  } else {
+    record.id = *appended;
   }
+  Publish({DecisionEvent{std::move(record)}});
   return scale;
 }
 

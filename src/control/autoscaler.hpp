@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -18,6 +20,7 @@
 #include "common/result.hpp"
 #include "config/scale_config.hpp"
 #include "control/decision_explanation.hpp"
+#include "control/events.hpp"
 #include "control/service_status.hpp"
 #include "monitor/queue_metrics_source.hpp"
 #include "orchestrator/orchestrator.hpp"
@@ -49,11 +52,16 @@ struct RuleTest {
 
 // Thread-safe: Discover/Refresh/Remove (event thread), RunCycle (evaluation loop) and Status
 // (API threads) may run concurrently; mutex_ guards the service table. Network calls to the
-// orchestrator are made without holding mutex_.
+// orchestrator are made, and events published, without holding mutex_.
+//
+// Events (control/events.hpp) go to `events` when given: a decision per recorded change (the
+// cycle's and the operator's), a service event when a service is added, removed, paused, resumed
+// or its effective config changes, a config error when a (re)loaded config is invalid, and a
+// cycle summary at the end of each RunCycle.
 class Autoscaler {
  public:
   Autoscaler(orchestrator::Orchestrator& orchestrator, monitor::QueueMetricsSource& metrics,
-             store::Store& store, const Clock& clock);
+             store::Store& store, const Clock& clock, EventSink* events = nullptr);
 
   // Lists every Swarm service and (re)loads each one's scale config; forgets services that no
   // longer exist. Call at start and after the event stream was down.
@@ -115,6 +123,12 @@ class Autoscaler {
 
   // Every service, each with the text of its latest explanation (ServiceStatus::explanation null).
   std::vector<ServiceStatus> Snapshot() const;
+  // The same, with the generation it is of (see generation()).
+  std::vector<ServiceStatus> Snapshot(std::uint64_t& generation) const;
+  // Grows with every change of the service table (a cycle, a service found, changed, removed,
+  // paused, configured or scaled): a reader that kept what it made of Snapshot(generation) may
+  // keep using it while this still answers the same generation. Lock-free.
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   // One service by id or name, with its explanation as data (built on each call by re-running
   // the service's latest pass: tens of µs); nullopt when unknown.
   std::optional<ServiceStatus> ServiceSnapshot(const std::string& id_or_name) const;
@@ -165,6 +179,10 @@ class Autoscaler {
   };
 
   Entry Load(const orchestrator::ServiceInfo& info);
+  // The events of a service's entry replaced by `to` (`from` null: it is new): added or
+  // config_changed, and config_error when `to` has errors it did not have.
+  static void ChangeEvents(const Entry* from, const Entry& to, std::vector<Event>& out);
+  void Publish(std::vector<Event> events);
   // Rule history by name (what the store keeps), and back: a reloaded config keeps the states
   // of the rules it still has.
   static rules::RuleHistory HistoryOf(const Entry& entry);
@@ -201,10 +219,24 @@ class Autoscaler {
   monitor::QueueMetricsSource& metrics_;
   store::Store& store_;
   const Clock& clock_;
+  EventSink* const events_;  // not owned; may be null (nothing is published)
+
+  // mutex_ held for a change of the service table: the generation grows as it is taken, so
+  // what readers made of an older snapshot is known to be stale once the change is visible.
+  class ChangeLock {
+   public:
+    explicit ChangeLock(Autoscaler& autoscaler) : lock_(autoscaler.mutex_) {
+      autoscaler.generation_.fetch_add(1, std::memory_order_acq_rel);
+    }
+
+   private:
+    std::lock_guard<std::mutex> lock_;
+  };
 
   mutable std::mutex mutex_;
-  std::map<std::string, Entry> services_;  // by service ID; guarded by mutex_
-  CycleStats stats_;                       // guarded by mutex_
+  std::atomic<std::uint64_t> generation_{0};  // written under mutex_ (ChangeLock)
+  std::map<std::string, Entry> services_;     // by service ID; guarded by mutex_
+  CycleStats stats_;                          // guarded by mutex_
 };
 
 }  // namespace maiev::control

@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 
+#include "control/recording_event_sink.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -15,6 +16,8 @@ namespace {
 using orchestrator::FakeOrchestrator;
 using orchestrator::ServiceInfo;
 using orchestrator::ServiceMode;
+using ::testing::ElementsAre;
+using ::testing::StartsWith;
 
 constexpr const char* kWorkerConfig = R"({
   "min": 1, "max": 4,
@@ -57,14 +60,8 @@ class FakeQueues final : public monitor::QueueMetricsSource {
 ServiceInfo Service(std::string id, std::string name, std::uint64_t replicas,
                     std::optional<std::string> config = kWorkerConfig,
                     ServiceMode mode = ServiceMode::kReplicated) {
-  ServiceInfo s;
-  s.id = std::move(id);
-  s.name = std::move(name);
-  s.replicas = replicas;
-  s.mode = mode;
-  s.image = "worker:1";
-  if (config) s.labels[std::string(orchestrator::kScaleConfigLabel)] = *config;
-  return s;
+  return orchestrator::LabelledService(std::move(id), std::move(name), replicas, std::move(config),
+                                       mode);
 }
 
 class AutoscalerTest : public ::testing::Test {
@@ -73,6 +70,10 @@ class AutoscalerTest : public ::testing::Test {
 
   std::unique_ptr<Autoscaler> Make() {
     return std::make_unique<Autoscaler>(docker_, queues_, *store_, clock_);
+  }
+  // One that publishes to events_.
+  std::unique_ptr<Autoscaler> MakeWithEvents() {
+    return std::make_unique<Autoscaler>(docker_, queues_, *store_, clock_, &events_);
   }
   // The status of service `name`, or nullopt when the autoscaler does not know it.
   static std::optional<ServiceStatus> StatusOf(const Autoscaler& autoscaler,
@@ -134,6 +135,7 @@ class AutoscalerTest : public ::testing::Test {
   FakeQueues queues_;
   std::unique_ptr<store::SqliteStore> store_;
   ManualClock clock_;
+  testing::RecordingEventSink events_;
 };
 
 TEST_F(AutoscalerTest, DiscoverClassifiesServicesByTheirConfig) {
@@ -628,6 +630,121 @@ TEST_F(AutoscalerTest, HistoryKeepsOneSamplePerCycleWithinItsBound) {
   auto recent = autoscaler->History("worker", Duration{5.0});
   ASSERT_TRUE(recent);
   EXPECT_EQ(recent->samples.size(), 5u);
+}
+
+TEST_F(AutoscalerTest, DiscoveryPublishesServicesAddedRemovedAndTheirConfigErrors) {
+  docker_.PutService(Service("1", "worker", 1));
+  docker_.PutService(Service("3", "broken", 1, R"({"min": 5, "max": 2})"));
+  auto autoscaler = MakeWithEvents();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  const auto lines = events_.TakeLines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "service worker added");
+  EXPECT_EQ(lines[1], "service broken added");
+  EXPECT_THAT(lines[2], StartsWith("config_error broken: "));
+  EXPECT_THAT(lines[2], ::testing::HasSubstr("min (5) > max (2)"));
+
+  // Nothing changed: a re-listing publishes nothing.
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  EXPECT_TRUE(events_.TakeLines().empty());
+
+  docker_.RemoveService("3");
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  EXPECT_THAT(events_.TakeLines(), ElementsAre("service broken removed"));
+}
+
+TEST_F(AutoscalerTest, ARefreshPublishesOnlyWhatChangedTheConfig) {
+  docker_.PutService(Service("1", "worker", 1));
+  auto autoscaler = MakeWithEvents();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  events_.Take();
+
+  // A new image with the same config: nothing to tell.
+  docker_.EditService("1", [](ServiceInfo& s) { s.image = "worker:2"; });
+  ASSERT_TRUE(autoscaler->Refresh("1").ok());
+  EXPECT_TRUE(events_.TakeLines().empty());
+
+  docker_.EditService("1", [](ServiceInfo& s) {
+    s.labels[std::string(orchestrator::kScaleConfigLabel)] = R"({"min": 1, "max": 2})";
+  });
+  ASSERT_TRUE(autoscaler->Refresh("1").ok());
+  EXPECT_THAT(events_.TakeLines(), ElementsAre("service worker config_changed"));
+
+  docker_.EditService("1", [](ServiceInfo& s) {
+    s.labels[std::string(orchestrator::kScaleConfigLabel)] = "{not json";
+  });
+  ASSERT_TRUE(autoscaler->Refresh("1").ok());
+  const auto lines = events_.TakeLines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "service worker config_changed");
+  EXPECT_THAT(lines[1], StartsWith("config_error worker: "));
+
+  docker_.PutService(Service("2", "late", 1));
+  ASSERT_TRUE(autoscaler->Refresh("2").ok());
+  EXPECT_THAT(events_.TakeLines(), ElementsAre("service late added"));
+  autoscaler->Remove("late");
+  autoscaler->Remove("late");  // unknown by now: nothing
+  EXPECT_THAT(events_.TakeLines(), ElementsAre("service late removed"));
+}
+
+TEST_F(AutoscalerTest, PauseResumeAndConfigsOfTheApiArePublishedWhenTheyChangeSomething) {
+  docker_.PutService(Service("1", "worker", 3));
+  auto autoscaler = MakeWithEvents();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  events_.Take();
+
+  ASSERT_TRUE(autoscaler->SetPaused("worker", true).ok());
+  ASSERT_TRUE(autoscaler->SetPaused("worker", true).ok());  // already paused
+  ASSERT_TRUE(autoscaler->SetPaused("worker", false).ok());
+  EXPECT_FALSE(autoscaler->SetPaused("nobody", true).ok());
+  EXPECT_THAT(events_.TakeLines(), ElementsAre("service worker paused", "service worker resumed"));
+
+  ASSERT_TRUE(autoscaler->SetConfig("worker", R"({"min": 2, "max": 9})").ok());
+  ASSERT_FALSE(autoscaler->SetConfig("worker", R"({"min": 5, "max": 2})").ok());  // refused
+  ASSERT_TRUE(autoscaler->UnsetConfig("worker").ok());
+  ASSERT_TRUE(autoscaler->UnsetConfig("worker").ok());  // nothing to unset
+  EXPECT_THAT(events_.TakeLines(),
+              ElementsAre("service worker config_changed", "service worker config_changed"));
+}
+
+TEST_F(AutoscalerTest, ACycleScalingPublishesTheDecisionAsStoredThenTheCycle) {
+  docker_.PutService(Service("1", "worker", 1));
+  docker_.PutService(Service("2", "plain", 1, std::nullopt));
+  auto autoscaler = MakeWithEvents();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  events_.Take();
+
+  queues_.SetWaiting("q1", 50);
+  clock_.Advance(Duration{5.0});
+  autoscaler->RunCycle();
+  auto events = events_.Take();
+  ASSERT_EQ(events.size(), 2u);
+  ASSERT_TRUE(std::holds_alternative<DecisionEvent>(events[0]));
+  const store::DecisionRecord& decision = std::get<DecisionEvent>(events[0]).decision;
+  EXPECT_EQ(decision, store_->RecentDecisions(1)->front());  // with the store's id
+  EXPECT_EQ(testing::Describe(events[0]), "decision worker 1 -> 2 #1");
+  ASSERT_TRUE(std::holds_alternative<CycleEvent>(events[1]));
+  const CycleEvent& cycle = std::get<CycleEvent>(events[1]);
+  EXPECT_EQ(cycle.time, clock_.Now());
+  EXPECT_EQ(cycle.services, 1u);  // the unconfigured service is not evaluated
+  EXPECT_EQ(cycle.decisions, 1u);
+  EXPECT_GE(cycle.duration_ms, 0.0);
+
+  // A hold publishes the cycle only.
+  autoscaler->RunCycle();
+  EXPECT_THAT(events_.TakeLines(), ElementsAre("cycle services=1 decisions=0"));
+}
+
+TEST_F(AutoscalerTest, AnOperatorsScalePublishesThePauseThenTheDecision) {
+  docker_.PutService(Service("1", "worker", 3));
+  auto autoscaler = MakeWithEvents();
+  ASSERT_TRUE(autoscaler->Discover().ok());
+  events_.Take();
+  ASSERT_TRUE(autoscaler->Scale("worker", 4, false).ok());
+  ASSERT_TRUE(autoscaler->Scale("worker", 2, false).ok());  // paused already
+  EXPECT_FALSE(autoscaler->Scale("worker", 99, false).ok());
+  EXPECT_THAT(events_.TakeLines(), ElementsAre("service worker paused", "decision worker 3 -> 4 #1",
+                                               "decision worker 4 -> 2 #2"));
 }
 
 }  // namespace

@@ -73,22 +73,37 @@ std::vector<std::tuple<std::string, std::string, std::string>> Planned(
 
 }  // namespace
 
-void UpgradeController::RecordStep(std::int64_t plan_id, int index, RunState state, TimePoint now,
-                                   const std::string& error) {
-  if (auto st = store_.SetStepState(plan_id, index, state, now, error); !st) {
-    spdlog::error("upgrades: plan {} step {}: cannot record it {}: {}", plan_id, index + 1,
+void UpgradeController::RecordStep(std::int64_t plan_id, const UpgradeStep& step, RunState state,
+                                   TimePoint now, const std::string& error) {
+  if (auto st = store_.SetStepState(plan_id, step.index, state, now, error); !st) {
+    spdlog::error("upgrades: plan {} step {}: cannot record it {}: {}", plan_id, step.index + 1,
                   store::ToString(state), st.error().message);
+    return;
   }
+  Publish(StepEvent{plan_id, step.index, step.service, step.from_version, step.to_version, state,
+                    error});
+}
+
+Status UpgradeController::RecordPlan(std::int64_t plan_id, RunState state,
+                                     const std::string& reason, TimePoint now) {
+  Status st = store_.SetPlanState(plan_id, state, reason, now);
+  if (st) Publish(PlanEvent{plan_id, state, reason});
+  return st;
+}
+
+void UpgradeController::Publish(Event event) {
+  if (events_ != nullptr) events_->Publish(std::move(event));
 }
 
 UpgradeController::UpgradeController(orchestrator::Orchestrator& orchestrator,
                                      RegistryFor registry_for, store::Store& store,
-                                     const Clock& clock, UpgradeOptions options)
+                                     const Clock& clock, UpgradeOptions options, EventSink* events)
     : orchestrator_(orchestrator),
       registry_for_(std::move(registry_for)),
       store_(store),
       clock_(clock),
-      options_(options) {}
+      options_(options),
+      events_(events) {}
 
 void UpgradeController::Hint(const registry::PushHint& hint) {
   {
@@ -189,12 +204,14 @@ bool UpgradeController::Advance(UpgradePlan& plan, TimePoint now) {
       spdlog::error("upgrades: {}: cannot record the step: {}", where, st.error().message);
       return false;
     }
+    Publish(StepEvent{plan.id, step.index, step.service, step.from_version, step.to_version,
+                      RunState::kRunning, ""});
     {
       std::lock_guard lock(mutex_);
       ++counters_.steps_started;
     }
     if (auto requested = request(); !requested && requested.error().code == "not_found") {
-      RecordStep(plan.id, static_cast<int>(i), RunState::kAborted, now, "the service was removed");
+      RecordStep(plan.id, step, RunState::kAborted, now, "the service was removed");
       EndPlan(plan, RunState::kAborted, where + " aborted: the service was removed", i + 1, now);
       return true;
     }
@@ -231,7 +248,7 @@ bool UpgradeController::Advance(UpgradePlan& plan, TimePoint now) {
     case upgrade::StepVerdict::kAborted: {
       const RunState state =
           judged.verdict == upgrade::StepVerdict::kFailed ? RunState::kFailed : RunState::kAborted;
-      RecordStep(plan.id, static_cast<int>(i), state, now, judged.why);
+      RecordStep(plan.id, step, state, now, judged.why);
       {
         std::lock_guard lock(mutex_);
         ++(state == RunState::kFailed ? counters_.steps_failed : counters_.steps_aborted);
@@ -242,7 +259,7 @@ bool UpgradeController::Advance(UpgradePlan& plan, TimePoint now) {
     }
   }
 
-  RecordStep(plan.id, static_cast<int>(i), RunState::kDone, now, "");
+  RecordStep(plan.id, step, RunState::kDone, now, "");
   step.state = RunState::kDone;
   {
     std::lock_guard lock(mutex_);
@@ -279,11 +296,11 @@ void UpgradeController::EndPlan(const UpgradePlan& plan, RunState state, const s
                                 std::size_t abort_from, TimePoint now) {
   for (std::size_t k = abort_from; k < plan.steps.size(); ++k) {
     if (plan.steps[k].state == RunState::kPending) {
-      RecordStep(plan.id, static_cast<int>(k), RunState::kAborted, now,
+      RecordStep(plan.id, plan.steps[k], RunState::kAborted, now,
                  "the plan stopped before this step");
     }
   }
-  if (auto st = store_.SetPlanState(plan.id, state, reason, now); !st) {
+  if (auto st = RecordPlan(plan.id, state, reason, now); !st) {
     spdlog::error("upgrades: plan {}: cannot record its end: {}", plan.id, st.error().message);
   }
   if (state == RunState::kDone) {
@@ -431,6 +448,7 @@ bool UpgradeController::MaybePlan(const UpgradeCheck& check,
     std::lock_guard lock(mutex_);
     ++counters_.plans_created;
   }
+  Publish(PlanEvent{*id, plan.state, plan.reason});
   spdlog::info("upgrades: plan {} ({} steps, {}): {}", *id, plan.steps.size(),
                store::ToString(plan.state), plan.reason);
   return plan.state == RunState::kRunning;
@@ -457,8 +475,8 @@ Status UpgradeController::Approve(std::int64_t plan_id) {
                                   std::string(store::ToString(plan->state)) +
                                   ": only a pending plan can be approved");
     }
-    if (auto st = store_.SetPlanState(plan_id, RunState::kRunning, plan->reason + "; approved",
-                                      clock_.Now());
+    if (auto st =
+            RecordPlan(plan_id, RunState::kRunning, plan->reason + "; approved", clock_.Now());
         !st) {
       return st;
     }
@@ -483,13 +501,13 @@ Status UpgradeController::Abort(std::int64_t plan_id) {
       if (step.state == RunState::kRunning) {
         reason += "; the rolling update of " + step.service + " to " + step.to_version +
                   ", already requested, goes on in Swarm";
-        RecordStep(plan_id, step.index, RunState::kAborted, now,
+        RecordStep(plan_id, step, RunState::kAborted, now,
                    "aborted by an operator while its rolling update ran");
       } else if (step.state == RunState::kPending) {
-        RecordStep(plan_id, step.index, RunState::kAborted, now, "aborted by an operator");
+        RecordStep(plan_id, step, RunState::kAborted, now, "aborted by an operator");
       }
     }
-    if (auto st = store_.SetPlanState(plan_id, RunState::kAborted, reason, now); !st) return st;
+    if (auto st = RecordPlan(plan_id, RunState::kAborted, reason, now); !st) return st;
   }
   spdlog::info("upgrades: plan {} aborted by an operator", plan_id);
   Wake();

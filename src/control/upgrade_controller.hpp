@@ -6,6 +6,11 @@
 // counters from any other (API threads). Plans live in the store: every pass reads the unfinished
 // ones back, so an operator's approval or abort is seen by the next pass. plan_mutex_ serialises
 // the loop's work on a plan with Approve and Abort.
+//
+// Events (control/events.hpp) go to `events` when given: a plan event when a plan is created or
+// changes state, a step event when a step does, each once the store has kept the change. They
+// are published under plan_mutex_ (never under mutex_), so they come in the order of the changes;
+// EventSink::Publish does not block.
 #pragma once
 
 #include <condition_variable>
@@ -18,6 +23,7 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "control/events.hpp"
 #include "control/upgrade_gatherer.hpp"
 #include "orchestrator/orchestrator.hpp"
 #include "registry/push_hint.hpp"
@@ -60,7 +66,8 @@ struct UpgradeCounters {
 class UpgradeController {
  public:
   UpgradeController(orchestrator::Orchestrator& orchestrator, RegistryFor registry_for,
-                    store::Store& store, const Clock& clock, UpgradeOptions options);
+                    store::Store& store, const Clock& clock, UpgradeOptions options,
+                    EventSink* events = nullptr);
 
   // A registry said a tag was pushed: the next pass re-checks (the hint is verified against the
   // registry, never trusted). Never blocks on I/O.
@@ -90,9 +97,14 @@ class UpgradeController {
  private:
   // Advances `plan` (running) by one observation; true when it ended.
   bool Advance(store::UpgradePlan& plan, TimePoint now);
-  // The store's SetStepState; a failure is logged (the next pass reads the state back).
-  void RecordStep(std::int64_t plan_id, int index, store::RunState state, TimePoint now,
-                  const std::string& error);
+  // The store's SetStepState, and its event; a failure is logged (the next pass reads the state
+  // back).
+  void RecordStep(std::int64_t plan_id, const store::UpgradeStep& step, store::RunState state,
+                  TimePoint now, const std::string& error);
+  // The store's SetPlanState, and its event once kept.
+  Status RecordPlan(std::int64_t plan_id, store::RunState state, const std::string& reason,
+                    TimePoint now);
+  void Publish(Event event);
   // Records the plan's end; its pending steps from `abort_from` on are aborted.
   void EndPlan(const store::UpgradePlan& plan, store::RunState state, const std::string& reason,
                std::size_t abort_from, TimePoint now);
@@ -113,6 +125,7 @@ class UpgradeController {
   store::Store& store_;
   const Clock& clock_;
   const UpgradeOptions options_;
+  EventSink* const events_;  // not owned; may be null (nothing is published)
 
   std::mutex plan_mutex_;       // the loop's work on plans, Approve, Abort
   std::mutex gather_mutex_;     // one gathering at a time (the loop, Resolve), and:

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "control/recording_event_sink.hpp"
 #include "control/upgrade_test_support.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
 #include "registry/fake_registry_client.hpp"
@@ -39,7 +40,7 @@ class UpgradeControllerTest : public ::testing::Test {
           [this](std::string_view host) -> registry::RegistryClient* {
             return host == kRegistry ? &registry_ : nullptr;
           },
-          *store_, clock_, options_);
+          *store_, clock_, options_, &events_);
     }
     return *controller_;
   }
@@ -77,6 +78,7 @@ class UpgradeControllerTest : public ::testing::Test {
   registry::FakeRegistryClient registry_;
   std::unique_ptr<store::SqliteStore> store_;
   UpgradeOptions options_;
+  testing::RecordingEventSink events_;
   std::unique_ptr<UpgradeController> controller_;
 };
 
@@ -377,6 +379,57 @@ TEST_F(UpgradeControllerTest, ARegistryFailureIsANoteAndTheCheckIsRetriedSooner)
   ASSERT_TRUE(view.has_value());
   EXPECT_EQ(view->gathered.notes.at("a"), "registry 127.0.0.1:5000: connection refused");
   EXPECT_EQ(Controller().counters().check_failures, 1U);
+}
+
+TEST_F(UpgradeControllerTest, APlanAndItsStepsArePublishedAsTheyChangeState) {
+  RunService("a", "1.0.0", '1');
+  Push("a", "1.0.0", '1');
+  Push("a", "2.0.0", '2');
+  Controller().Pass();  // the plan
+  auto events = events_.Take();
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<PlanEvent>(events[0]));
+  const PlanEvent created = std::get<PlanEvent>(events[0]);  // a copy: events is reused
+  EXPECT_EQ(created.id, OnlyPlan().id);
+  EXPECT_EQ(created.state, RunState::kRunning);
+  EXPECT_EQ(created.reason, "new versions: a 1.0.0 → 2.0.0");
+
+  Controller().Pass();  // its step requested
+  events = events_.Take();
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<StepEvent>(events[0]));
+  const StepEvent& step = std::get<StepEvent>(events[0]);
+  EXPECT_EQ(step.plan, created.id);
+  EXPECT_EQ(step.index, 0);
+  EXPECT_EQ(step.service, "a");
+  EXPECT_EQ(step.from, "1.0.0");
+  EXPECT_EQ(step.to, "2.0.0");
+  EXPECT_EQ(step.state, RunState::kRunning);
+  EXPECT_EQ(step.error, "");
+
+  clock_.Advance(Duration{2.0});
+  Controller().Pass();  // still rolling: nothing changed
+  EXPECT_TRUE(events_.Take().empty());
+  CompleteRollout("a");
+  Controller().Pass();
+  EXPECT_EQ(events_.TakeLines(), (std::vector<std::string>{"step 1.0 a done", "plan 1 done"}));
+}
+
+TEST_F(UpgradeControllerTest, ApprovalAndAbortArePublished) {
+  RunService("a", "1.0.0", '1', {{"maiev.update", "approve"}});
+  Push("a", "1.0.0", '1');
+  Push("a", "1.1.0", '2');
+  Controller().Pass();
+  const store::UpgradePlan plan = OnlyPlan();
+  ASSERT_TRUE(Controller().Approve(plan.id).ok());
+  EXPECT_FALSE(Controller().Approve(plan.id).ok());  // refused: nothing published
+  Controller().Pass();
+  ASSERT_TRUE(Controller().Abort(plan.id).ok());
+  EXPECT_EQ(events_.TakeLines(),
+            (std::vector<std::string>{
+                "plan 1 pending", "plan 1 running", "step 1.0 a running",
+                "step 1.0 a aborted: aborted by an operator while its rolling update ran",
+                "plan 1 aborted"}));
 }
 
 }  // namespace

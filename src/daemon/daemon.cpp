@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
 #include <thread>
 #include <utility>
 
@@ -104,15 +105,30 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   }
   RegistryPool registries(std::move(credentials), options.upgrades.insecure_registries, clock);
 
+  // The loops publish to the hub; the API streams it, the notifier (if any) posts it. Both
+  // outlive everything that publishes or subscribes.
+  api::EventHub event_hub;
+  std::unique_ptr<api::Notifier> notifier;
+  if (!options.notify.targets.empty()) {
+    notifier = std::make_unique<api::Notifier>(options.notify);
+    event_hub.AddListener(*notifier);
+    for (const api::NotifyTarget& target : options.notify.targets) {
+      spdlog::info("notifying {} of events", target.label);
+    }
+  }
+
   orchestrator::DockerEngineOrchestrator docker(options.docker, clock);
   monitor::RabbitMqMonitor rabbitmq(options.rabbitmq, clock);
-  control::Autoscaler autoscaler(docker, rabbitmq, store, clock);
+  control::Autoscaler autoscaler(docker, rabbitmq, store, clock, &event_hub);
   control::UpgradeController upgrades(
       docker, [&registries](std::string_view host) { return registries.For(host); }, store, clock,
-      options.upgrades.controller);
+      options.upgrades.controller, &event_hub);
   api::DockerReadiness docker_readiness(options.docker.Describe());
-  api::HttpApi http_api(options.api, autoscaler, options.upgrades.enabled ? &upgrades : nullptr,
-                        store, ReadinessOf(options, docker_readiness, rabbitmq));
+  api::HttpApiOptions api_options = options.api;
+  api_options.events = &event_hub;
+  api::HttpApi http_api(std::move(api_options), autoscaler,
+                        options.upgrades.enabled ? &upgrades : nullptr, store,
+                        ReadinessOf(options, docker_readiness, rabbitmq));
   if (auto st = http_api.Bind(); !st.ok()) return st;
   spdlog::info("maiev serving on http://{} (store {}, docker {}, rabbitmq {}:{})",
                api::ListenAddress{options.api.host, http_api.port()}.ToString(), options.store_path,

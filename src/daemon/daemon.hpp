@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/http_api.hpp"
+#include "api/notifier.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "control/upgrade_controller.hpp"
@@ -30,6 +31,7 @@ struct ServeOptions {
   monitor::RabbitMqConfig rabbitmq;   // includes the counts (1 s) and stats (5 s) intervals
   orchestrator::DockerEndpoint docker;
   UpgradeServeOptions upgrades;
+  api::NotifierOptions notify;  // --notify-url: its targets (none: nothing is sent)
 };
 
 // Runs until `stop` is requested. Returns an error (fatal, with a clear message) when start-up

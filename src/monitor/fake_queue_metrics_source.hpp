@@ -18,7 +18,7 @@ class FakeQueueMetricsSource final : public QueueMetricsSource {
   // What Snapshot reports for `queue` while it is tracked; `now` is ignored (no staleness here).
   void Set(const std::string& queue, QueueMetrics metrics) {
     std::lock_guard lock(mutex_);
-    metrics_.insert_or_assign(queue, std::move(metrics));
+    metrics_.insert_or_assign(queue, metrics);
   }
 
   std::set<std::string> tracked() const {

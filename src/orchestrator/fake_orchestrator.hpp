@@ -16,6 +16,21 @@
 
 namespace maiev::orchestrator {
 
+// A replicated (unless `mode` says otherwise) service for tests, with its scale config as the
+// `maiev.scale_config` label when `config` is given.
+inline ServiceInfo LabelledService(std::string id, std::string name, std::uint64_t replicas,
+                                   std::optional<std::string> config = std::nullopt,
+                                   ServiceMode mode = ServiceMode::kReplicated) {
+  ServiceInfo s;
+  s.id = std::move(id);
+  s.name = std::move(name);
+  s.replicas = replicas;
+  s.mode = mode;
+  s.image = "worker:1";
+  if (config) s.labels[std::string(kScaleConfigLabel)] = *std::move(config);
+  return s;
+}
+
 class FakeOrchestrator final : public Orchestrator {
  public:
   struct ReplicaCall {
