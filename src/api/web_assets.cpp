@@ -62,8 +62,9 @@ double Quality(std::string_view parameters) {
 
 const WebAsset* FindWebAsset(std::string_view name) {
   const std::span<const WebAsset> assets = EmbeddedWebAssets();
-  const auto it = std::lower_bound(assets.begin(), assets.end(), name,
-                                   [](const WebAsset& a, std::string_view n) { return a.name < n; });
+  const auto it =
+      std::lower_bound(assets.begin(), assets.end(), name,
+                       [](const WebAsset& a, std::string_view n) { return a.name < n; });
   return it != assets.end() && it->name == name ? &*it : nullptr;
 }
 
@@ -88,11 +89,23 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   return AnyElement(accept_encoding, [](std::string_view element) {
     const std::size_t semicolon = element.find(';');
     const std::string_view coding = Trimmed(element.substr(0, semicolon));
-    const bool named = EqualsIgnoringCase(coding, "gzip") || EqualsIgnoringCase(coding, "x-gzip") ||
-                       coding == "*";
+    const bool named =
+        EqualsIgnoringCase(coding, "gzip") || EqualsIgnoringCase(coding, "x-gzip") || coding == "*";
     return named &&
            Quality(semicolon == std::string_view::npos ? "" : element.substr(semicolon + 1)) > 0;
   });
+}
+
+std::string WithoutCoding(std::string_view accept_encoding, std::string_view coding) {
+  std::string kept;
+  AnyElement(accept_encoding, [&](std::string_view element) {
+    if (!EqualsIgnoringCase(Trimmed(element.substr(0, element.find(';'))), coding)) {
+      if (!kept.empty()) kept += ", ";
+      kept += element;
+    }
+    return false;
+  });
+  return kept;
 }
 
 bool EtagMatches(std::string_view if_none_match, std::string_view etag) {

@@ -36,6 +36,10 @@ std::string_view ContentTypeFor(std::string_view name);
 // Whether an Accept-Encoding header value accepts gzip (`gzip`, `x-gzip` or `*` with q > 0).
 bool AcceptsGzip(std::string_view accept_encoding);
 
+// An Accept-Encoding header value without the content coding `coding` (e.g. "br"), the others
+// as they were.
+std::string WithoutCoding(std::string_view accept_encoding, std::string_view coding);
+
 // Whether an If-None-Match header value names `etag` (quoted, as sent in ETag) or is `*`. Weak
 // comparison, as RFC 9110 §13.1.2 asks: `W/"x"` matches `"x"`.
 bool EtagMatches(std::string_view if_none_match, std::string_view etag);

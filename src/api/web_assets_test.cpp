@@ -49,7 +49,8 @@ TEST(EmbeddedWebAssets, HoldThePageItsScriptsAndUPlot) {
   // The modules app.js imports are preloaded together rather than found import by import, but
   // for uPlot, which the first chart loads.
   for (const WebAsset& asset : EmbeddedWebAssets()) {
-    if (!asset.name.ends_with(".js") || asset.name == "uplot.js" || asset.name == "app.js") continue;
+    if (!asset.name.ends_with(".js") || asset.name == "uplot.js" || asset.name == "app.js")
+      continue;
     const std::string preload =
         R"(<link rel="modulepreload" href="/assets/)" + std::string(asset.name) + R"(">)";
     EXPECT_THAT(html, HasSubstr(preload));
@@ -83,6 +84,15 @@ TEST(AcceptsGzip, ReadsCodingsAndTheirWeights) {
   EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
   EXPECT_FALSE(AcceptsGzip("gzip; q=0.0, br"));
   EXPECT_FALSE(AcceptsGzip("gzipx, xgzip"));
+}
+
+TEST(WithoutCoding, DropsOneCodingAndKeepsTheRest) {
+  EXPECT_EQ(WithoutCoding("gzip, deflate, br", "br"), "gzip, deflate");
+  EXPECT_EQ(WithoutCoding("br;q=1.0, gzip;q=0.8", "br"), "gzip;q=0.8");
+  EXPECT_EQ(WithoutCoding("BR", "br"), "");
+  EXPECT_EQ(WithoutCoding("gzip", "br"), "gzip");
+  EXPECT_EQ(WithoutCoding("", "br"), "");
+  EXPECT_EQ(WithoutCoding("brotli, gzip", "br"), "brotli, gzip");
 }
 
 TEST(EtagMatches, ComparesWeaklyAndTakesLists) {

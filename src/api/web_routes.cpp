@@ -17,12 +17,11 @@ namespace {
 // `owner` keeps bytes that are not static alive until the provider is done with them.
 void SetBody(httplib::Response& res, std::span<const char> bytes, std::string_view content_type,
              std::shared_ptr<const std::string> owner = nullptr) {
-  res.set_content_provider(
-      bytes.size(), std::string(content_type),
-      [bytes, owner = std::move(owner)](std::size_t offset, std::size_t length,
-                                        httplib::DataSink& sink) {
-        return sink.write(bytes.data() + offset, length);
-      });
+  res.set_content_provider(bytes.size(), std::string(content_type),
+                           [bytes, owner = std::move(owner)](std::size_t offset, std::size_t length,
+                                                             httplib::DataSink& sink) {
+                             return sink.write(bytes.data() + offset, length);
+                           });
 }
 
 void ServeAsset(const httplib::Request& req, httplib::Response& res, const WebAsset& asset) {

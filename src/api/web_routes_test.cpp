@@ -46,7 +46,8 @@ class WebRoutesTest : public ::testing::Test {
 
   orchestrator::FakeOrchestrator docker_;
   monitor::FakeQueueMetricsSource queues_;
-  std::unique_ptr<store::SqliteStore> store_ = std::move(store::SqliteStore::Open(":memory:").value());
+  std::unique_ptr<store::SqliteStore> store_ =
+      std::move(store::SqliteStore::Open(":memory:").value());
   ManualClock clock_;
   control::Autoscaler autoscaler_{docker_, queues_, *store_, clock_};
   std::unique_ptr<HttpApi> api_;
@@ -150,6 +151,19 @@ TEST_F(WebRoutesTest, AnUnknownAssetIs404InTheErrorShape) {
     EXPECT_EQ(nlohmann::json::parse(deeper->body, nullptr, false).value("error", ""), "not_found")
         << path;
   }
+}
+
+// What the page reads is compressed as a browser asks, but never with httplib's brotli, which
+// takes most of a second for a large answer.
+TEST_F(WebRoutesTest, TheApiAnswersABrowserInGzip) {
+  auto res = Get("/api/v1/openapi.json", {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Encoding"), "gzip");
+  auto brotli_only = Get("/api/v1/openapi.json", {{"Accept-Encoding", "br"}});
+  ASSERT_TRUE(brotli_only);
+  EXPECT_FALSE(brotli_only->has_header("Content-Encoding"));
+  EXPECT_EQ(nlohmann::json::parse(brotli_only->body, nullptr, false).value("openapi", ""), "3.0.3");
 }
 
 TEST_F(WebRoutesTest, ThePageRoutesAreDocumentedAndCounted) {
