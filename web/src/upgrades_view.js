@@ -36,7 +36,7 @@ function planActions(plan, output, onDone) {
     try {
       const after = await mutate('POST', `/api/v1/plans/${plan.id}/${verb}`);
       output.classList.remove('error');
-      output.textContent = `Plan ${plan.id}: ${verb === 'approve' ? 'approved' : 'aborted'}, now ${after.state}.`;
+      output.textContent = `Plan ${plan.id} ${verb === 'approve' ? 'approved' : 'aborted'}.`;
       onDone(after);
     } catch (e) {
       output.classList.add('error');
@@ -137,7 +137,7 @@ export class UpgradesView {
           h('th', { scope: 'row' }, sv.name),
           h('td', null, `${sv.update}/${sv.update_policy}`),
           h('td', null, sv.running ?? '—'),
-          h('td', { class: atTarget ? null : 'pending-target' }, sv.target ? (atTarget ? `${sv.target} (at target)` : `→ ${sv.target}`) : '—'),
+          h('td', { class: ['nowrap', atTarget ? null : 'pending-target'] }, sv.target ? (atTarget ? `${sv.target} (at target)` : `→ ${sv.target}`) : '—'),
           h('td', null, h('code', { class: 'image' }, sv.image)),
         ),
       );
@@ -221,13 +221,13 @@ export class PlanView {
   render(plan) {
     fill(
       this.head,
-      h('p', null, stateBadge(plan.state), ' ', progress(plan), ' ', planActions(plan, this.output, (after) => this.render(after))),
+      h('p', { class: 'plan-head' }, stateBadge(plan.state), ' ', progress(plan), ' ', plan.state === 'pending' || plan.state === 'running' ? planActions(plan, this.output, (after) => this.render(after)) : null),
       h('dl', { class: 'facts' }, h('dt', null, 'Reason'), h('dd', { class: 'why' }, plan.reason || '—'), h('dt', null, 'Created'), h('dd', null, time(plan.created, formatTime(plan.created))), h('dt', null, 'Updated'), h('dd', null, time(plan.updated, formatTime(plan.updated)))),
     );
     fill(
       this.steps,
       plan.steps.map((st) => [
-        h('tr', null, h('td', { class: 'num' }, st.index + 1), h('th', { scope: 'row' }, st.service), h('td', null, stepChange(st)), h('td', null, stateBadge(st.state)), h('td', null, time(st.started, formatTime(st.started))), h('td', null, h('code', { class: 'image' }, st.image))),
+        h('tr', null, h('td', { class: 'num' }, st.index + 1), h('th', { scope: 'row' }, st.service), h('td', { class: 'nowrap' }, stepChange(st)), h('td', null, stateBadge(st.state)), h('td', null, time(st.started, formatTime(st.started))), h('td', null, h('code', { class: 'image' }, st.image))),
         st.error ? h('tr', { class: 'sub' }, h('td', { colspan: 6, class: 'error' }, st.error)) : null,
       ]),
     );

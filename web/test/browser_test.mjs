@@ -11,7 +11,8 @@
 //   - asks for the API token, asks again when it is refused, and shows the refusal inline;
 //   - pauses the service (the state shown changes) and shows the API's error of a scale beyond
 //     max inline;
-//   - shows the catalog, and approves the pending plan, whose step then runs to done.
+//   - shows the catalog, approves the pending plan, whose step then runs to done, aborts the
+//     next one, and shows a plan's steps.
 // Screenshots go to $MAIEV_ARTIFACTS (PNG). Everything it started is removed at the end.
 //
 // Environment: MAIEV_EXE, MAIEV_LOADGEN (the built binaries), MAIEV_ARTIFACTS (a directory),
@@ -206,17 +207,32 @@ async function screenshot(page, name) {
   step(`screenshot ${file}`);
 }
 
-// Answers the token dialog: `token` entered and saved with Enter.
-async function enterToken(page, token) {
+// Answers the token dialog: `token` entered and saved with Enter. A refused token opens the
+// dialog again at once, so only an accepted one is waited for to close it.
+async function enterToken(page, token, { refused = false } = {}) {
   const dialog = page.locator('#token-dialog');
   await dialog.waitFor({ state: 'visible', timeout: UI_MS });
   await page.fill('#token-input', token);
   await page.press('#token-input', 'Enter');
-  await dialog.waitFor({ state: 'hidden', timeout: UI_MS });
+  if (refused) {
+    await page.locator('#token-reason', { hasText: 'refused' }).waitFor({ timeout: UI_MS });
+    await dialog.waitFor({ state: 'visible', timeout: UI_MS });
+  } else {
+    await dialog.waitFor({ state: 'hidden', timeout: UI_MS });
+  }
 }
 
 function replicasCell(page, name) {
   return page.locator(`#services tr[data-service="${name}"] td[data-col="replicas"]`);
+}
+
+// The page's own files loaded so far (not the API's answers): how many, bytes on the wire and
+// decoded.
+function pageSize(page) {
+  return page.evaluate(() => {
+    const entries = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')].filter((e) => !new URL(e.name).pathname.startsWith('/api/'));
+    return { encoded: entries.reduce((n, e) => n + e.encodedBodySize, 0), decoded: entries.reduce((n, e) => n + e.decodedBodySize, 0), files: entries.length };
+  });
 }
 
 async function checkServicesTable(page, maiev) {
@@ -229,10 +245,7 @@ async function checkServicesTable(page, maiev) {
   step(`time to first table: ${firstTable.toFixed(0)} ms after navigation`);
   await page.locator('#live[data-state="live"]').waitFor({ timeout: UI_MS });
   await page.locator(`#services tr[data-service="${WORKER}"] svg.spark`).waitFor({ timeout: UI_MS });
-  const size = await page.evaluate(() => {
-    const entries = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')].filter((e) => !new URL(e.name).pathname.startsWith('/api/'));
-    return { encoded: entries.reduce((n, e) => n + e.encodedBodySize, 0), decoded: entries.reduce((n, e) => n + e.decodedBodySize, 0), files: entries.length };
-  });
+  const size = await pageSize(page);
   step(`the services page: ${size.files} files, ${size.encoded} bytes compressed (${size.decoded} decoded)`);
   return firstTable;
 }
@@ -272,15 +285,15 @@ async function checkServiceView(page) {
   const why = await page.locator('#decisions tbody tr td.why').first().textContent();
   assert.match(why, /scale_up: rules:backlog/);
   await page.locator('.facts', { hasText: `1 to ${MAX}` }).waitFor({ timeout: UI_MS });
+  const size = await pageSize(page);
+  step(`with the chart: ${size.files} files, ${size.encoded} bytes compressed (${size.decoded} decoded)`);
 }
 
 // A refused token asks again and, cancelled, shows the refusal; the right one pauses.
 async function checkTokenAndPause(page, maiev) {
   const output = page.locator('.action-output');
   await page.click('#pause-button');
-  await enterToken(page, 'not-the-token');
-  await page.locator('#token-dialog').waitFor({ state: 'visible', timeout: UI_MS });
-  await page.locator('#token-reason', { hasText: 'refused' }).waitFor({ timeout: UI_MS });
+  await enterToken(page, 'not-the-token', { refused: true });
   await page.click('#token-dialog button[value="cancel"]');
   await output.filter({ hasText: 'unauthorized' }).waitFor({ timeout: UI_MS });
   assert.match(await output.getAttribute('class'), /error/);
@@ -317,6 +330,22 @@ async function checkUpgrades(page) {
   await plan.locator('text=1/1').waitFor({ timeout: UI_MS });
   step('the plan was approved from the page and ran to done');
   await entry.filter({ hasText: '1.1.0 (at target)' }).waitFor({ timeout: PLAN_MS });
+
+  // A newer version makes a new plan, which waits for approval: aborted from the page.
+  pushVersion(APP, '1.2.0');
+  const next = page.locator('#plans tbody tr', { hasText: '1.1.0 → 1.2.0' });
+  await next.filter({ hasText: 'pending' }).waitFor({ timeout: PLAN_MS });
+  await next.first().locator('button', { hasText: 'Abort' }).click();
+  await next.filter({ hasText: 'aborted' }).first().waitFor({ timeout: UI_MS });
+  step('the next plan was aborted from the page');
+}
+
+// One plan's steps (#/plans/ID), reached from the list.
+async function checkPlanView(page) {
+  await page.locator('#plans tbody tr', { hasText: '1.0.0 → 1.1.0' }).locator('a').click();
+  const row = page.locator('#steps tbody tr', { hasText: APP });
+  await row.filter({ hasText: 'done' }).waitFor({ timeout: UI_MS });
+  assert.match(await row.textContent(), /1\.0\.0 → 1\.1\.0/);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -356,6 +385,8 @@ async function main() {
     await screenshot(page, 'service-actions.png');
     await checkUpgrades(page);
     await screenshot(page, 'upgrades.png');
+    await checkPlanView(page);
+    await screenshot(page, 'plan.png');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${maiev.url}/#/`);
