@@ -10,10 +10,19 @@ import { PlanView, UpgradesView } from './upgrades_view.js';
 
 const LIVE_TEXT = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' };
 
+// A path segment decoded; as written when it is no valid escape.
+function decoded(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function viewOf(hash) {
   const path = hash.replace(/^#/, '') || '/';
   let m = path.match(/^\/services\/([^/]+)$/);
-  if (m) return { section: 'services', view: new ServiceView(decodeURIComponent(m[1])) };
+  if (m) return { section: 'services', view: new ServiceView(decoded(m[1])) };
   if (path === '/upgrades') return { section: 'upgrades', view: new UpgradesView() };
   m = path.match(/^\/plans\/(\d+)$/);
   if (m) return { section: 'upgrades', view: new PlanView(m[1]) };
