@@ -321,6 +321,9 @@ TEST_F(OrchestratorIntegration, SetReplicasSucceedsWhileAnotherWriterKeepsUpdati
       if (reply.Ok()) ++interfering_updates;
     }
   });
+  // The race starts once the other writer has written at least once, and lasts until it has
+  // written again: on a busy machine six updates can otherwise finish before its first.
+  ASSERT_TRUE(PollUntil([&] { return interfering_updates.load() > 0; }, seconds{30}));
   for (std::uint64_t replicas : {1u, 0u, 2u, 0u, 1u, 0u}) {
     Status status = engine_.SetReplicas(name, replicas);
     ASSERT_TRUE(status.ok()) << status.error().message;
@@ -328,6 +331,8 @@ TEST_F(OrchestratorIntegration, SetReplicasSucceedsWhileAnotherWriterKeepsUpdati
     ASSERT_TRUE(service.ok());
     EXPECT_EQ(service->replicas, replicas);
   }
+  const int written = interfering_updates.load();
+  ASSERT_TRUE(PollUntil([&] { return interfering_updates.load() > written; }, seconds{30}));
   interferer.request_stop();
   interferer.join();
   Figure("SetReplicas under contention: 6 updates succeeded beside " +
