@@ -23,6 +23,7 @@
 
 #include "api/event_hub.hpp"
 #include "api/http_api.hpp"
+#include "fake_swarm.hpp"
 #include "monitor/fake_queue_metrics_source.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
 #include "store/sqlite_store.hpp"
@@ -31,20 +32,6 @@ namespace {
 
 using maiev::SystemClock;
 using Clock = std::chrono::steady_clock;
-
-constexpr const char* kConfig = R"({
-  "min": 1, "max": 20,
-  "scale": {
-    "resources": [{"name": "rmq", "monitorer": "monitorer_rabbitmq", "identifier": "QUEUE"}],
-    "rules": [
-      {"name": "behind", "expression": "rmq:latency > 3"},
-      {"name": "idle", "expression": "rmq:waiting == 0"},
-      {"name": "busy", "expression": "rmq:exec_rate > 100 and rmq:consumers > 1"}
-    ],
-    "scale_up": "rules:behind",
-    "scale_down": "rules:idle and rules:idle:since > \"60s\""
-  }
-})";
 
 struct Figures {
   double p50_ms = 0;
@@ -84,21 +71,7 @@ int main(int argc, char** argv) {
 
   maiev::orchestrator::FakeOrchestrator docker;
   maiev::monitor::FakeQueueMetricsSource queues;
-  for (int i = 0; i < services; ++i) {
-    const std::string name = "svc-" + std::to_string(i);
-    std::string config = kConfig;
-    config.replace(config.find("QUEUE"), 5, "q" + std::to_string(i));
-    auto service = maiev::orchestrator::LabelledService("id" + std::to_string(i), name, 2, config);
-    service.running_tasks = 2;
-    docker.PutService(service);
-    maiev::monitor::QueueMetrics m;
-    m.waiting = i % 7 == 0 ? 0 : 40 + i % 100;
-    m.latency = 0.5 + (i % 9);
-    m.consumers = 2;
-    m.call_rate = 20;
-    m.exec_rate = 25;
-    queues.Set("q" + std::to_string(i), m);
-  }
+  maiev::bench::PopulateSwarm(docker, queues, services);
   auto store = std::move(maiev::store::SqliteStore::Open(":memory:").value());
   const SystemClock clock;
   maiev::api::EventHub hub;

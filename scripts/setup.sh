@@ -12,6 +12,8 @@ packages=(
   libbenchmark-dev libcadical-dev
   # the real components used by integration and end-to-end tests
   docker.io rabbitmq-server docker-registry
+  # the browser of the web page's test (headless; nothing is downloaded at run time)
+  chromium
   # tools the scripts and tests use (tmux: the terminal view's test)
   curl procps python3 iproute2 tmux
 )
@@ -20,6 +22,9 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# The web page is built with npm (docs/WEB.md). The machine image brings Node 20 and npm; Debian's
+# packages only where there is no npm at all.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all packages present"
   exit 0

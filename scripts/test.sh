@@ -43,8 +43,9 @@ step "format and lint, and the sanitizer build, in the background at the lowest 
 nice -n 19 bash scripts/lint.sh build >build/lint.log 2>&1 &
 lint_pid=$!
 (
+  # Without the page (-DMAIEV_WEB=OFF: no second npm ci), which also builds that variant.
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAIEV_WERROR=ON -DMAIEV_SANITIZE=ON \
-    -DMAIEV_BENCH=OFF -DMAIEV_STACK_TESTS=OFF >/dev/null
+    -DMAIEV_BENCH=OFF -DMAIEV_STACK_TESTS=OFF -DMAIEV_WEB=OFF >/dev/null
   nice -n 19 cmake --build build-asan -j "$jobs"
 ) >build/asan-build.log 2>&1 &
 asan_pid=$!

@@ -128,6 +128,9 @@ class HttpApi {
   void DockerHubWebhook(const httplib::Request& req, httplib::Response& res);
   // The event stream (event_routes.cpp).
   void StreamEvents(const httplib::Request& req, httplib::Response& res);
+  // The web page and its files (web_routes.cpp).
+  void WebPage(const httplib::Request& req, httplib::Response& res);
+  void WebAssetFile(const httplib::Request& req, httplib::Response& res);
 
   void SetPaused(const httplib::Request& req, httplib::Response& res, bool paused);
   void PlanAction(const httplib::Request& req, httplib::Response& res, bool approve);

@@ -97,7 +97,7 @@ json HttpApi::OpenApiDocument() {
     for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     json operation = {{"summary", route.summary}};
     json parameters = json::array();
-    for (const char* name : {"name", "id"}) {
+    for (const char* name : {"name", "id", "file"}) {
       if (path.find(std::string("{") + name + "}") == std::string::npos) continue;
       parameters.push_back(
           {{"name", name},
