@@ -101,6 +101,7 @@ Result<nlohmann::json, ApiFailure> CallApi(const ApiArgs& args, const std::strin
 Result<void, ApiFailure> FollowEvents(const ApiArgs& args, const std::string& path, bool reconnect,
                                       const std::function<bool(const SseEvent&)>& on_event) {
   SseParser parser;
+  bool ever_connected = false;  // a daemon never reached is a wrong --url, not a blip
   for (;;) {
     httplib::Client client(args.url);
     client.set_connection_timeout(kStreamConnectTimeoutSeconds);
@@ -127,7 +128,8 @@ Result<void, ApiFailure> FollowEvents(const ApiArgs& args, const std::string& pa
         });
     if (stopped) return {};
     if (status != 0 && status != 200) return Unexpected{Refused(args, status, refusal)};
-    if (!reconnect) {
+    ever_connected = ever_connected || status == 200;
+    if (!reconnect || !ever_connected) {
       if (!res && res.error() != httplib::Error::Canceled) {
         return Unexpected{Unreachable(args, res.error())};
       }

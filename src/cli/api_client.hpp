@@ -47,8 +47,9 @@ Result<nlohmann::json, ApiFailure> CallApi(const ApiArgs& args, const std::strin
 
 // Reads the daemon's event stream at `path` (GET /api/v1/events…) and calls `on_event` for each
 // event until it returns false, the daemon closes the stream, or it cannot be reached. With
-// `reconnect`, a closed or lost stream is opened again (after a second) from the last event's
-// id, so none is missed that the daemon still keeps. Returns the failure that ended it, or
+// `reconnect`, a stream that was open and is lost is opened again (after a second) from the last
+// event's id, so none is missed that the daemon still keeps; a daemon that cannot be reached at
+// the first attempt is a failure either way. Returns the failure that ended it, or
 // nothing when `on_event` asked to stop.
 Result<void, ApiFailure> FollowEvents(const ApiArgs& args, const std::string& path, bool reconnect,
                                       const std::function<bool(const SseEvent&)>& on_event);

@@ -269,6 +269,9 @@ TEST_F(ServiceCommandsTest, AnUnreachableDaemonSaysWhatToDo) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("cannot reach the daemon at http://127.0.0.1:1"));
   EXPECT_THAT(run.err, HasSubstr("is `maiev serve` running"));
+  // Following a stream that was never open fails at once too, instead of retrying forever.
+  const auto followed = RunShell("timeout 10 " + Quote(MAIEV_EXE) + " events 2>/dev/null");
+  EXPECT_EQ(followed.exit_code, 1);
 }
 
 // Runs bash's completion function for `words` (the last one being completed) and returns the
