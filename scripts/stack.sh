@@ -342,6 +342,27 @@ start_registry() {
 stop_registry() { stop_pid "$REG_PID" registry; }
 
 # ---------------------------------------------------------------------------------------------
+# Faults
+
+# signal_component COMPONENT SIGNAL: sends SIGNAL (KILL, STOP, CONT ...) to the process of docker
+# (dockerd), rabbitmq (the Erlang VM) or registry, for fault tests. `start` brings back what a
+# KILL ended; a STOP lasts until CONT. Takes no lock: a CONT must never wait behind a `start`
+# that waits for the stopped component.
+signal_component() {
+  local file
+  case ${1:-} in
+    docker) file=$DOCKER_PID ;;
+    rabbitmq) file=$RMQ_PID ;;
+    registry) file=$REG_PID ;;
+    *) die "signal: expected docker, rabbitmq or registry, got '${1:-}'" ;;
+  esac
+  [ -n "${2:-}" ] || die "signal $1: which signal (KILL, STOP, CONT ...)?"
+  pid_alive "$file" || die "signal $1: not running"
+  log "sending SIG$2 to $1 (pid $(cat "$file"))"
+  kill -s "$2" "$(cat "$file")"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands
 
 # Fails when anything of this host listens on a non-loopback TCP or UDP address, other than the
@@ -428,6 +449,7 @@ usage: $0 COMMAND
   start-rabbitmq | stop-rabbitmq | restart-rabbitmq
   start-docker | stop-docker | restart-docker
   start-registry | stop-registry | restart-registry
+  signal docker|rabbitmq|registry SIGNAL  send KILL, STOP, CONT ... (fault tests)
   rabbitmqctl ARGS... run rabbitmqctl against the stack's node
   docker ARGS...      run the docker CLI against the stack's dockerd
 state dir: $STACK_DIR (MAIEV_STACK_DIR)
@@ -464,6 +486,7 @@ case $command in
   start-registry) start_registry ;;
   stop-registry) stop_registry ;;
   restart-registry) stop_registry && start_registry ;;
+  signal) signal_component "$@" ;;
   rabbitmqctl) rabbitmqctl_cmd "$@" ;;
   _rabbitmq-server) RMQ_EXEC="exec" as_rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-server ;;
   docker) docker_cli "$@" ;;

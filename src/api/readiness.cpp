@@ -72,6 +72,26 @@ Readiness Redacted(Readiness readiness, const std::vector<std::string>& secrets)
   return readiness;
 }
 
+ComponentReadiness StoreReadiness(const store::StoreHealthState& health, std::string path,
+                                  std::size_t decisions_waiting) {
+  ComponentReadiness c;
+  c.name = "store";
+  c.address = std::move(path);
+  if (health.writable) {
+    c.state = ComponentReadiness::State::kReachable;
+    return c;
+  }
+  c.state = ComponentReadiness::State::kUnreachable;
+  c.error = health.last_error.value_or("a write failed");
+  if (decisions_waiting > 0) {
+    c.error->append("; ").append(std::to_string(decisions_waiting));
+    c.error->append(decisions_waiting == 1 ? " decision waits" : " decisions wait");
+    c.error->append(" in memory to be recorded");
+  }
+  c.since = health.since;
+  return c;
+}
+
 ComponentReadiness AmqpReadiness(const monitor::BrokerHealth& health, std::string address) {
   return FromHealth("rabbitmq_amqp", std::move(address), health.amqp_reachable, health.amqp_error);
 }

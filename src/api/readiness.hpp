@@ -12,6 +12,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "monitor/rabbitmq_monitor.hpp"
+#include "store/store_health.hpp"
 
 namespace maiev::api {
 
@@ -52,6 +53,11 @@ Readiness Redacted(Readiness readiness, const std::vector<std::string>& secrets)
 // The two sides of the broker as the monitor last saw them.
 ComponentReadiness AmqpReadiness(const monitor::BrokerHealth& health, std::string address);
 ComponentReadiness ManagementReadiness(const monitor::BrokerHealth& health, std::string address);
+
+// The store: reachable while its writes succeed; unreachable from the first write that failed
+// until one succeeds, with the last error and how many decisions wait in memory meanwhile.
+ComponentReadiness StoreReadiness(const store::StoreHealthState& health, std::string path,
+                                  std::size_t decisions_waiting);
 
 // Docker: reachable once the swarm's services were listed, unreachable again while the event
 // stream is down. Thread-safe: the discovery and event threads write, the API threads read;

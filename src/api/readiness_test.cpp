@@ -60,6 +60,26 @@ TEST(Readiness, BrokerSidesFollowTheMonitorsHealth) {
   EXPECT_TRUE(management.ready());
 }
 
+TEST(Readiness, StoreIsUnreachableWhileItsWritesFailSayingWhatWaitsInMemory) {
+  store::StoreHealthState health;
+  EXPECT_TRUE(StoreReadiness(health, "/var/lib/maiev/maiev.db", 0).ready());
+
+  health.writable = false;
+  health.last_error =
+      "store \"/var/lib/maiev/maiev.db\": saving decision: database or disk is full";
+  health.since = TimePoint{std::chrono::seconds{1'700'000'000}};
+  health.failed_writes = 7;
+  ComponentReadiness down = StoreReadiness(health, "/var/lib/maiev/maiev.db", 3);
+  EXPECT_EQ(down.name, "store");
+  EXPECT_EQ(down.address, "/var/lib/maiev/maiev.db");
+  EXPECT_EQ(down.state, State::kUnreachable);
+  EXPECT_EQ(down.since, health.since);
+  EXPECT_EQ(down.error, *health.last_error + "; 3 decisions wait in memory to be recorded");
+  EXPECT_EQ(StoreReadiness(health, "f", 1).error,
+            *health.last_error + "; 1 decision waits in memory to be recorded");
+  EXPECT_EQ(StoreReadiness(health, "f", 0).error, health.last_error);
+}
+
 TEST(Readiness, JsonNamesWhatItWaitsForAndWhy) {
   const auto docker =
       ComponentReadiness::Of("docker", "unix:///run/docker.sock", State::kUnreachable,

@@ -245,16 +245,16 @@ class ServeCommand : public ::testing::Test {
     return "http://127.0.0.1:" + std::to_string(management_port_);
   }
 
-  // The /readyz answer once every component has failed at least once (each has an error), or
-  // null when that did not happen in time.
+  // The /readyz answer once every component but the store (a writable file here) has failed
+  // at least once (each has an error), or null when that did not happen in time.
   static nlohmann::json WaitUntilEverythingFailed(const ServeProcess& maiev) {
     nlohmann::json readyz;
     const bool failed = Eventually(
         [&] {
           readyz = nlohmann::json::parse(maiev.Get("/readyz").substr(4), nullptr, false);
-          if (!readyz.is_object() || readyz["components"].size() != 3) return false;
+          if (!readyz.is_object() || readyz["components"].size() != 4) return false;
           for (const auto& c : readyz["components"]) {
-            if (!c.contains("error")) return false;
+            if (c["name"] != "store" && !c.contains("error")) return false;
           }
           return true;
         },
@@ -395,6 +395,9 @@ TEST_F(ServeCommand, ReadyzNamesWhatItWaitsForWithNeitherDockerNorTheBroker) {
   EXPECT_THAT(components[1]["error"].get<std::string>(),
               HasSubstr("127.0.0.1:" + std::to_string(amqp_port_)));
   EXPECT_THAT(components[2]["error"].get<std::string>(), HasSubstr(ManagementUrl()));
+  EXPECT_EQ(components[3]["name"], "store");
+  EXPECT_EQ(components[3]["address"], (scratch_.path() / "maiev.db").string());
+  EXPECT_EQ(components[3]["state"], "reachable");
   EXPECT_THAT(maiev.Get("/healthz"), ::testing::StartsWith("200 "));
   EXPECT_THAT(maiev.Get("/metrics"), HasSubstr("\nmaiev_ready 0\n"));
 
@@ -424,6 +427,27 @@ TEST_F(ServeCommand, AListenAddressOutOfRangeOrNotAnAddressIsFatalBeforeAnything
     EXPECT_THAT(run.out, Not(HasSubstr("serving on")));
     EXPECT_FALSE(std::filesystem::exists(scratch_.path() / "maiev.db")) << "the store was opened";
   }
+}
+
+// A store that is not SQLite (the wrong path given, a file overwritten): maiev exits 1 naming
+// the file, every time it is started, and leaves the file as it was.
+TEST_F(ServeCommand, AStoreThatIsNotADatabaseIsFatalAndLeftAsItWas) {
+  const std::filesystem::path store = scratch_.path() / "maiev.db";
+  const std::string content = "{\"these\": \"are not the rows you are looking for\"}\n";
+  std::ofstream(store) << content;
+  for (int attempt = 0; attempt < 2; ++attempt) {  // as a supervisor restarting it would
+    const auto run = ServeOnce(IsolatedFlags() + " --listen 127.0.0.1:0");
+    EXPECT_EQ(run.exit_code, 1) << run.out;
+    EXPECT_THAT(run.out, HasSubstr("store \"" + store.string() + "\""));
+    EXPECT_THAT(run.out, HasSubstr("file is not a database"));
+    EXPECT_THAT(run.out, Not(HasSubstr("serving on")));
+  }
+  std::ifstream in(store);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), content);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(scratch_.path()),
+                          std::filesystem::directory_iterator()),
+            1)
+      << "a file was created or renamed beside the store";
 }
 
 TEST_F(ServeCommand, APortInUseIsFatal) {

@@ -68,7 +68,8 @@ Autoscaler::Autoscaler(orchestrator::Orchestrator& orchestrator,
       metrics_(metrics),
       store_(store),
       clock_(clock),
-      events_(events) {}
+      events_(events),
+      decisions_(store) {}
 
 void Autoscaler::Publish(std::vector<Event> events) {
   if (events_ == nullptr) return;
@@ -269,6 +270,7 @@ void Autoscaler::CarryOver(Entry& from, Entry& to) {
   const rules::RuleHistory history = HistoryOf(from);
   if (!history.empty()) SetHistory(to, history);
   to.last_change = from.last_change;
+  to.unsaved_history = std::move(from.unsaved_history);
   // Samples of other resources still say how the replicas moved; their metrics are read by
   // the resources' positions, so only a config with the same resources keeps them.
   to.history = std::move(from.history);
@@ -366,16 +368,22 @@ void Autoscaler::EvaluateRules(Entry& entry, TimePoint now, scaling::DecisionInp
   entry.latest.states.assign(states.begin(), states.end());
   entry.latest.rules_evaluated = true;
   const rules::RuleSet::Triggers triggers = ruleset.EvaluateSlots(entry.slots, states, now);
-  store::RuleHistory changed;
+  // Changes the store could not take wait in `unsaved_history` and go with the next ones, so
+  // the stored `since` of a rule catches up once the store is writable again.
+  const bool was_unsaved = !entry.unsaved_history.empty();
   for (std::size_t i = 0; i < states.size(); ++i) {
     if (entry.rule_states[i] == states[i]) continue;
-    changed[ruleset.rules()[i].name] = {states[i].value, states[i].since};
+    entry.unsaved_history[ruleset.rules()[i].name] = {states[i].value, states[i].since};
     entry.rule_states[i] = states[i];
   }
-  if (!changed.empty()) {
-    if (auto st = store_.SaveRuleHistory(entry.info.name, changed); !st.ok()) {
-      spdlog::error("service {}: cannot store rule history: {}", entry.info.name,
-                    st.error().message);
+  if (!entry.unsaved_history.empty()) {
+    if (auto st = store_.SaveRuleHistory(entry.info.name, entry.unsaved_history); st.ok()) {
+      if (was_unsaved) spdlog::info("service {}: rule history stored again", entry.info.name);
+      entry.unsaved_history.clear();
+    } else if (!was_unsaved) {  // once per outage, not once per cycle
+      spdlog::error(
+          "service {}: cannot store rule history (kept in memory, retried each cycle): {}",
+          entry.info.name, st.error().message);
     }
   }
   input.scale_up = triggers.scale_up;
@@ -444,6 +452,7 @@ void Autoscaler::RunCycle() {
   const auto started = std::chrono::steady_clock::now();
   const TimePoint now = clock_.Now();
   const auto queues = metrics_.Snapshot(now);
+  decisions_.Flush();  // those the store could not take before, ahead of this cycle's
   std::vector<PendingChange> changes;
   std::size_t evaluated = 0;
   {
@@ -521,8 +530,9 @@ void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
   record.rule_values_json = rules.dump();
   record.metrics_json = metrics.dump();
   record.explanation_json = explained.json.dump();
-  if (auto id = store_.AppendDecision(record); !id.ok()) {
-    spdlog::error("service {}: cannot record decision: {}", change.name, id.error().message);
+  if (auto id = decisions_.Record(record); !id.ok()) {
+    spdlog::error("service {}: cannot record decision yet (kept in memory): {}", change.name,
+                  id.error().message);
   } else {
     record.id = *id;
   }
@@ -771,8 +781,8 @@ Result<ManualScale> Autoscaler::Scale(const std::string& name, int replicas, boo
   record.metrics_json = "{}";
   record.explanation_json =
       nlohmann::json{{"kind", "operator"}, {"force", force}, {"text", record.reason}}.dump();
-  if (auto appended = store_.AppendDecision(record); !appended.ok()) {
-    spdlog::error("service {}: cannot record decision: {}", scale.service,
+  if (auto appended = decisions_.Record(record); !appended.ok()) {
+    spdlog::error("service {}: cannot record decision yet (kept in memory): {}", scale.service,
                   appended.error().message);
   } else {
     record.id = *appended;

@@ -20,6 +20,7 @@
 #include "common/result.hpp"
 #include "config/scale_config.hpp"
 #include "control/decision_explanation.hpp"
+#include "control/decision_journal.hpp"
 #include "control/events.hpp"
 #include "control/service_status.hpp"
 #include "monitor/queue_metrics_source.hpp"
@@ -120,6 +121,8 @@ class Autoscaler {
     std::uint64_t failed = 0;  // decided, but the orchestrator refused the change
   };
   CycleStats cycle_stats() const;
+  // Decisions waiting in memory for the store, dropped, recorded late (DecisionJournal).
+  DecisionJournal::Counts unrecorded_decisions() const { return decisions_.counts(); }
 
   // Every service, each with the text of its latest explanation (ServiceStatus::explanation null).
   std::vector<ServiceStatus> Snapshot() const;
@@ -144,6 +147,8 @@ class Autoscaler {
     std::optional<TimePoint> last_change;
     // Rule states in the rule set's declaration order; nullopt: never evaluated nor stored.
     std::vector<std::optional<rules::RuleState>> rule_states;
+    // Rule states changed since the store last took them (it failed); empty normally.
+    store::RuleHistory unsaved_history;
     // The rule set's slots, reused by every cycle (rules::RuleSet::EvaluateSlots).
     std::vector<rules::Value> slots;
     // What the latest cycle saw and decided, turned into JSON and explained only when asked
@@ -219,7 +224,8 @@ class Autoscaler {
   monitor::QueueMetricsSource& metrics_;
   store::Store& store_;
   const Clock& clock_;
-  EventSink* const events_;  // not owned; may be null (nothing is published)
+  EventSink* const events_;    // not owned; may be null (nothing is published)
+  DecisionJournal decisions_;  // thread-safe on its own; never called under mutex_
 
   // mutex_ held for a change of the service table: the generation grows as it is taken, so
   // what readers made of an older snapshot is known to be stale once the change is visible.

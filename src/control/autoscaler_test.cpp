@@ -8,6 +8,7 @@
 
 #include "control/recording_event_sink.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
+#include "store/faulty_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace maiev::control {
@@ -251,6 +252,54 @@ TEST_F(AutoscalerTest, RuleSinceIsKeptWhileMetricsAreMissing) {
   ASSERT_TRUE(worker);
   EXPECT_DOUBLE_EQ(SinceSeconds(*worker, "idle"), 12.0);
   EXPECT_EQ(docker_.replica_calls(), (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}}));
+}
+
+// A full disk: the service is still scaled, and what the store could not take (the decision,
+// the rules' new states) waits in memory and is written once it can, in order.
+TEST_F(AutoscalerTest, AStoreThatCannotBeWrittenDelaysDecisionsAndRuleHistoryWithoutLosingThem) {
+  store::FaultyStore disk(*store_);
+  docker_.PutService(Service("1", "worker", 1));
+  queues_.SetWaiting("q1", 0);
+  Autoscaler autoscaler(docker_, queues_, disk, clock_);
+  ASSERT_TRUE(autoscaler.Discover().ok());
+  autoscaler.RunCycle();  // idle since now, stored
+  const TimePoint idle_since = clock_.Now();
+
+  disk.SetDiskFull(true);
+  clock_.Advance(Duration{1.0});
+  queues_.SetWaiting("q1", 50);
+  autoscaler.RunCycle();  // backlog: 1 → 2, not recorded yet
+  clock_.Advance(Duration{3.0});
+  autoscaler.RunCycle();  // still backlog: 2 → 3 after the reapply interval
+  EXPECT_EQ(docker_.replica_calls(),
+            (std::vector<FakeOrchestrator::ReplicaCall>{{"1", 2}, {"1", 3}}));
+  EXPECT_GT(disk.refused_writes(), 0);
+  EXPECT_EQ(autoscaler.unrecorded_decisions().waiting, 2U);
+  auto stored = store_->RecentDecisions(10);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->empty());
+  auto history = store_->LoadRuleHistory("worker");
+  ASSERT_TRUE(history.ok());
+  EXPECT_FALSE(history->at("backlog").value);  // the store's view lags
+  EXPECT_EQ(history->at("idle").since, idle_since);
+
+  disk.SetDiskFull(false);
+  clock_.Advance(Duration{1.0});
+  autoscaler.RunCycle();
+  EXPECT_EQ(autoscaler.unrecorded_decisions().waiting, 0U);
+  EXPECT_EQ(autoscaler.unrecorded_decisions().delayed, 2U);
+  EXPECT_EQ(autoscaler.unrecorded_decisions().dropped, 0U);
+  stored = store_->RecentDecisions(10);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 2U);
+  EXPECT_EQ((*stored)[0].new_replicas, 3);  // newest first, with the times they were decided
+  EXPECT_EQ((*stored)[1].new_replicas, 2);
+  EXPECT_EQ((*stored)[1].time, idle_since + std::chrono::seconds{1});
+  history = store_->LoadRuleHistory("worker");
+  ASSERT_TRUE(history.ok());
+  EXPECT_TRUE(history->at("backlog").value);
+  EXPECT_EQ(history->at("backlog").since, idle_since + std::chrono::seconds{1});
+  EXPECT_FALSE(history->at("idle").value);
 }
 
 TEST_F(AutoscalerTest, RefreshTaskCountsUpdatesRunningTasks) {

@@ -15,6 +15,7 @@
 #include "orchestrator/docker_engine_orchestrator.hpp"
 #include "registry/docker_config.hpp"
 #include "store/sqlite_store.hpp"
+#include "store/store_health.hpp"
 
 namespace maiev::daemon {
 namespace {
@@ -57,15 +58,20 @@ void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, control::Autos
 // What /readyz shows: Docker as discovery and the event stream last saw it, the broker as the
 // monitor did; no credential in any error.
 api::ReadinessSource ReadinessOf(const ServeOptions& options, const api::DockerReadiness& docker,
-                                 const monitor::RabbitMqMonitor& rabbitmq) {
+                                 const monitor::RabbitMqMonitor& rabbitmq,
+                                 const store::StoreHealth& store,
+                                 const control::Autoscaler& autoscaler) {
   const monitor::RabbitMqConfig& mq = options.rabbitmq;
   const std::string amqp = mq.host + ":" + std::to_string(mq.port) + " vhost " + mq.vhost;
   const std::vector<std::string> secrets = {mq.password, options.api.api_token,
                                             options.api.webhook_token};
-  return [&docker, &rabbitmq, amqp, management = mq.management_url, secrets] {
+  return [&docker, &rabbitmq, &store, &autoscaler, amqp, management = mq.management_url,
+          path = options.store_path, secrets] {
     const monitor::BrokerHealth health = rabbitmq.Health();
-    api::Readiness readiness{{docker.Get(), api::AmqpReadiness(health, amqp),
-                              api::ManagementReadiness(health, management)}};
+    api::Readiness readiness{
+        {docker.Get(), api::AmqpReadiness(health, amqp),
+         api::ManagementReadiness(health, management),
+         api::StoreReadiness(store.Get(), path, autoscaler.unrecorded_decisions().waiting)}};
     return api::Redacted(std::move(readiness), secrets);
   };
 }
@@ -94,7 +100,8 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
     return Fail("config",
                 "cannot open the store '" + options.store_path + "': " + opened.error().message);
   }
-  store::Store& store = **opened;
+  // Every call goes through `store`, which tells /readyz whether writes succeed.
+  store::StoreHealth store(**opened, clock);
 
   // Registry credentials: a bad file is fatal (the operator meant to give some).
   registry::DockerConfig credentials;
@@ -128,7 +135,7 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   api_options.events = &event_hub;
   api::HttpApi http_api(std::move(api_options), autoscaler,
                         options.upgrades.enabled ? &upgrades : nullptr, store,
-                        ReadinessOf(options, docker_readiness, rabbitmq));
+                        ReadinessOf(options, docker_readiness, rabbitmq, store, autoscaler));
   if (auto st = http_api.Bind(); !st.ok()) return st;
   spdlog::info("maiev serving on http://{} (store {}, docker {}, rabbitmq {}:{})",
                api::ListenAddress{options.api.host, http_api.port()}.ToString(), options.store_path,

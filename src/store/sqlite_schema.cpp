@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <cstring>
 #include <string>
 
 namespace maiev::store {
@@ -74,14 +75,22 @@ ALTER TABLE services ADD COLUMN config_override TEXT NOT NULL DEFAULT '';
 };
 
 Status Exec(sqlite3* db, const std::string& sql, std::string_view what) {
-  char* message = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK) return {};
-  std::string text = message != nullptr ? message : sqlite3_errmsg(db);
-  sqlite3_free(message);
-  return Fail("io", std::string(what) + ": " + text);
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK) return {};
+  return Fail("io", std::string(what) + ": " + LastErrorText(db));
 }
 
 }  // namespace
+
+std::string LastErrorText(sqlite3* db) {
+  std::string text = sqlite3_errmsg(db);
+  const int primary = sqlite3_extended_errcode(db) & 0xff;
+  const int system = sqlite3_system_errno(db);
+  if ((primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN) &&
+      system != 0) {
+    text.append(" (").append(std::strerror(system)).append(")");
+  }
+  return text;
+}
 
 std::span<const Migration> Migrations() { return kMigrations; }
 
@@ -90,13 +99,13 @@ int LatestSchemaVersion() { return kMigrations.back().version; }
 Result<int> ReadSchemaVersion(sqlite3* db) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) != SQLITE_OK) {
-    return Fail("io", std::string("reading the schema version: ") + sqlite3_errmsg(db));
+    return Fail("io", "reading the schema version: " + LastErrorText(db));
   }
   int rc = sqlite3_step(stmt);
   int version = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
   sqlite3_finalize(stmt);
   if (rc != SQLITE_ROW) {
-    return Fail("io", std::string("reading the schema version: ") + sqlite3_errmsg(db));
+    return Fail("io", "reading the schema version: " + LastErrorText(db));
   }
   return version;
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "common/result.hpp"
@@ -23,6 +24,11 @@ struct Migration {
 
 std::span<const Migration> Migrations();  // ordered by version, 1, 2, …
 int LatestSchemaVersion();
+
+// The connection's last error for a message: SQLite's text, and for an I/O failure (a full disk,
+// a file that cannot be opened) the system's reason too, e.g. "disk I/O error (No space left on
+// device)".
+std::string LastErrorText(sqlite3* db);
 
 // The file's user_version. Errors: "io" (e.g. the file is not a database).
 Result<int> ReadSchemaVersion(sqlite3* db);

@@ -186,7 +186,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    std::string reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    std::string reason = db != nullptr ? LastErrorText(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
     return Fail("io", "store \"" + path + "\": cannot open or create the database file (" + reason +
                           "); its directory must exist and be writable");
@@ -237,8 +237,7 @@ Result<int> SqliteStore::SchemaVersion() {
 
 Unexpected<Error> SqliteStore::Failure(std::string_view what) const {
   int code = sqlite3_extended_errcode(db_) & 0xff;
-  std::string message =
-      "store \"" + path_ + "\": " + std::string(what) + ": " + sqlite3_errmsg(db_);
+  std::string message = "store \"" + path_ + "\": " + std::string(what) + ": " + LastErrorText(db_);
   return Fail(code == SQLITE_CONSTRAINT ? "invalid" : "io", std::move(message));
 }
 

@@ -40,6 +40,7 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   std::string File(const std::string& name) const { return (path_ / name).string(); }
+  const std::filesystem::path& Path() const { return path_; }
 
  private:
   std::filesystem::path path_;
@@ -263,6 +264,49 @@ TEST(SqliteStore, FileThatIsNotADatabaseIsAClearError) {
   EXPECT_EQ(store.error().code, "io");
   EXPECT_NE(store.error().message.find("not a database"), std::string::npos)
       << store.error().message;
+  EXPECT_NE(store.error().message.find(path), std::string::npos) << store.error().message;
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Whatever the file holds, refusing it leaves it as it was: not renamed, truncated or
+// overwritten, and no journal beside it (an operator may have given the wrong path).
+TEST(SqliteStore, FileThatIsNotADatabaseIsLeftUntouched) {
+  TempDir dir;
+  std::string binary(8192, '\0');
+  for (std::size_t i = 0; i < binary.size(); ++i) binary[i] = static_cast<char>((i * 131) % 251);
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"short.txt", "not sqlite\n"},
+      {"config.json", R"({"min": 1, "max": 6, "rules": {}})"},
+      {"random.bin", binary},
+      {"truncated-header.db", std::string("SQLite format 3\0", 16) + "garbage"},
+  };
+  for (const auto& [name, content] : files) {
+    SCOPED_TRACE(name);
+    std::string path = dir.File(name);
+    std::ofstream(path, std::ios::binary) << content;
+    const auto written = std::filesystem::last_write_time(path);
+    for (int attempt = 0; attempt < 3; ++attempt) {  // as a supervisor restarting maiev would
+      auto store = SqliteStore::Open(path);
+      ASSERT_FALSE(store.ok());
+      EXPECT_EQ(store.error().code, "io");
+      EXPECT_NE(store.error().message.find(path), std::string::npos) << store.error().message;
+    }
+    EXPECT_EQ(ReadBytes(path), content);
+    EXPECT_EQ(std::filesystem::last_write_time(path), written);
+    EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+    EXPECT_FALSE(std::filesystem::exists(path + "-shm"));
+    EXPECT_FALSE(std::filesystem::exists(path + "-journal"));
+  }
+  // Nothing renamed aside or created: the directory holds the files written, no more.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.Path())) {
+    ++entries;
+  }
+  EXPECT_EQ(entries, files.size());
 }
 
 TEST(SqliteStore, FileUsesWriteAheadLog) {

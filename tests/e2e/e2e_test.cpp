@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "e2e/e2e_support.hpp"
 #include "e2e/maiev_process.hpp"
 #include "support/stack_test_support.hpp"
 
@@ -39,129 +40,9 @@ namespace {
 using namespace maiev::stack_testing;
 using namespace maiev::e2e_testing;
 using json = nlohmann::json;
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-using SteadyClock = std::chrono::steady_clock;
 
 // An image with neither a scale-config label nor a working scale_info (built by the test).
 constexpr const char* kPlainImage = "maiev-e2e-plain:1";
-
-constexpr milliseconds kSampleInterval{200};
-constexpr seconds kServiceStartDeadline{60};
-constexpr seconds kDiscoveryDeadline{30};
-constexpr seconds kServiceStopDeadline{20};
-
-// ---------------------------------------------------------------------------------------------
-// Processes and shell commands
-
-double SecondsSince(SteadyClock::time_point start) {
-  return std::chrono::duration<double>(SteadyClock::now() - start).count();
-}
-
-// ---------------------------------------------------------------------------------------------
-// RabbitMQ
-
-bool HasConsumers(const std::string& queue, int count) {
-  const json q = QueueInfo(queue);
-  return q.is_object() && q.value("consumers", 0) >= count;
-}
-
-CommandResult Publish(const std::string& queue, int messages) {
-  return Shell(std::string("RABBITMQ_HOST=127.0.0.1 RABBITMQ_PORT=5672 ") + MAIEV_LOADGEN +
-               " --queue " + Quote(queue) + " --burst " + std::to_string(messages));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Docker
-
-std::optional<int> DesiredReplicas(const std::string& service) {
-  const CommandResult r = Shell(Docker() + "service inspect --format " +
-                                Quote("{{.Spec.Mode.Replicated.Replicas}}") + " " + service);
-  if (r.exit_code != 0) return std::nullopt;
-  try {
-    return std::stoi(r.output);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-bool IsGlobal(const std::string& service) {
-  const CommandResult r = Shell(Docker() + "service inspect --format " +
-                                Quote("{{if .Spec.Mode.Global}}global{{end}}") + " " + service);
-  return r.exit_code == 0 && r.output == "global\n";
-}
-
-// What a test deploys: the worker consuming `queue`, with an optional scale-config label.
-struct ServiceSpec {
-  std::string name;
-  std::string queue;
-  int replicas = 1;
-  bool global = false;
-  std::optional<json> scale_config;       // the maiev.scale_config service label
-  std::optional<std::string> raw_config;  // the label's text as is (invalid configs)
-  std::string image = kWorkerImage;
-  int work_ms = 100;
-};
-
-// The worker `name` consuming the queue of the same name.
-ServiceSpec Worker(const std::string& name, int replicas) {
-  ServiceSpec spec;
-  spec.name = name;
-  spec.queue = name;
-  spec.replicas = replicas;
-  return spec;
-}
-
-ServiceSpec WithConfig(ServiceSpec spec, json config) {
-  spec.scale_config = std::move(config);
-  return spec;
-}
-
-ServiceSpec WithWork(ServiceSpec spec, int work_ms) {
-  spec.work_ms = work_ms;
-  return spec;
-}
-
-// A swarm service and its queue, both removed when the test ends, whatever its outcome.
-class ScopedService {
- public:
-  explicit ScopedService(ServiceSpec spec) : spec_(std::move(spec)) {
-    std::string command = Docker() + "service create -d -q --name " + spec_.name +
-                          " --network host --label maiev.test=1 --stop-grace-period 3s" +
-                          " -e WORKER_QUEUE=" + Quote(spec_.queue) +
-                          " -e WORKER_WORK_MS=" + std::to_string(spec_.work_ms) +
-                          " -e RABBITMQ_HOST=127.0.0.1 -e RABBITMQ_PORT=5672";
-    command += spec_.global ? std::string(" --mode global")
-                            : " --replicas " + std::to_string(spec_.replicas);
-    if (spec_.scale_config) {
-      command += " --label " + Quote("maiev.scale_config=" + spec_.scale_config->dump());
-    } else if (spec_.raw_config) {
-      command += " --label " + Quote("maiev.scale_config=" + *spec_.raw_config);
-    }
-    created_ = Shell(command + " " + spec_.image);
-  }
-  ~ScopedService() {
-    Shell(Docker() + "service rm " + spec_.name);
-    // A worker still running would declare the queue again after it is deleted.
-    Eventually(kServiceStopDeadline, [&] {
-      const CommandResult ps =
-          Shell(Docker() + "ps -q --filter label=com.docker.swarm.service.name=" + spec_.name);
-      return ps.exit_code == 0 && ps.output.empty();
-    });
-    Management("DELETE", "/api/queues/%2F/" + spec_.queue);
-  }
-  ScopedService(const ScopedService&) = delete;
-  ScopedService& operator=(const ScopedService&) = delete;
-
-  bool ok() const { return created_.exit_code == 0; }
-  const std::string& error() const { return created_.output; }
-  const std::string& name() const { return spec_.name; }
-  const std::string& queue() const { return spec_.queue; }
-
- private:
-  ServiceSpec spec_;
-  CommandResult created_;
-};
 
 // Builds kPlainImage: the worker binary alone, so the image declares no scale config at all.
 bool BuildPlainImage(std::string& error) {
@@ -175,107 +56,6 @@ bool BuildPlainImage(std::string& error) {
                                     " " + Quote(context.path()));
   error = built.output;
   return built.exit_code == 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scale configs
-
-struct Rule {
-  std::string name;
-  std::string expression;
-};
-
-json ScaleConfig(const std::string& queue, int min, int max, const std::vector<Rule>& rules,
-                 const std::string& scale_up, const std::string& scale_down) {
-  json rule_list = json::array();
-  for (const auto& rule : rules) {
-    rule_list.push_back({{"name", rule.name}, {"expression", rule.expression}});
-  }
-  return {{"min", min},
-          {"max", max},
-          {"scale",
-           {{"resources",
-             json::array(
-                 {{{"name", "rmq"}, {"monitorer", "monitorer_rabbitmq"}, {"identifier", queue}}})},
-            {"rules", rule_list},
-            {"scale_up", scale_up},
-            {"scale_down", scale_down}}},
-          {"policy", {{"reapply_interval", "1s"}}}};
-}
-
-// Up while messages wait, down once the queue has been empty for 5 s.
-json BacklogConfig(const std::string& queue, int min, int max) {
-  return ScaleConfig(queue, min, max,
-                     {{"backlog", "rmq:waiting > 0"},
-                      {"empty", "rmq:exists and rmq:waiting == 0"},
-                      {"empty_long", "rules:empty and rules:empty:since > \"5s\""}},
-                     "rules:backlog", "rules:empty_long");
-}
-
-std::string StateOf(MaievServer& maiev, const std::string& name) {
-  auto s = maiev.Service(name);
-  return s ? s->value("state", "") : "";
-}
-
-// Samples a service's desired replicas (Docker's spec) on a thread of its own until destroyed,
-// keeping the extremes and the latest value. Thread-safe.
-class ReplicaSampler {
- public:
-  explicit ReplicaSampler(std::string service)
-      : service_(std::move(service)), thread_([this](std::stop_token stop) { Run(stop); }) {}
-  ~ReplicaSampler() {
-    thread_.request_stop();
-    thread_.join();
-  }
-  ReplicaSampler(const ReplicaSampler&) = delete;
-  ReplicaSampler& operator=(const ReplicaSampler&) = delete;
-
-  int Latest() const { return latest_; }
-  int Max() const { return max_; }
-  // The smallest value seen since the last call to ResetMin().
-  int Min() const { return min_; }
-  void ResetMin() { min_ = latest_.load(); }
-  int Samples() const { return samples_; }
-
- private:
-  void Run(const std::stop_token& stop) {
-    while (!stop.stop_requested()) {
-      if (auto r = DesiredReplicas(service_)) {
-        latest_ = *r;
-        max_ = std::max(max_.load(), *r);
-        min_ = std::min(min_.load(), *r);
-        ++samples_;
-      }
-      std::this_thread::sleep_for(kSampleInterval);
-    }
-  }
-
-  std::string service_;
-  std::atomic<int> latest_{-1};
-  std::atomic<int> max_{-1};
-  std::atomic<int> min_{1 << 20};
-  std::atomic<int> samples_{0};
-  std::jthread thread_;
-};
-
-// True when the API shows fresh metrics for the service's resource `rmq`.
-bool MetricsPresent(MaievServer& maiev, const std::string& name) {
-  auto s = maiev.Service(name);
-  if (!s || !s->contains("metrics")) return false;
-  const json& rmq = (*s)["metrics"].value("rmq", json());
-  return rmq.is_object() && rmq.value("exists", json()).is_boolean();
-}
-
-std::string LastReason(MaievServer& maiev, const std::string& name) {
-  auto s = maiev.Service(name);
-  return s ? s->value("last_reason", "") : "";
-}
-
-std::int64_t LastDecisionId(MaievServer& maiev, const std::string& name) {
-  const json decisions = maiev.Decisions(name);
-  std::int64_t id = 0;
-  for (const auto& d : decisions) id = std::max(id, d.value("id", std::int64_t{0}));
-  return id;
 }
 
 // ---------------------------------------------------------------------------------------------
