@@ -9,12 +9,14 @@
 #include <amqp_tcp_socket.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -31,7 +33,7 @@ constexpr Duration kWarmUp{10.0};
 
 std::string QueueName(int i) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "maiev-bench-%04d", i);
+  std::snprintf(buf, sizeof buf, "maiev-bench-%05d", i);
   return buf;
 }
 
@@ -80,6 +82,33 @@ double MemoryMiB(const std::string& field) {
   }
   return -1;
 }
+
+// How old the queues' counts were, over the cycles sampled.
+struct Freshness {
+  // Counts older than this at a cycle's end missed an interval: one 1 s counts interval, plus
+  // the second a counts cycle may take before it starts again.
+  static constexpr double kFreshSeconds = 2.0;
+  double oldest_seconds = 0;     // the oldest counts seen at any cycle
+  std::size_t samples = 0;       // cycles sampled
+  std::size_t stale_cycles = 0;  // cycles where some queue's counts were older than kFresh
+  std::size_t stale_queues = 0;  // queue-cycles without fresh counts
+
+  void Sample(const std::map<std::string, monitor::QueueMetrics>& queues, TimePoint now) {
+    ++samples;
+    std::size_t stale = 0;
+    for (const auto& [name, m] : queues) {
+      if (!m.counts_sampled_at) {
+        ++stale;
+        continue;
+      }
+      const double age = SecondsBetween(*m.counts_sampled_at, now);
+      oldest_seconds = std::max(oldest_seconds, age);
+      if (age > kFreshSeconds) ++stale;
+    }
+    stale_queues += stale;
+    stale_cycles += stale > 0 ? 1 : 0;
+  }
+};
 
 std::string ScaleConfig(const std::string& queue) {
   // The producer fixture's rules, on this queue.
@@ -142,18 +171,23 @@ int main(int argc, char** argv) {
   }
   monitor.Start();
 
-  auto run_for = [&](Duration d) {
+  // After each cycle of the measured window: the oldest counts of any queue (a queue without
+  // fresh counts counts as stale), so "fresh each interval" is checked at every cycle, not only
+  // at the end.
+  Freshness freshness;
+  auto run_for = [&](Duration d, bool measure) {
     const auto end = std::chrono::steady_clock::now() +
                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
     while (std::chrono::steady_clock::now() < end) {
       autoscaler.RunCycle();
+      if (measure) freshness.Sample(monitor.Snapshot(clock.Now()), clock.Now());
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   };
-  run_for(kWarmUp);
+  run_for(kWarmUp, false);
   const double cpu0 = CpuSeconds();
   const auto wall0 = std::chrono::steady_clock::now();
-  run_for(Duration{seconds});
+  run_for(Duration{seconds}, true);
   const double cpu = CpuSeconds() - cpu0;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
@@ -170,5 +204,15 @@ int main(int argc, char** argv) {
   std::printf("CPU:                     %.2f %% of one core\n", 100.0 * cpu / wall);
   std::printf("RSS now / peak:          %.1f MiB / %.1f MiB\n", MemoryMiB("VmRSS"),
               MemoryMiB("VmHWM"));
-  return with_metrics == static_cast<std::size_t>(queues) ? 0 : 1;
+  std::printf(
+      "counts freshness:        oldest %.2f s over %zu cycles; %zu cycles with counts "
+      "older than %.0f s (%zu queue-cycles)\n",
+      freshness.oldest_seconds, freshness.samples, freshness.stale_cycles, Freshness::kFreshSeconds,
+      freshness.stale_queues);
+  const auto cycles = autoscaler.cycle_stats();
+  std::printf(
+      "autoscaler cycle:        %.2f ms mean over %llu cycles\n",
+      1000.0 * cycles.seconds / static_cast<double>(std::max<std::uint64_t>(cycles.cycles, 1)),
+      static_cast<unsigned long long>(cycles.cycles));
+  return with_metrics == static_cast<std::size_t>(queues) && freshness.stale_cycles == 0 ? 0 : 1;
 }
