@@ -1,0 +1,22 @@
+// Token service replies (src/registry/token). Invariants: an error, sendable as JSON, is
+// "protocol"; a token is not empty and expires at most the maximum lifetime after `now`.
+#include <string>
+
+#include "fuzz/fuzz_support.hpp"
+#include "registry/token.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using maiev::fuzz::Check;
+  const std::string_view body = maiev::fuzz::Text(data, size);
+  const maiev::TimePoint now{std::chrono::seconds{1'700'000'000}};
+  auto token = maiev::registry::ParseTokenResponse(body, now);
+  if (!token.ok()) {
+    Check(token.error().code == "protocol");
+    maiev::fuzz::CheckMessage(token.error().message);
+    return 0;
+  }
+  Check(!token->token.empty());
+  const maiev::Duration left = token->expires_at - now;
+  Check(left <= maiev::registry::kMaximumTokenLifetime);
+  return 0;
+}
