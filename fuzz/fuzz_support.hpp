@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@ inline void CheckMessage(const std::string& message) {
   try {
     static_cast<void>(nlohmann::json(message).dump());
   } catch (const nlohmann::json::type_error&) {
+    std::fprintf(stderr, "message not UTF-8: %s\n", message.c_str());
     __builtin_trap();
   }
 }

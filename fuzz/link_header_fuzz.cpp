@@ -1,6 +1,9 @@
 // Link, Retry-After and HTTP dates (src/registry/http_headers). The first line of the input is
-// a request URL, the rest a header value. Invariants: an error is "protocol"; a next link is
-// resolved against an absolute URL into an absolute URL; a Retry-After is never a negative wait.
+// a request URL, the rest a header value. Invariants: an error is "protocol" and sendable as
+// JSON; an absolute path resolves on the origin of the URL it is resolved against; a Retry-After
+// is never a negative wait.
+#include <string>
+
 #include "fuzz/fuzz_support.hpp"
 #include "registry/http_headers.hpp"
 
@@ -13,9 +16,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto next = maiev::registry::NextPageLink(header, request);
     if (!next.ok()) {
       Check(next.error().code == "protocol");
-    } else if (*next && request == kRequest) {
-      Check(!maiev::registry::UrlOrigin(**next).empty());
+      maiev::fuzz::CheckMessage(next.error().message);
     }
+  }
+  // An absolute path stays on the request's origin (the client refuses a next page elsewhere).
+  if (header.empty() || header.front() != '/') {
+    const std::string path = "/" + std::string(header);
+    Check(maiev::registry::UrlOrigin(maiev::registry::ResolveUrl(kRequest, path)) ==
+          maiev::registry::UrlOrigin(kRequest));
   }
   static_cast<void>(maiev::registry::ResolveUrl(url, header));
   static_cast<void>(maiev::registry::UrlOrigin(url));

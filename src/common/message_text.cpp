@@ -52,4 +52,10 @@ std::string EscapeInvalidUtf8(std::string_view text) {
   return out;
 }
 
+std::string CharacterAt(std::string_view text, std::size_t offset) {
+  const std::string_view rest = text.substr(offset);
+  const std::size_t length = Utf8SequenceLength(rest);
+  return EscapeInvalidUtf8(rest.substr(0, length > 0 ? length : 1));
+}
+
 }  // namespace maiev

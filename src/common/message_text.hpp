@@ -17,4 +17,8 @@ std::size_t Utf8SequenceLength(std::string_view text);
 // uppercase hex digits); valid text is returned as it is.
 std::string EscapeInvalidUtf8(std::string_view text);
 
+// The character at `offset` as a message quotes it: its whole UTF-8 sequence (`→`, not one byte
+// of it), or the byte as `\xNN` when it starts none. REQUIRES: offset < text.size().
+std::string CharacterAt(std::string_view text, std::size_t offset);
+
 }  // namespace maiev

@@ -32,5 +32,11 @@ TEST(EscapeInvalidUtf8, KeepsValidTextAndEscapesStrayBytes) {
             "a\\xFFé");
 }
 
+TEST(CharacterAt, QuotesAWholeSequenceOrOneEscapedByte) {
+  EXPECT_EQ(CharacterAt("a→b", 1), "→");
+  EXPECT_EQ(CharacterAt("a\xC3", 1), "\\xC3");
+  EXPECT_EQ(CharacterAt("ab", 1), "b");
+}
+
 }  // namespace
 }  // namespace maiev

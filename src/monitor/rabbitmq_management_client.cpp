@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "common/message_text.hpp"
 #include "common/redact.hpp"
 
 namespace maiev::monitor {
@@ -112,7 +113,7 @@ Result<QueuesPage> ParseQueuesPage(std::string_view body) {
   try {
     doc = json::parse(body);
   } catch (const json::exception& e) {
-    return Fail("protocol", std::string("management API reply is not JSON: ") + e.what());
+    return Fail("protocol", "management API reply is not JSON: " + EscapeInvalidUtf8(e.what()));
   }
   QueuesPage page;
   const json* items = &doc;

@@ -181,5 +181,14 @@ TEST(RabbitMqManagementClient, UnreachableBrokerIsAnErrorWithoutCredentials) {
   EXPECT_THAT(listing.error().message, Not(HasSubstr("pa55-w0rd-secret")));
 }
 
+// Found by fuzz/management_api_fuzz: the syntax error quoted bytes that are not UTF-8.
+TEST(ParseQueuesPage, SyntaxErrorEscapesBytesThatAreNotUtf8) {
+  auto page = ParseQueuesPage("[{\"name\": \"q\xFF");
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.error().code, "protocol");
+  EXPECT_THAT(page.error().message, HasSubstr("\\xFF"));
+  EXPECT_EQ(page.error().message.find('\xFF'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace maiev::monitor

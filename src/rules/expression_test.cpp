@@ -273,7 +273,10 @@ TEST(ExpressionErrors, QuotedTokensEscapeBytesThatAreNotUtf8) {
   EXPECT_EQ(
       CompileError("a \"\xFF\xFF\""),
       (Diagnostic{3, R"(expected an operator or the end of the expression, found `"\xFF\xFF"`)"}));
-  EXPECT_EQ(CompileError("a > )\xFF"), (Diagnostic{5, "expected a value, found `)`"}));
+  EXPECT_EQ(CompileError("a > \xFF"), (Diagnostic{5, R"(unexpected character `\xFF`)"}));
+  EXPECT_EQ(
+      CompileError("a > \"\xFF\" \"\xFF\""),
+      (Diagnostic{9, R"(expected an operator or the end of the expression, found `"\xFF"`)"}));
   EXPECT_EQ(CompileError("d:since > \"\xC0\xAF\""),
             (Diagnostic{11, R"(invalid duration `"\xC0\xAF"`)"}));
   EXPECT_EQ(CompileError("a in {1 \"\xE2\x86\"}"),

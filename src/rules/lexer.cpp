@@ -19,13 +19,6 @@ Unexpected<Diagnostic> Error(size_t offset, std::string message) {
   return Unexpected<Diagnostic>{Diagnostic{static_cast<int>(offset) + 1, std::move(message)}};
 }
 
-// The whole UTF-8 sequence starting at `offset`, so a message quotes a character, not a byte (a
-// byte of no valid sequence as `\xNN`).
-std::string CharacterAt(std::string_view text, size_t offset) {
-  const std::size_t length = Utf8SequenceLength(text.substr(offset));
-  return EscapeInvalidUtf8(text.substr(offset, length > 0 ? length : 1));
-}
-
 class Lexer {
  public:
   explicit Lexer(std::string_view text) : text_(text) {}
