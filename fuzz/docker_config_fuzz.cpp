@@ -10,10 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using maiev::fuzz::Check;
   const std::string_view text = maiev::fuzz::Text(data, size);
   auto config = maiev::registry::ParseDockerConfig(text);
-  if (!config.ok()) {
-    Check(config.error().code == "invalid");
-    maiev::fuzz::CheckMessage(config.error().message);
-  } else {
+  if (maiev::fuzz::Succeeded(config, "invalid")) {
     for (const auto& [registry, credentials] : config->auths) {
       Check(!credentials.empty());
       auto found = config->Find(registry);

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "common/result.hpp"
+
 namespace maiev::fuzz {
 
 inline std::string_view Text(const std::uint8_t* data, std::size_t size) {
@@ -31,6 +33,16 @@ inline void CheckMessage(const std::string& message) {
     std::fprintf(stderr, "message not UTF-8: %s\n", message.c_str());
     __builtin_trap();
   }
+}
+
+// True when `result` holds a value; otherwise checks that its error has `code` and a message
+// sendable as JSON, and returns false.
+template <class T>
+bool Succeeded(const Result<T>& result, std::string_view code) {
+  if (result.ok()) return true;
+  Check(result.error().code == code);
+  CheckMessage(result.error().message);
+  return false;
 }
 
 // Splits `text` at its first newline: a selector line (a content type, a URL) and the body.

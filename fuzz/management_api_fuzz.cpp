@@ -11,11 +11,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using maiev::fuzz::Check;
   auto page = maiev::monitor::ParseQueuesPage(maiev::fuzz::Text(data, size));
-  if (!page.ok()) {
-    Check(page.error().code == "protocol");
-    maiev::fuzz::CheckMessage(page.error().message);
-    return 0;
-  }
+  if (!maiev::fuzz::Succeeded(page, "protocol")) return 0;
   maiev::monitor::QueueListing listing;
   listing.queues = page->queues;
   listing.complete = true;

@@ -9,11 +9,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using maiev::fuzz::Check;
   std::size_t events = 0;
   auto hints = maiev::registry::ParseRegistryNotification(maiev::fuzz::Text(data, size), &events);
-  if (!hints.ok()) {
-    Check(hints.error().code == "invalid");
-    maiev::fuzz::CheckMessage(hints.error().message);
-    return 0;
-  }
+  if (!maiev::fuzz::Succeeded(hints, "invalid")) return 0;
   Check(hints->size() <= events);
   for (const auto& hint : *hints) {
     Check(!hint.repository.empty() && !hint.tag.empty());

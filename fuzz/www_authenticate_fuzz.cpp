@@ -19,11 +19,7 @@ bool IsLowercase(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using maiev::fuzz::Check;
   auto challenges = maiev::registry::ParseAuthChallenges(maiev::fuzz::Text(data, size));
-  if (!challenges.ok()) {
-    Check(challenges.error().code == "protocol");
-    maiev::fuzz::CheckMessage(challenges.error().message);
-    return 0;
-  }
+  if (!maiev::fuzz::Succeeded(challenges, "protocol")) return 0;
   for (const auto& challenge : *challenges) {
     Check(!challenge.scheme.empty() && IsLowercase(challenge.scheme));
     for (const auto& [name, value] : challenge.params) Check(!name.empty() && IsLowercase(name));

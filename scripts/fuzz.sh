@@ -2,7 +2,9 @@
 # Runs every libFuzzer target of fuzz/ for SECONDS each (default 60) under AddressSanitizer +
 # UndefinedBehaviorSanitizer and prints the executions of each. Usage: scripts/fuzz.sh [SECONDS]
 #   - builds them first if needed, in build-asan/ (the sanitizer build of scripts/test.sh: clang,
-#     -DMAIEV_SANITIZE=ON -DMAIEV_FUZZ=ON), or in $MAIEV_FUZZ_BUILD_DIR when set;
+#     -DMAIEV_SANITIZE=ON -DMAIEV_FUZZ=ON), or in $MAIEV_FUZZ_BUILD_DIR when set, configured as
+#     $MAIEV_FUZZ_BUILD_TYPE (default Debug, as test.sh's; RelWithDebInfo runs several times
+#     faster, for long runs);
 #   - each target's corpus is BUILD/fuzz/corpus/NAME/, seeded from the committed fuzz/corpus/NAME/
 #     and kept between runs (so a longer run goes on from where the last one stopped);
 #   - targets run $MAIEV_FUZZ_JOBS at a time (default: the number of cores);
@@ -13,9 +15,10 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 build=${MAIEV_FUZZ_BUILD_DIR:-build-asan}
 jobs=${MAIEV_FUZZ_JOBS:-$(nproc)}
+build_type=${MAIEV_FUZZ_BUILD_TYPE:-Debug}
 
 if ! grep -qs '^MAIEV_FUZZ:BOOL=ON' "$build/CMakeCache.txt"; then
-  cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+  cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE="$build_type" \
     -DMAIEV_WERROR=ON -DMAIEV_SANITIZE=ON -DMAIEV_FUZZ=ON -DMAIEV_BENCH=OFF \
     -DMAIEV_STACK_TESTS=OFF -DMAIEV_WEB=OFF >/dev/null
 fi
