@@ -87,6 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   maiev::fuzz::Check(compiled->Explain(slots).value == mixed);
   // One value per slot reads the same through EvaluateAny.
   std::vector<std::vector<Value>> single;
+  single.reserve(slots.size());
   for (const Value& v : slots) single.push_back({v});
   maiev::fuzz::Check(compiled->EvaluateAny(single) == mixed);
 
