@@ -685,9 +685,11 @@ TEST(Candidacy, HasReadableNames) {
 // Found by fuzz/versions_fuzz: errors quoted the text as it was, not always UTF-8, and they reach
 // the catalog's JSON answer.
 TEST(ParseErrors, EscapeBytesThatAreNotUtf8) {
-  for (const Error& error :
-       {Version::Parse(".\xF8").error(), ParseTag("a\xC3").error(),
-        ParseImageRef("1.\xD0\xD1" "0-RC").error(), ParseImageRef("x:\xFF").error()}) {
+  for (const Error& error : {Version::Parse(".\xF8").error(), ParseTag("a\xC3").error(),
+                             ParseImageRef("1.\xD0\xD1"
+                                           "0-RC")
+                                 .error(),
+                             ParseImageRef("x:\xFF").error()}) {
     EXPECT_EQ(error.code, "parse");
     EXPECT_EQ(error.message.find_first_of("\xF8\xC3\xD0\xD1\xFF"), std::string::npos)
         << error.message;
