@@ -491,6 +491,7 @@ TEST_F(UpgradeE2e, DeployedAsASwarmServiceItScalesAndUpgrades) {
       Shell(Docker() + "container prune -f --filter label=com.docker.swarm.service.name=" + name);
       Shell(Docker() + "secret rm " + password + " " + auth + " " + token);
       Shell(Docker() + "volume rm " + name + "-store");
+      Shell(Docker() + "config rm " + name);  // its lease
     }
   } cleanup{name, password, auth, token};
   const std::string socket = StackDir() + "/docker.sock";
