@@ -17,7 +17,7 @@ packages=(
   # the browser of the web page's test (headless; nothing is downloaded at run time)
   chromium
   # tools the scripts and tests use (tmux: the terminal view's test)
-  curl procps python3 iproute2 tmux
+  curl procps python3 iproute2 tmux openssl
 )
 
 missing=()

@@ -285,18 +285,24 @@ TEST_F(HttpApiTest, BindingAPortInUseFailsNamingTheAddressAndTheReason) {
   EXPECT_THAT(bound.error().message, HasSubstr("Address already in use"));
 }
 
+HttpApiOptions LoopbackOptions() {
+  HttpApiOptions options;
+  options.port = 0;
+  options.api_token = kToken;
+  return options;
+}
+
 // A stop that comes before or while the serving thread starts still ends it (a hang here is
 // the failure: httplib's own stop() is a no-op until its loop runs).
 TEST_F(HttpApiTest, StopEndsServeWhicheverComesFirst) {
   for (int round = 0; round < 20; ++round) {
-    HttpApi api(HttpApiOptions{"127.0.0.1", 0, kToken, ""}, autoscaler_, nullptr, store_,
-                [this] { return Current(); });
+    HttpApi api(LoopbackOptions(), autoscaler_, nullptr, store_, [this] { return Current(); });
     ASSERT_TRUE(api.Bind().ok());
     std::thread serving([&api] { api.Serve(); });
     api.Stop();
     serving.join();
   }
-  HttpApi stopped_first(HttpApiOptions{"127.0.0.1", 0, kToken, ""}, autoscaler_, nullptr, store_,
+  HttpApi stopped_first(LoopbackOptions(), autoscaler_, nullptr, store_,
                         [this] { return Current(); });
   ASSERT_TRUE(stopped_first.Bind().ok());
   stopped_first.Stop();

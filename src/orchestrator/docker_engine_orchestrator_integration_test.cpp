@@ -463,7 +463,7 @@ TEST_F(OrchestratorIntegration, UpdateImageRollsToAPinnedImageUntilCompleted) {
   std::string name = UniqueName("upgrade");
   api_.CreateService(name, Replicated(1));
   auto start = SteadyClock::now();
-  Status requested = engine_.UpdateImage(name, pinned);
+  Status requested = engine_.UpdateImage(name, pinned, {{"maiev.test.step", "1"}});
   ASSERT_TRUE(requested.ok()) << requested.error().message;
   std::optional<UpdateStatus> last;
   ASSERT_TRUE(PollUntil(
@@ -478,6 +478,7 @@ TEST_F(OrchestratorIntegration, UpdateImageRollsToAPinnedImageUntilCompleted) {
   auto service = engine_.InspectService(name);
   ASSERT_TRUE(service.ok());
   EXPECT_EQ(service->image, pinned);
+  EXPECT_EQ(service->labels["maiev.test.step"], "1") << "the labels came with the update";
 }
 
 }  // namespace
