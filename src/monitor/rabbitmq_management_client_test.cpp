@@ -96,6 +96,16 @@ TEST(ParseQueuesPage, EmptyHeadTimestampIsMissing) {
   EXPECT_EQ(page->queues[4].head_message_timestamp, std::nullopt);
 }
 
+// Found by the management_listing fuzz target: a timestamp beyond the clock's range overflowed.
+TEST(ParseQueuesPage, AHeadTimestampTheClockCannotHoldIsMissing) {
+  for (const char* ts : {"1e300", "-5", "253402300800", "9223372036854775807"}) {
+    auto page =
+        ParseQueuesPage(std::string(R"([{"name": "a", "head_message_timestamp": )") + ts + "}]");
+    ASSERT_TRUE(page.ok()) << ts;
+    EXPECT_EQ(page->queues[0].head_message_timestamp, std::nullopt) << ts;
+  }
+}
+
 TEST(ParseQueuesPage, AcceptsAnUnpaginatedArray) {
   auto page = ParseQueuesPage(R"([{"name": "a", "messages_ready": 1}])");
   ASSERT_TRUE(page.ok());
