@@ -5,7 +5,12 @@
 # Each version carries the labels maiev.scale_config (docker/worker/scale-config.json, compact)
 # and maiev.version, so every version has its own digest. Re-runs reuse the build cache.
 #
-# usage: build-images.sh [--worker BINARY] [--version V]...   (default version: 1.0.0)
+# With --maiev BINARY it also builds maiev's own FROM-scratch image (docker/maiev/Dockerfile) from
+# that binary and the shared objects it needs, and pushes it as 127.0.0.1:5000/maiev:VERSION
+# (VERSION: what `BINARY --version` says) and 127.0.0.1:5000/maiev:dev.
+#
+# usage: build-images.sh [--worker BINARY] [--version V]... [--maiev BINARY]
+#        (default version: 1.0.0)
 # BINARY defaults to $MAIEV_WORKER_BIN, else $MAIEV_BUILD_DIR/tools/maiev-worker
 # (MAIEV_BUILD_DIR defaults to build/ in the repository).
 set -euo pipefail
@@ -19,8 +24,13 @@ export DOCKER_BUILDKIT=0
 
 worker_bin=${MAIEV_WORKER_BIN:-${MAIEV_BUILD_DIR:-$REPO/build}/tools/maiev-worker}
 versions=()
+maiev_bin=
 while [ $# -gt 0 ]; do
   case $1 in
+    --maiev)
+      maiev_bin=$2
+      shift 2
+      ;;
     --worker)
       worker_bin=$2
       shift 2
@@ -30,7 +40,7 @@ while [ $# -gt 0 ]; do
       shift 2
       ;;
     *)
-      echo "usage: $0 [--worker BINARY] [--version V]..." >&2
+      echo "usage: $0 [--worker BINARY] [--version V]... [--maiev BINARY]" >&2
       exit 2
       ;;
   esac
@@ -76,3 +86,32 @@ done
 docker tag "$REGISTRY/maiev-worker:worker-${versions[0]}" maiev-worker:dev
 log "done: $(docker image inspect --format '{{.Size}}' maiev-worker:dev) bytes," \
   "$(docker image inspect --format '{{index .RepoDigests 0}}' "$REGISTRY/maiev-worker:worker-${versions[0]}")"
+
+# maiev's image: the binary, each shared object `ldd` names (at the same path) and the loader.
+build_maiev_image() {
+  local bin=$1 rootfs version tag lib
+  [ -x "$bin" ] || die "no maiev binary at $bin"
+  version=$("$bin" --version | awk '{print $2}')
+  [ -n "$version" ] || die "$bin --version printed no version"
+  rootfs=$STACK_DIR/build/maiev/rootfs
+  rm -rf "$rootfs"
+  mkdir -p "$rootfs/usr/bin" "$rootfs/var/lib/maiev" "$rootfs/home/service/.docker" \
+    "$rootfs/etc/ssl/certs" "$rootfs/tmp"
+  strip -o "$rootfs/usr/bin/maiev" "$bin"
+  for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+    mkdir -p "$rootfs$(dirname "$lib")"
+    cp -L "$lib" "$rootfs$lib"
+  done
+  [ -f /etc/ssl/certs/ca-certificates.crt ] &&
+    cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
+  cp "$REPO/docker/maiev/Dockerfile" "$STACK_DIR/build/maiev/"
+  tag=$REGISTRY/maiev:$version
+  log "building $tag ($(du -sh "$rootfs" | cut -f1) of files)"
+  out=$(docker build -q --label "maiev.version=$version" \
+    -t "$tag" -t "$REGISTRY/maiev:dev" "$STACK_DIR/build/maiev" 2>&1) || die "build failed: $out"
+  log "pushing $tag"
+  out=$(docker push -q "$tag" 2>&1) || die "push failed: $out"
+  out=$(docker push -q "$REGISTRY/maiev:dev" 2>&1) || die "push failed: $out"
+  log "done: $(docker image inspect --format '{{index .RepoDigests 0}}' "$tag")"
+}
+[ -z "$maiev_bin" ] || build_maiev_image "$maiev_bin"

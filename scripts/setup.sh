@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain and checks
   build-essential cmake ninja-build pkg-config git clang-format clang-tidy
+  # the sanitizer build and the fuzz targets (clang and its libFuzzer runtime)
+  clang libclang-rt-14-dev
   # libraries
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libcpp-httplib-dev libspdlog-dev
   libfmt-dev libcli11-dev libsqlite3-dev librabbitmq-dev libgtest-dev libgmock-dev
@@ -15,7 +17,7 @@ packages=(
   # the browser of the web page's test (headless; nothing is downloaded at run time)
   chromium
   # tools the scripts and tests use (tmux: the terminal view's test)
-  curl procps python3 iproute2 tmux
+  curl procps python3 iproute2 tmux openssl
 )
 
 missing=()

@@ -152,14 +152,19 @@ init_swarm() {
 # Removes every service of the stack's swarm: the swarm belongs to the stack alone, and a
 # service left behind would be started again with the next dockerd.
 remove_services() {
-  local services
+  local services leases
   services=$(docker_cli service ls -q 2>/dev/null || true)
-  [ -n "$services" ] || return 0
-  log "removing swarm services: $(echo "$services" | tr '\n' ' ')"
+  if [ -n "$services" ]; then
+    log "removing swarm services: $(echo "$services" | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    docker_cli service rm $services >/dev/null
+    wait_until 30 bash -c "[ -z \"\$(docker -H unix://$DOCKER_SOCK ps -q)\" ]" ||
+      log "some containers are still running after removing the services"
+  fi
+  # The leases maiev instances kept on the swarm (Swarm configs labelled maiev.lease.holder).
+  leases=$(docker_cli config ls -q --filter label=maiev.lease.holder 2>/dev/null || true)
   # shellcheck disable=SC2086
-  docker_cli service rm $services >/dev/null
-  wait_until 30 bash -c "[ -z \"\$(docker -H unix://$DOCKER_SOCK ps -q)\" ]" ||
-    log "some containers are still running after removing the services"
+  [ -z "$leases" ] || docker_cli config rm $leases >/dev/null 2>&1 || true
 }
 
 stop_docker() {

@@ -5,8 +5,10 @@
 #   3. check formatting (clang-format) and lint (clang-tidy);
 #   4. run every CTest test: unit, loopback, integration and e2e (the real stack is started once
 #      by the `stack` fixture and stopped at the end);
-#   5. build again with AddressSanitizer + UndefinedBehaviorSanitizer into build-asan/ (without
-#      the stack's tests) and run the unit and loopback tests there.
+#   5. build again with clang, AddressSanitizer + UndefinedBehaviorSanitizer and the fuzz targets
+#      into build-asan/ (without the stack's tests) and run the unit and loopback tests there;
+#   6. run each fuzz target for a few seconds (scripts/fuzz.sh; the longer run's figures are in
+#      docs/RELIABILITY.md).
 # Steps 3 and 5's build run beside step 4 at the lowest CPU priority: the tests against the stack
 # mostly wait (for Swarm, for RabbitMQ), so the compilers use the cores they leave idle without
 # slowing them. Their output goes to logs, printed when they fail.
@@ -43,9 +45,11 @@ step "format and lint, and the sanitizer build, in the background at the lowest 
 nice -n 19 bash scripts/lint.sh build >build/lint.log 2>&1 &
 lint_pid=$!
 (
-  # Without the page (-DMAIEV_WEB=OFF: no second npm ci), which also builds that variant.
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAIEV_WERROR=ON -DMAIEV_SANITIZE=ON \
-    -DMAIEV_BENCH=OFF -DMAIEV_STACK_TESTS=OFF -DMAIEV_WEB=OFF >/dev/null
+  # Without the page (-DMAIEV_WEB=OFF: no second npm ci), which also builds that variant. Clang
+  # (the fuzz targets need libFuzzer), so the code is also checked by a second compiler.
+  cmake -S . -B build-asan -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+    -DMAIEV_WERROR=ON -DMAIEV_SANITIZE=ON -DMAIEV_FUZZ=ON -DMAIEV_BENCH=OFF \
+    -DMAIEV_STACK_TESTS=OFF -DMAIEV_WEB=OFF >/dev/null
   nice -n 19 cmake --build build-asan -j "$jobs"
 ) >build/asan-build.log 2>&1 &
 asan_pid=$!
@@ -63,4 +67,7 @@ await "$asan_pid" "sanitizer build" build/asan-build.log
 step "unit and loopback tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|loopback'
+
+step "fuzzing: each target for a few seconds (built with the sanitizer build)"
+bash scripts/fuzz.sh 5
 step "done"

@@ -13,6 +13,7 @@
 
 #include "api/http_replies.hpp"
 #include "api/listen_address.hpp"
+#include "api/service_json.hpp"
 #include "api/web_assets.hpp"
 
 namespace maiev::api {
@@ -60,7 +61,10 @@ HttpApi::HttpApi(HttpApiOptions options, control::Autoscaler& autoscaler,
       readiness_(std::move(readiness)),
       own_events_(options_.events == nullptr ? std::make_unique<EventHub>() : nullptr),
       events_(options_.events != nullptr ? options_.events : own_events_.get()),
-      server_(std::make_unique<httplib::Server>()) {
+      server_(options_.tls_cert.empty()
+                  ? std::make_unique<httplib::Server>()
+                  : std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(),
+                                                         options_.tls_key.c_str())) {
   server_->new_task_queue = [] {
     return new httplib::ThreadPool(kMaxEventClients + kRequestThreads);
   };
@@ -93,6 +97,11 @@ HttpApi::~HttpApi() { Stop(); }
 
 Status HttpApi::Bind() {
   const ListenAddress address{options_.host, options_.port};
+  if (!server_->is_valid()) {
+    return Fail("config", "cannot serve HTTPS: the certificate --tls-cert '" + options_.tls_cert +
+                              "' or the key --tls-key '" + options_.tls_key +
+                              "' cannot be read, is not PEM, or they do not match");
+  }
   errno = 0;
   const int port = options_.port == 0
                        ? server_->bind_to_any_port(options_.host)
@@ -134,13 +143,15 @@ void HttpApi::Stop() {
 const std::vector<HttpApi::Route>& HttpApi::RouteTable() {
   using A = Access;
   static const std::vector<Route> kRoutes = {
-      {"GET", "/healthz", "/healthz", A::kRead, "Liveness: 200 while the process serves",
+      {"GET", "/healthz", "/healthz", A::kOpen, "Liveness: 200 while the process serves",
        &HttpApi::Healthz},
-      {"GET", "/readyz", "/readyz", A::kRead,
+      {"GET", "/readyz", "/readyz", A::kOpen,
        "Readiness: 503 naming the components maiev waits for", &HttpApi::Readyz},
       {"GET", "/metrics", "/metrics", A::kRead, "Prometheus metrics", &HttpApi::Metrics},
       {"GET", "/api/v1/openapi\\.json", "/api/v1/openapi.json", A::kRead, "This document",
        &HttpApi::OpenApi},
+      {"GET", "/api/v1/leader", "/api/v1/leader", A::kRead,
+       "Which instance leads (acts on the swarm), and this one's id", &HttpApi::Leader},
       {"GET", "/api/v1/services", "/api/v1/services", A::kRead,
        "Every service (filters: state, prefix)", &HttpApi::ListServices},
       {"GET", R"(/api/v1/services/([^/]+))", "/api/v1/services/{name}", A::kRead,
@@ -180,9 +191,9 @@ const std::vector<HttpApi::Route>& HttpApi::RouteTable() {
       {"GET", "/api/v1/events", "/api/v1/events", A::kRead,
        "Live events (Server-Sent Events): decisions, services, plans, steps, cycles",
        &HttpApi::StreamEvents},
-      {"GET", "/", "/", A::kRead, "The web page (docs/WEB.md)", &HttpApi::WebPage},
-      {"GET", "/index\\.html", "/index.html", A::kRead, "The web page", &HttpApi::WebPage},
-      {"GET", R"(/assets/([^/]+))", "/assets/{file}", A::kRead,
+      {"GET", "/", "/", A::kOpen, "The web page (docs/WEB.md)", &HttpApi::WebPage},
+      {"GET", "/index\\.html", "/index.html", A::kOpen, "The web page", &HttpApi::WebPage},
+      {"GET", R"(/assets/([^/]+))", "/assets/{file}", A::kOpen,
        "A file of the web page (script, style sheet)", &HttpApi::WebAssetFile},
   };
   return kRoutes;
@@ -194,8 +205,20 @@ void HttpApi::Routes() {
     methods_of[route.pattern].insert(route.method);
     httplib::Server::Handler handler = [this, &route](const httplib::Request& req,
                                                       httplib::Response& res) {
-      if (route.access != Access::kMutation || Authorized(req, res))
-        (this->*route.handler)(req, res);
+      const bool allowed = [&] {
+        switch (route.access) {
+          case Access::kOpen:
+            return true;
+          case Access::kRead:
+            return ReadAuthorized(req, res);
+          case Access::kMutation:
+            return Authorized(req, res) && Leading(res);
+          case Access::kWebhook:  // the handler checks the token (to count refusals), then this
+            return true;          // instance's leadership
+        }
+        return false;
+      }();
+      if (allowed) (this->*route.handler)(req, res);
       CountRequest(route.path, res.status);
     };
     Register(route.method, route.pattern, std::move(handler));
@@ -276,6 +299,47 @@ bool HttpApi::Authorized(const httplib::Request& req, httplib::Response& res) co
   return false;
 }
 
+bool HttpApi::ReadAuthorized(const httplib::Request& req, httplib::Response& res) const {
+  if (options_.read_token.empty()) return true;
+  const std::string given = req.get_header_value("Authorization");
+  if (ConstantTimeEquals(given, "Bearer " + options_.read_token) ||
+      (!options_.api_token.empty() && ConstantTimeEquals(given, "Bearer " + options_.api_token))) {
+    return true;
+  }
+  if (req.path == "/api/v1/events" && req.has_param("token")) {
+    const std::string token = req.get_param_value("token");
+    if (ConstantTimeEquals(token, options_.read_token) ||
+        (!options_.api_token.empty() && ConstantTimeEquals(token, options_.api_token))) {
+      return true;
+    }
+  }
+  ReplyError(res, 401, "unauthorized",
+             "reads need the header 'Authorization: Bearer <read token>' (maiev serve has "
+             "--read-token)");
+  return false;
+}
+
+bool HttpApi::Leading(httplib::Response& res) const {
+  if (!options_.leadership) return true;
+  const control::LeaderStatus status = options_.leadership();
+  if (status.leading) return true;
+  ReplyError(res, 503, "not_leader",
+             "this maiev (" + status.self + ") is a standby and changes nothing; the leader is " +
+                 (status.leader.empty() ? std::string("not known yet") : status.leader) +
+                 ": send changes to it (GET /api/v1/leader)");
+  return false;
+}
+
+void HttpApi::Leader(const httplib::Request&, httplib::Response& res) {
+  control::LeaderStatus status;
+  if (options_.leadership) {
+    status = options_.leadership();
+  } else {
+    status.leading = true;  // no lease: this instance is the only one
+  }
+  Reply(res, 200, ToJson(status));
+}
+
 void HttpApi::Healthz(const httplib::Request&, httplib::Response& res) {
   res.set_content("ok\n", "text/plain");
 }
@@ -299,6 +363,10 @@ void HttpApi::OpenApi(const httplib::Request&, httplib::Response& res) {
 
 std::string HttpApi::ApiMetricsText() {
   std::ostringstream out;
+  out << "# HELP maiev_leading 1 while this instance holds the lease and acts on the swarm.\n"
+         "# TYPE maiev_leading gauge\n"
+      << "maiev_leading " << (!options_.leadership || options_.leadership().leading ? 1 : 0)
+      << "\n";
   out << "# HELP maiev_api_requests_total API answers by route and HTTP status.\n"
          "# TYPE maiev_api_requests_total counter\n";
   std::lock_guard lock(requests_mutex_);

@@ -38,6 +38,16 @@ struct HttpApiOptions {
   // `--webhook-token`: what registries send as `Authorization: Bearer …` or `?token=`; empty:
   // webhooks are refused. Distinct from api_token, so a registry cannot approve a plan.
   std::string webhook_token;
+  // `--tls-cert`, `--tls-key`: PEM files; both set: the API is served over HTTPS only.
+  std::string tls_cert;
+  std::string tls_key;
+  // `--read-token`: when set, every read but the probes (/healthz, /readyz) and the page's own
+  // files needs `Authorization: Bearer` with it (or with the API token); the event stream also
+  // takes `?token=`, since a browser's EventSource sends no header. Empty: reads are open.
+  std::string read_token;
+  // Whether this instance leads (GET /api/v1/leader); a standby refuses mutations and webhooks
+  // with 503 "not_leader". Empty: this instance always leads (no lease).
+  std::function<control::LeaderStatus()> leadership;
   // What "now" is for relative times of queries (`since=1h`); nullptr: the system clock.
   const Clock* clock = nullptr;
   // What GET /api/v1/events streams (not owned; it must outlive the API); nullptr: a hub of the
@@ -78,9 +88,10 @@ class HttpApi {
 
  private:
   using Handler = void (HttpApi::*)(const httplib::Request&, httplib::Response&);
-  // Who may call a route: anyone (reads), the API token's holder (mutations), or a registry
-  // with the webhook token (the handler checks it, to count refusals).
-  enum class Access { kRead, kMutation, kWebhook };
+  // Who may call a route: anyone (probes, the page's files), a reader (anyone, or the holder of
+  // the read token when there is one), the API token's holder (mutations), or a registry with
+  // the webhook token (the handler checks it, to count refusals).
+  enum class Access { kOpen, kRead, kMutation, kWebhook };
   // One route: registered on the server, documented in /api/v1/openapi.json, counted in
   // /metrics by `path` and status.
   struct Route {
@@ -106,6 +117,7 @@ class HttpApi {
   void Readyz(const httplib::Request& req, httplib::Response& res);
   void Metrics(const httplib::Request& req, httplib::Response& res);
   void OpenApi(const httplib::Request& req, httplib::Response& res);
+  void Leader(const httplib::Request& req, httplib::Response& res);
   // Services, rules and decisions (service_routes.cpp).
   void ListServices(const httplib::Request& req, httplib::Response& res);
   void ShowService(const httplib::Request& req, httplib::Response& res);
@@ -136,6 +148,11 @@ class HttpApi {
   void PlanAction(const httplib::Request& req, httplib::Response& res, bool approve);
   // True when the request carries the API token; otherwise answers 401 and returns false.
   bool Authorized(const httplib::Request& req, httplib::Response& res) const;
+  // True when reads are open or the request carries the read or the API token (the event
+  // stream: also as `?token=`); otherwise answers 401 and returns false.
+  bool ReadAuthorized(const httplib::Request& req, httplib::Response& res) const;
+  // True when this instance leads; otherwise answers 503 "not_leader" and returns false.
+  bool Leading(httplib::Response& res) const;
   // True when the upgrade controller runs; otherwise answers 503 and returns false.
   bool UpgradesRunning(httplib::Response& res) const;
   // True when the request carries the webhook token (header or `?token=`); otherwise answers

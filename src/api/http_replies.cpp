@@ -11,7 +11,10 @@ namespace maiev::api {
 
 void Reply(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // A message may still quote bytes that are not UTF-8 (a query parameter, a header): replaced
+  // (U+FFFD), so that the answer is the one meant and not dump()'s exception.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
 void ReplyError(httplib::Response& res, int status, const std::string& code,

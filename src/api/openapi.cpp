@@ -120,6 +120,15 @@ json HttpApi::OpenApiDocument() {
     json responses = {{route.access == Access::kWebhook ? "202" : "200", {{"description", "OK"}}},
                       {"400", ErrorResponse("bad input: the message names the field")},
                       {"404", ErrorResponse("no such route or object")}};
+    if (route.access == Access::kRead) {
+      // Not a `security` entry: reads are open unless maiev serve has --read-token.
+      responses["401"] = ErrorResponse("no or a wrong read token (maiev serve has --read-token)");
+    }
+    if (route.access == Access::kMutation || route.access == Access::kWebhook) {
+      responses["503"] = ErrorResponse(
+          "this instance is a standby (not_leader), or a component "
+          "is unavailable");
+    }
     if (route.access == Access::kMutation) {
       operation["security"] = json::array({{{"apiToken", json::array()}}});
       responses["401"] = ErrorResponse("no or a wrong API token");
@@ -148,6 +157,7 @@ json HttpApi::OpenApiDocument() {
           {"components",
            {{"securitySchemes",
              {{"apiToken", {{"type", "http"}, {"scheme", "bearer"}}},
+              {"readToken", {{"type", "http"}, {"scheme", "bearer"}}},
               {"webhookToken", {{"type", "http"}, {"scheme", "bearer"}}}}},
             {"schemas",
              {{"Error",

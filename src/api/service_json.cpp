@@ -251,6 +251,28 @@ json ToJson(const control::ServiceHistory& history) {
           {"samples", std::move(samples)}};
 }
 
+json ToJson(const control::LeaderStatus& status) {
+  return {{"leading", status.leading},
+          {"leader", status.leader},
+          {"self", status.self},
+          {"lease_expires", TimeOrNull(status.lease_expires)},
+          {"transitions", status.transitions},
+          {"error", status.error}};
+}
+
+Result<control::LeaderStatus> LeaderStatusFromJson(const json& j) {
+  const Reader in(j, "leader");
+  MAIEV_TRY(in.Check());
+  control::LeaderStatus status;
+  MAIEV_TRY(in.Bool("leading", status.leading));
+  MAIEV_TRY(in.String("leader", status.leader));
+  MAIEV_TRY(in.String("self", status.self));
+  MAIEV_TRY(in.Time("lease_expires", status.lease_expires));
+  MAIEV_TRY(in.Integer("transitions", status.transitions));
+  MAIEV_TRY(in.String("error", status.error));
+  return status;
+}
+
 Result<control::ServiceHistory> ServiceHistoryFromJson(const json& j) {
   const Reader in(j, "history");
   MAIEV_TRY(in.Check());

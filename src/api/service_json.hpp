@@ -7,6 +7,7 @@
 
 #include "common/result.hpp"
 #include "control/autoscaler.hpp"
+#include "control/leader_election.hpp"
 #include "control/service_status.hpp"
 
 namespace maiev::api {
@@ -31,6 +32,10 @@ Result<control::ServiceHistory> ServiceHistoryFromJson(const nlohmann::json& jso
 // {"service", "expression", "time", "value", "terms": TRACE, "text"} (TRACE as in a decision's
 // explanation; "rules": the rules the terms refer to with this pass's values).
 nlohmann::json ToJson(const control::RuleTest& test);
+
+// {"leading", "leader", "self", "lease_expires", "transitions", "error"} (GET /api/v1/leader).
+nlohmann::json ToJson(const control::LeaderStatus& status);
+Result<control::LeaderStatus> LeaderStatusFromJson(const nlohmann::json& json);
 
 // {"service", "previous", "replicas", "paused": true}
 nlohmann::json ToJson(const control::ManualScale& scale);

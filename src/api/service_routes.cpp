@@ -10,6 +10,7 @@
 #include "api/decision_json.hpp"
 #include "api/http_api.hpp"
 #include "api/http_replies.hpp"
+#include "api/request_bodies.hpp"
 #include "api/service_json.hpp"
 #include "common/time_format.hpp"
 #include "rules/expression.hpp"
@@ -32,24 +33,6 @@ std::string Joined(const std::set<std::string, std::less<>>& names) {
   std::string out;
   for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
-}
-
-// The request's body as a JSON object whose members are all among `accepted`; error "invalid"
-// saying what is wrong and where.
-Result<json> BodyObject(const httplib::Request& req,
-                        const std::set<std::string, std::less<>>& accepted) {
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) {
-    return Fail("invalid", "body: not JSON (expected an object with " + Joined(accepted) + ")");
-  }
-  if (!body.is_object()) return Fail("invalid", "body: expected an object, got " + body.dump());
-  for (const auto& [key, value] : body.items()) {
-    if (!accepted.contains(key)) {
-      return Fail("invalid",
-                  "body." + key + ": unknown member (accepted: " + Joined(accepted) + ")");
-    }
-  }
-  return body;
 }
 
 // A time bound of the decisions' query: an RFC 3339 time, or a duration back from now ("1h").
@@ -133,28 +116,9 @@ void HttpApi::UnsetServiceConfig(const httplib::Request& req, httplib::Response&
 }
 
 void HttpApi::ScaleService(const httplib::Request& req, httplib::Response& res) {
-  auto body = BodyObject(req, {"replicas", "force"});
+  auto body = ParseScaleRequest(req.body);
   if (!body.ok()) return ReplyFailure(req, res, body.error());
-  const json& replicas = (*body)["replicas"];
-  if (!replicas.is_number_integer()) {
-    return ReplyError(res, 400, "invalid",
-                      "body.replicas: expected an integer, got " +
-                          (body->contains("replicas") ? replicas.dump() : std::string("nothing")));
-  }
-  bool force = false;
-  if (body->contains("force")) {
-    if (!(*body)["force"].is_boolean()) {
-      return ReplyError(res, 400, "invalid",
-                        "body.force: expected true or false, got " + (*body)["force"].dump());
-    }
-    force = (*body)["force"].get<bool>();
-  }
-  const auto wanted = replicas.get<std::int64_t>();
-  if (wanted < 0 || wanted > std::numeric_limits<int>::max()) {
-    return ReplyError(res, 400, "invalid",
-                      "body.replicas: must be 0 or more, got " + std::to_string(wanted));
-  }
-  auto scaled = autoscaler_.Scale(req.matches[1], static_cast<int>(wanted), force);
+  auto scaled = autoscaler_.Scale(req.matches[1], body->replicas, body->force);
   if (!scaled.ok()) return ReplyFailure(req, res, scaled.error());
   Reply(res, 200, ToJson(*scaled));
 }
@@ -193,16 +157,9 @@ void HttpApi::ServiceHistory(const httplib::Request& req, httplib::Response& res
 }
 
 void HttpApi::TestRule(const httplib::Request& req, httplib::Response& res) {
-  auto body = BodyObject(req, {"service", "expression"});
+  auto body = ParseRuleTestRequest(req.body);
   if (!body.ok()) return ReplyFailure(req, res, body.error());
-  for (const char* member : {"service", "expression"}) {
-    if (!(*body)[member].is_string()) {
-      return ReplyError(res, 400, "invalid",
-                        std::string("body.") + member + ": expected a string, got " +
-                            (body->contains(member) ? (*body)[member].dump() : "nothing"));
-    }
-  }
-  auto test = autoscaler_.TestRule((*body)["service"], (*body)["expression"]);
+  auto test = autoscaler_.TestRule(body->service, body->expression);
   if (!test.ok()) return ReplyFailure(req, res, test.error());
   Reply(res, 200, ToJson(*test));
 }

@@ -134,7 +134,7 @@ void HttpApi::AcceptWebhook(const httplib::Request& req, httplib::Response& res,
     spdlog::debug("API {} refused ({}) from {}", req.path, res.status, req.remote_addr);
     return reject();
   }
-  if (!UpgradesRunning(res)) return reject();
+  if (!Leading(res) || !UpgradesRunning(res)) return reject();
   const auto malformed = [&](const Error& error) {
     spdlog::warn("API {}: malformed delivery from {}: {}", req.path, req.remote_addr,
                  error.message);

@@ -20,7 +20,8 @@ constexpr std::chrono::seconds kReconnectDelay{1};
 
 httplib::Headers AuthHeaders(const ApiArgs& args) {
   httplib::Headers headers;
-  if (!args.token.empty()) headers.emplace("Authorization", "Bearer " + args.token);
+  const std::string& token = args.token.empty() ? args.read_token : args.token;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
   return headers;
 }
 
@@ -64,6 +65,23 @@ std::string PathSegment(std::string_view text) {
 void AddApiOptions(CLI::App& command, ApiArgs& args) {
   command.add_option("--url", args.url, "Base URL of the daemon's API")->envname("MAIEV_URL");
   command.add_flag("--json", args.json, "Print the API's JSON instead of a table");
+  command
+      .add_option("--read-token", args.read_token,
+                  "The daemon's read token, when it has one (prefer MAIEV_READ_TOKEN)")
+      ->envname("MAIEV_READ_TOKEN");
+  command
+      .add_option("--ca-cert", args.ca_cert,
+                  "PEM file of the CA (or self-signed certificate) an https --url is checked "
+                  "against")
+      ->envname("MAIEV_CA_CERT");
+}
+
+httplib::Client MakeClient(const ApiArgs& args, std::time_t timeout_seconds) {
+  httplib::Client client(args.url);
+  client.set_connection_timeout(timeout_seconds);
+  client.set_read_timeout(timeout_seconds);
+  if (!args.ca_cert.empty()) client.set_ca_cert_path(args.ca_cert);
+  return client;
 }
 
 void AddTokenOption(CLI::App& command, ApiArgs& args) {
@@ -77,9 +95,7 @@ void AddTokenOption(CLI::App& command, ApiArgs& args) {
 Result<nlohmann::json, ApiFailure> CallApi(const ApiArgs& args, const std::string& method,
                                            const std::string& path, std::time_t timeout_seconds,
                                            const std::string& body) {
-  httplib::Client client(args.url);
-  client.set_connection_timeout(timeout_seconds);
-  client.set_read_timeout(timeout_seconds);
+  httplib::Client client = MakeClient(args, timeout_seconds);
   const httplib::Headers headers = AuthHeaders(args);
   const char* type = "application/json";
   httplib::Result res = method == "POST"     ? client.Post(path.c_str(), headers, body, type)
@@ -103,8 +119,7 @@ Result<void, ApiFailure> FollowEvents(const ApiArgs& args, const std::string& pa
   SseParser parser;
   bool ever_connected = false;  // a daemon never reached is a wrong --url, not a blip
   for (;;) {
-    httplib::Client client(args.url);
-    client.set_connection_timeout(kStreamConnectTimeoutSeconds);
+    httplib::Client client = MakeClient(args, kStreamConnectTimeoutSeconds);
     client.set_read_timeout(kStreamReadTimeoutSeconds);
     httplib::Headers headers = AuthHeaders(args);
     headers.emplace("Accept", "text/event-stream");

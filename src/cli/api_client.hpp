@@ -3,6 +3,8 @@
 // stream read line by line.
 #pragma once
 
+#include <httplib.h>
+
 #include <CLI/CLI.hpp>
 #include <ctime>
 #include <functional>
@@ -17,14 +19,20 @@ namespace maiev::cli {
 
 struct ApiArgs {
   std::string url = "http://127.0.0.1:8080";
-  std::string token;  // the API token; sent as `Authorization: Bearer …` when not empty
-  bool json = false;  // print the API's JSON instead of a table
+  std::string token;       // the API token; sent as `Authorization: Bearer …` when not empty
+  std::string read_token;  // sent instead when there is no API token (serve --read-token)
+  std::string ca_cert;     // a PEM file the daemon's TLS certificate is checked against
+  bool json = false;       // print the API's JSON instead of a table
 };
 
-// --url (MAIEV_URL) and --json.
+// --url (MAIEV_URL), --read-token (MAIEV_READ_TOKEN), --ca-cert (MAIEV_CA_CERT) and --json.
 void AddApiOptions(CLI::App& command, ApiArgs& args);
 // --token, also spelt --api-token (MAIEV_API_TOKEN), for the commands that change something.
 void AddTokenOption(CLI::App& command, ApiArgs& args);
+
+// A client of the daemon at args.url (http or https, checked against --ca-cert when given),
+// with both timeouts set.
+httplib::Client MakeClient(const ApiArgs& args, std::time_t timeout_seconds);
 
 // A call that did not give a 2xx answer: the exit code (commands.hpp: 2 for 400, the caller's
 // input; 3 for 404, nothing of that name; else 1) and a message saying what the daemon answered

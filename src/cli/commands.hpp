@@ -23,8 +23,9 @@ void RegisterSolveCommand(CLI::App& app, int& exit_code);       // maiev solve
 void RegisterServeCommand(CLI::App& app, int& exit_code);       // maiev serve
 // maiev services [show], scale, pause, resume, config set|unset, decisions, events, top
 void RegisterServiceCommands(CLI::App& app, int& exit_code);
-void RegisterCompletionCommand(CLI::App& app, int& exit_code);  // maiev completion bash|zsh
-void RegisterStatusCommand(CLI::App& app, int& exit_code);      // maiev status
-void RegisterVersionsCommand(CLI::App& app, int& exit_code);    // maiev versions
+void RegisterCompletionCommand(CLI::App& app, int& exit_code);   // maiev completion bash|zsh
+void RegisterHealthcheckCommand(CLI::App& app, int& exit_code);  // maiev healthcheck
+void RegisterStatusCommand(CLI::App& app, int& exit_code);       // maiev status
+void RegisterVersionsCommand(CLI::App& app, int& exit_code);     // maiev versions
 
 }  // namespace maiev::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   int exit_code = maiev::cli::kExitOk;
   maiev::cli::RegisterCatalogCommand(app, exit_code);
   maiev::cli::RegisterCompletionCommand(app, exit_code);
+  maiev::cli::RegisterHealthcheckCommand(app, exit_code);
   maiev::cli::RegisterPlansCommands(app, exit_code);
   maiev::cli::RegisterRulesCommands(app, exit_code);
   maiev::cli::RegisterSolveCommand(app, exit_code);

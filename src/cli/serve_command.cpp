@@ -5,10 +5,13 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -19,6 +22,7 @@
 #include "api/listen_address.hpp"
 #include "api/notifier.hpp"
 #include "cli/commands.hpp"
+#include "control/leader_election.hpp"
 #include "daemon/daemon.hpp"
 #include "registry/docker_config.hpp"
 #include "registry/registry_host.hpp"
@@ -61,7 +65,19 @@ struct ServeArgs {
   std::string store = "maiev.db";
   std::string listen = "127.0.0.1:8080";
   std::string api_token;
+  std::string api_token_file;
   std::string webhook_token;
+  std::string webhook_token_file;
+  std::string read_token;
+  std::string read_token_file;
+  std::string rabbitmq_password_file;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string lease_name = "maiev-leader";
+  std::string instance_id;
+  double lease_duration = control::kLeaseDuration.count();
+  double lease_renew_deadline = control::kLeaseRenewDeadline.count();
+  double lease_renew_interval = control::kLeaseRenewInterval.count();
   double interval = 1.0;
   RabbitMqFlags rabbitmq;
   std::string docker_host;
@@ -88,6 +104,29 @@ Result<Duration> Seconds(double value, std::string_view flag, bool zero_ok = fal
   return Duration{value};
 }
 
+// A secret given as a file (a Swarm secret is one): its content without the trailing newline.
+// `value` is the secret given directly; both at once is an error naming both flags.
+Result<std::string> Secret(const std::string& value, const std::string& file, std::string_view flag,
+                           std::string_view file_flag) {
+  if (file.empty()) return value;
+  if (!value.empty()) {
+    return Fail("invalid",
+                std::string(flag) + " and " + std::string(file_flag) + " are both given: give one");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return Fail("invalid",
+                std::string(file_flag) + ": cannot read '" + file + "': " + std::strerror(errno));
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) return Fail("invalid", std::string(file_flag) + ": '" + file + "' is empty");
+  if (text.find('\n') != std::string::npos) {
+    return Fail("invalid", std::string(file_flag) + ": '" + file + "' has more than one line");
+  }
+  return text;
+}
+
 Result<daemon::ServeOptions> ToOptions(const ServeArgs& a) {
   daemon::ServeOptions o;
   o.store_path = a.store;
@@ -95,15 +134,46 @@ Result<daemon::ServeOptions> ToOptions(const ServeArgs& a) {
   if (!listen.ok()) return Fail("invalid", "--listen (MAIEV_LISTEN) " + listen.error().message);
   o.api.host = listen->host;
   o.api.port = listen->port;
-  o.api.api_token = a.api_token;
-  o.api.webhook_token = a.webhook_token;
+  auto api_token = Secret(a.api_token, a.api_token_file, "--api-token", "--api-token-file");
+  if (!api_token) return Unexpected{api_token.error()};
+  o.api.api_token = *api_token;
+  auto webhook_token =
+      Secret(a.webhook_token, a.webhook_token_file, "--webhook-token", "--webhook-token-file");
+  if (!webhook_token) return Unexpected{webhook_token.error()};
+  o.api.webhook_token = *webhook_token;
+  auto read_token = Secret(a.read_token, a.read_token_file, "--read-token", "--read-token-file");
+  if (!read_token) return Unexpected{read_token.error()};
+  o.api.read_token = *read_token;
+  if (a.tls_cert.empty() != a.tls_key.empty()) {
+    return Fail("invalid", "--tls-cert and --tls-key go together: give both or neither");
+  }
+  o.api.tls_cert = a.tls_cert;
+  o.api.tls_key = a.tls_key;
+  o.lease.name = a.lease_name;
+  o.lease.identity = a.instance_id.empty() ? control::DefaultInstanceId() : a.instance_id;
+  o.lease.duration = Duration{a.lease_duration};
+  o.lease.renew_deadline = Duration{a.lease_renew_deadline};
+  o.lease.renew_interval = Duration{a.lease_renew_interval};
+  if (auto st = o.lease.Validate(); !st) return Unexpected{st.error()};
   if (!(a.interval > 0) || !std::isfinite(a.interval)) {
     std::ostringstream got;
     got << a.interval;
     return Fail("invalid", "--interval: expected seconds > 0, got " + got.str());
   }
   o.evaluation_interval = Duration{a.interval};
-  auto rabbitmq = monitor::RabbitMqConfig::Resolve(a.rabbitmq.Settings());
+  monitor::RabbitMqSettings settings = a.rabbitmq.Settings();
+  // RABBITMQ_PASSWORD_FILE (or the flag): the password as a file, as a Swarm secret is.
+  if (!a.rabbitmq_password_file.empty()) {
+    const char* env = std::getenv("RABBITMQ_PASSWORD");
+    const std::string given =
+        settings.password ? *settings.password : (env != nullptr ? std::string(env) : "");
+    auto password =
+        Secret(given, a.rabbitmq_password_file, "--rabbitmq-password (RABBITMQ_PASSWORD)",
+               "--rabbitmq-password-file (RABBITMQ_PASSWORD_FILE)");
+    if (!password) return Unexpected{password.error()};
+    settings.password = *password;
+  }
+  auto rabbitmq = monitor::RabbitMqConfig::Resolve(settings);
   if (!rabbitmq.ok()) return Unexpected{rabbitmq.error()};
   o.rabbitmq = std::move(*rabbitmq);
   orchestrator::DockerEnvironment env = orchestrator::DockerEnvironment::FromProcess();
@@ -224,6 +294,44 @@ void RegisterServeCommand(CLI::App& app, int& exit_code) {
       ->add_option("--webhook-token", args->webhook_token,
                    "Token the registry webhooks must carry (none: webhooks are refused)")
       ->envname("MAIEV_WEBHOOK_TOKEN");
+  serve
+      ->add_option("--api-token-file", args->api_token_file,
+                   "File holding the API token (a Swarm secret)")
+      ->envname("MAIEV_API_TOKEN_FILE");
+  serve
+      ->add_option("--webhook-token-file", args->webhook_token_file,
+                   "File holding the webhook token (a Swarm secret)")
+      ->envname("MAIEV_WEBHOOK_TOKEN_FILE");
+  serve
+      ->add_option("--read-token", args->read_token,
+                   "Bearer token reads need besides the probes and the page's files (none: "
+                   "reads are open)")
+      ->envname("MAIEV_READ_TOKEN");
+  serve->add_option("--read-token-file", args->read_token_file, "File holding the read token")
+      ->envname("MAIEV_READ_TOKEN_FILE");
+  serve
+      ->add_option("--rabbitmq-password-file", args->rabbitmq_password_file,
+                   "File holding the RabbitMQ password (a Swarm secret)")
+      ->envname("RABBITMQ_PASSWORD_FILE");
+  serve->add_option("--tls-cert", args->tls_cert, "PEM certificate: the API is served over HTTPS")
+      ->envname("MAIEV_TLS_CERT");
+  serve->add_option("--tls-key", args->tls_key, "PEM private key of --tls-cert")
+      ->envname("MAIEV_TLS_KEY");
+  serve
+      ->add_option("--lease-name", args->lease_name,
+                   "Swarm config holding the lease of the one acting maiev [maiev-leader]")
+      ->envname("MAIEV_LEASE_NAME");
+  serve
+      ->add_option("--instance-id", args->instance_id,
+                   "This instance's name in the lease [HOSTNAME-PID-RANDOM]")
+      ->envname("MAIEV_INSTANCE_ID");
+  serve->add_option("--lease-duration", args->lease_duration,
+                    "Seconds a lease not renewed stays its holder's: a standby takes over "
+                    "after it [15]");
+  serve->add_option("--lease-renew-deadline", args->lease_renew_deadline,
+                    "Seconds a leader that cannot renew keeps acting; < --lease-duration [10]");
+  serve->add_option("--lease-renew-interval", args->lease_renew_interval,
+                    "Seconds between renewals (and a standby's checks) [2]");
   serve->add_option("--interval", args->interval, "Seconds between autoscaling cycles");
   RegisterRabbitMqFlags(*serve, args->rabbitmq);
   serve->add_option("--docker-host", args->docker_host)->envname("DOCKER_HOST");

@@ -61,9 +61,7 @@ int RunStatus(const StatusArgs& args) {
     }
     services.push_back(std::move(status).value());
   }
-  httplib::Client client(args.api.url);
-  client.set_connection_timeout(kStatusTimeoutSeconds);
-  client.set_read_timeout(kStatusTimeoutSeconds);
+  httplib::Client client = MakeClient(args.api, kStatusTimeoutSeconds);
   const nlohmann::json not_ready = NotReady(client);
   if (args.api.json) {
     if (!not_ready.is_null()) PrintWaiting(not_ready, std::cerr);
@@ -71,6 +69,15 @@ int RunStatus(const StatusArgs& args) {
     return kExitOk;
   }
   if (!not_ready.is_null()) PrintWaiting(not_ready, std::cout);
+  if (auto leader = CallApi(args.api, "GET", "/api/v1/leader", kStatusTimeoutSeconds)) {
+    if (auto status = api::LeaderStatusFromJson(*leader); status && !status->self.empty()) {
+      std::cout << (status->leading
+                        ? "this maiev (" + status->self + ") leads"
+                        : "this maiev (" + status->self + ") is a standby; the leader is " +
+                              (status->leader.empty() ? "not known" : status->leader))
+                << "\n";
+    }
+  }
   std::cout << ServicesText(services, StdoutStyle());
   return kExitOk;
 }

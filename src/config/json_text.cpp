@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/message_text.hpp"
+
 namespace maiev::config {
 namespace {
 
@@ -44,7 +46,7 @@ Result<nlohmann::json, ConfigError> ParseJsonText(std::string_view text) {
     const auto [line, column] = LineAndColumn(text, e.byte);
     return Unexpected{ConfigError{"", "invalid JSON at line " + std::to_string(line) + ", col " +
                                           std::to_string(column) + ": " +
-                                          ParseErrorDetail(e.what())}};
+                                          EscapeInvalidUtf8(ParseErrorDetail(e.what()))}};
   } catch (const nlohmann::json::exception& e) {  // e.g. out_of_range: number overflow
     return Unexpected{ConfigError{"", "invalid JSON: " + WithoutExceptionId(e.what())}};
   }

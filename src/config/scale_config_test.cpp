@@ -653,5 +653,15 @@ TEST(ScaleConfig, WrongTypeAtEveryFieldIsReported) {
   EXPECT_EQ(doc, EveryField());
 }
 
+// Found by fuzz/scale_config_fuzz: the syntax error quoted bytes that are not UTF-8, and config
+// errors are answered as JSON (PUT config, the service's status).
+TEST(ScaleConfigErrors, SyntaxErrorEscapesBytesThatAreNotUtf8) {
+  auto config = ParseScaleConfig("{\"min\": 1, \"m\xFF");
+  ASSERT_FALSE(config.ok());
+  ASSERT_EQ(config.error().size(), 1U);
+  EXPECT_EQ(config.error()[0].message.find('\xFF'), std::string::npos) << config.error()[0].message;
+  EXPECT_THAT(config.error()[0].message, ::testing::HasSubstr("\\xFF"));
+}
+
 }  // namespace
 }  // namespace maiev::config

@@ -464,7 +464,13 @@ void Autoscaler::RunCycle() {
       RecordSample(entry, now);
     }
   }
-  for (const auto& change : changes) Apply(change, now);
+  // Checked before each change: a leader that could not renew stops at once.
+  std::size_t applied = 0;
+  for (const auto& change : changes) {
+    if (!MayAct()) break;
+    Apply(change, now);
+    ++applied;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   {
@@ -475,7 +481,7 @@ void Autoscaler::RunCycle() {
       if (seconds <= CycleStats::kBuckets[i]) ++stats_.in_bucket[i];
     }
   }
-  Publish({CycleEvent{now, seconds * 1000.0, evaluated, changes.size()}});
+  Publish({CycleEvent{now, seconds * 1000.0, evaluated, applied}});
 }
 
 void Autoscaler::Apply(const PendingChange& change, TimePoint now) {
@@ -725,6 +731,10 @@ Result<ServiceStatus> Autoscaler::UnsetConfig(const std::string& name) {
 }
 
 Result<ManualScale> Autoscaler::Scale(const std::string& name, int replicas, bool force) {
+  if (!MayAct()) {
+    return Fail("unavailable",
+                "this maiev is a standby: only the leader scales (GET /api/v1/leader)");
+  }
   ManualScale scale;
   std::string id;
   bool was_paused = false;

@@ -22,6 +22,7 @@
 #include "control/decision_explanation.hpp"
 #include "control/decision_journal.hpp"
 #include "control/events.hpp"
+#include "control/leader_election.hpp"
 #include "control/service_status.hpp"
 #include "monitor/queue_metrics_source.hpp"
 #include "orchestrator/orchestrator.hpp"
@@ -63,6 +64,13 @@ class Autoscaler {
  public:
   Autoscaler(orchestrator::Orchestrator& orchestrator, monitor::QueueMetricsSource& metrics,
              store::Store& store, const Clock& clock, EventSink* events = nullptr);
+
+  // The autoscaler acts only while `leadership` allows (one active maiev per swarm): a cycle
+  // evaluates the rules and keeps their history either way, but changes nothing and records no
+  // decision; an operator's scale is refused ("unavailable"). nullptr (the default): it always
+  // acts. Set before the loops start; not owned.
+  void SetLeadership(const Leadership* leadership) { leadership_ = leadership; }
+  bool MayAct() const { return leadership_ == nullptr || leadership_->MayAct(); }
 
   // Lists every Swarm service and (re)loads each one's scale config; forgets services that no
   // longer exist. Call at start and after the event stream was down.
@@ -224,8 +232,9 @@ class Autoscaler {
   monitor::QueueMetricsSource& metrics_;
   store::Store& store_;
   const Clock& clock_;
-  EventSink* const events_;    // not owned; may be null (nothing is published)
-  DecisionJournal decisions_;  // thread-safe on its own; never called under mutex_
+  EventSink* const events_;                 // not owned; may be null (nothing is published)
+  const Leadership* leadership_ = nullptr;  // not owned; null: always acts
+  DecisionJournal decisions_;               // thread-safe on its own; never called under mutex_
 
   // mutex_ held for a change of the service table: the generation grows as it is taken, so
   // what readers made of an older snapshot is known to be stale once the change is visible.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "control/step_label.hpp"
 #include "upgrade/step_judge.hpp"
 
 namespace maiev::control {
@@ -125,8 +126,16 @@ void UpgradeController::Wake() {
 }
 
 void UpgradeController::Run(const std::stop_token& stop) {
+  bool acted = false;
   while (!stop.stop_requested()) {
-    const TimePoint next = Pass();
+    const bool may_act = leadership_ == nullptr || leadership_->MayAct();
+    // A maiev that starts, or becomes the leader, first looks for steps it did not start.
+    // Retried on the next pass when the swarm or the store could not be read.
+    acted = may_act && (acted || AdoptInFlightSteps());
+    const TimePoint next =
+        may_act
+            ? Pass()
+            : clock_.Now() + std::chrono::duration_cast<TimePoint::duration>(options_.step_poll);
     std::unique_lock lock(mutex_);
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - clock_.Now());
     if (wait.count() > 0) wake_.wait_for(lock, stop, wait, [this] { return woken_; });
@@ -186,8 +195,13 @@ bool UpgradeController::Advance(UpgradePlan& plan, TimePoint now) {
             i + 1, now);
     return true;
   }
-  auto request = [&]() {
-    Status requested = orchestrator_.UpdateImage(step.service, step.image);
+  auto request = [&]() -> Status {
+    // A leader that could not renew its lease stops before it asks.
+    if (leadership_ != nullptr && !leadership_->MayAct()) {
+      return Fail("unavailable", "this maiev no longer leads");
+    }
+    Status requested = orchestrator_.UpdateImage(step.service, step.image,
+                                                 StepLabels(plan.id, step, plan.steps.size(), now));
     if (requested) {
       spdlog::info("upgrades: {}: rolling update to {} requested", where, step.image);
     } else {
@@ -512,6 +526,73 @@ Status UpgradeController::Abort(std::int64_t plan_id) {
   spdlog::info("upgrades: plan {} aborted by an operator", plan_id);
   Wake();
   return {};
+}
+
+bool UpgradeController::AdoptInFlightSteps() {
+  std::lock_guard plan_lock(plan_mutex_);
+  auto services = orchestrator_.ListServices();
+  if (!services) {
+    spdlog::warn("upgrades: cannot look for steps in flight on the swarm: {}",
+                 services.error().message);
+    return false;
+  }
+  auto unfinished = store_.UnfinishedPlans();
+  if (!unfinished) return false;
+  const TimePoint now = clock_.Now();
+  for (const orchestrator::ServiceInfo& service : *services) {
+    auto label = service.labels.find(std::string(kStepLabel));
+    if (label == service.labels.end()) continue;
+    auto in_flight = ParseStepLabel(label->second);
+    if (!in_flight) {
+      spdlog::warn("upgrades: service {}: {}", service.name, in_flight.error().message);
+      continue;
+    }
+    // Someone changed the image since: the label is history, not a step in flight.
+    if (service.image != in_flight->image) continue;
+    const bool known = std::any_of(unfinished->begin(), unfinished->end(), [&](const auto& plan) {
+      return std::any_of(plan.steps.begin(), plan.steps.end(), [&](const UpgradeStep& step) {
+        return step.service == service.name && step.image == in_flight->image;
+      });
+    });
+    if (known) continue;
+    // Ended already (done, or stuck for the judge to see)? A finished rollout needs nobody.
+    const upgrade::StepObservation seen = Observe(service, in_flight->image);
+    if (seen.rollout == upgrade::Rollout::kCompleted &&
+        seen.running_on_image >= seen.desired_tasks) {
+      continue;
+    }
+    UpgradePlan plan;
+    plan.created = now;
+    plan.updated = now;
+    plan.state = RunState::kRunning;
+    plan.reason = "resumed from the swarm: step " + std::to_string(in_flight->step) + " of " +
+                  std::to_string(in_flight->steps) + " of plan " +
+                  std::to_string(in_flight->plan_id) +
+                  " of the maiev that started it, whose store is not here; the rest is "
+                  "planned again once it ends";
+    UpgradeStep step;
+    step.index = 0;
+    step.service = service.name;
+    step.from_version = in_flight->from_version;
+    step.to_version = in_flight->to_version;
+    step.image = in_flight->image;
+    step.from_image = in_flight->from_image;
+    step.state = RunState::kRunning;
+    step.started = in_flight->requested;
+    plan.steps.push_back(step);
+    auto id = store_.CreatePlan(plan);
+    if (!id) {
+      spdlog::error("upgrades: cannot record the step in flight of {}: {}", service.name,
+                    id.error().message);
+      return false;
+    }
+    spdlog::info("upgrades: service {}: {} → {} was in flight ({}); following it as plan {}",
+                 service.name, step.from_version, step.to_version, plan.reason, *id);
+    Publish(PlanEvent{*id, RunState::kRunning, plan.reason});
+    Publish(StepEvent{*id, 0, step.service, step.from_version, step.to_version, RunState::kRunning,
+                      ""});
+  }
+  return true;
 }
 
 UpgradeCounters UpgradeController::counters() const {

@@ -24,6 +24,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "control/events.hpp"
+#include "control/leader_election.hpp"
 #include "control/upgrade_gatherer.hpp"
 #include "orchestrator/orchestrator.hpp"
 #include "registry/push_hint.hpp"
@@ -69,6 +70,11 @@ class UpgradeController {
                     store::Store& store, const Clock& clock, UpgradeOptions options,
                     EventSink* events = nullptr);
 
+  // The controller passes only while `leadership` allows (one active maiev per swarm); a standby
+  // makes no plan and requests no update. nullptr (the default): it always may. Set before Run;
+  // not owned.
+  void SetLeadership(const Leadership* leadership) { leadership_ = leadership; }
+
   // A registry said a tag was pushed: the next pass re-checks (the hint is verified against the
   // registry, never trusted). Never blocks on I/O.
   void Hint(const registry::PushHint& hint);
@@ -93,6 +99,12 @@ class UpgradeController {
   Status Abort(std::int64_t plan_id);
 
   UpgradeCounters counters() const;
+
+  // Steps in flight on the swarm (control/step_label.hpp) that no plan of the store follows — a
+  // maiev that started them is gone with its store — become running one-step plans, judged as
+  // any. Run calls it whenever this instance starts acting. False when the swarm or the store
+  // could not be read (then nothing was adopted).
+  bool AdoptInFlightSteps();
 
  private:
   // Advances `plan` (running) by one observation; true when it ended.
@@ -125,7 +137,8 @@ class UpgradeController {
   store::Store& store_;
   const Clock& clock_;
   const UpgradeOptions options_;
-  EventSink* const events_;  // not owned; may be null (nothing is published)
+  EventSink* const events_;                 // not owned; may be null (nothing is published)
+  const Leadership* leadership_ = nullptr;  // not owned; null: always acts
 
   std::mutex plan_mutex_;       // the loop's work on plans, Approve, Abort
   std::mutex gather_mutex_;     // one gathering at a time (the loop, Resolve), and:

@@ -3,11 +3,13 @@
 // hand; nothing sleeps.
 #include "control/upgrade_controller.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <memory>
 
 #include "control/recording_event_sink.hpp"
+#include "control/step_label.hpp"
 #include "control/upgrade_test_support.hpp"
 #include "orchestrator/fake_orchestrator.hpp"
 #include "registry/fake_registry_client.hpp"
@@ -268,6 +270,83 @@ TEST_F(UpgradeControllerTest, AfterARestartTheRunningStepIsFollowedNotRequestedA
   Controller().Pass();
   EXPECT_EQ(swarm_.image_calls().size(), 1U);
   EXPECT_EQ(OnlyPlan().state, RunState::kDone);
+}
+
+TEST_F(UpgradeControllerTest, AMaievWithAnEmptyStoreFollowsTheStepInFlightThenPlansTheRest) {
+  RunService("a", "1.0.0", '1');
+  RunService("b", "1.0.0", '3');
+  Push("a", "1.0.0", '1', Label(R"("a:rpc": 1)", ""));
+  Push("b", "1.0.0", '3', Label("", R"("a:rpc >= 1")"));
+  Push("a", "2.0.0", '2', Label(R"("a:rpc": 2)", ""));
+  Push("b", "2.0.0", '4', Label("", R"("a:rpc >= 2")"));
+  Controller().Pass();
+  Controller().Pass();  // step 1 (a) requested, recorded on the service
+  ASSERT_EQ(swarm_.image_calls().size(), 1U);
+  const std::string a2 = std::string(kRegistry) + "/a:2.0.0@" + Digest('2');
+  auto label = swarm_.InspectService("a")->labels.at(std::string(kStepLabel));
+  auto in_flight = ParseStepLabel(label);
+  ASSERT_TRUE(in_flight) << in_flight.error().message;
+  EXPECT_EQ(in_flight->step, 1);
+  EXPECT_EQ(in_flight->steps, 2);
+  EXPECT_EQ(in_flight->to_version, "2.0.0");
+  EXPECT_EQ(in_flight->image, a2);
+
+  // That maiev's node is lost with its disk; another starts with an empty store.
+  controller_.reset();
+  store_ = std::move(store::SqliteStore::Open(":memory:").value());
+  ASSERT_TRUE(Controller().AdoptInFlightSteps());
+  store::UpgradePlan adopted = OnlyPlan();
+  EXPECT_EQ(adopted.state, RunState::kRunning);
+  ASSERT_EQ(adopted.steps.size(), 1U);
+  EXPECT_EQ(adopted.steps[0].service, "a");
+  EXPECT_EQ(adopted.steps[0].state, RunState::kRunning);
+  EXPECT_THAT(adopted.reason, ::testing::HasSubstr("resumed from the swarm: step 1 of 2"));
+  // Adopting again finds it known.
+  ASSERT_TRUE(Controller().AdoptInFlightSteps());
+  EXPECT_EQ(store_->ListPlans(10)->size(), 1U);
+
+  clock_.Advance(Duration{2.0});
+  Controller().Pass();  // still updating: followed, not requested again
+  EXPECT_EQ(swarm_.image_calls().size(), 1U);
+  CompleteRollout("a");
+  clock_.Advance(Duration{2.0});
+  Controller().Pass();  // a done; the re-check plans b
+  EXPECT_EQ(store_->LoadPlan(adopted.id)->state, RunState::kDone);
+  Controller().Pass();
+  ASSERT_EQ(swarm_.image_calls().size(), 2U);
+  EXPECT_EQ(swarm_.image_calls()[1].image, std::string(kRegistry) + "/b:2.0.0@" + Digest('4'));
+}
+
+TEST_F(UpgradeControllerTest, AFinishedOrOverwrittenStepLabelIsNotAdopted) {
+  const std::string a2 = std::string(kRegistry) + "/a:2.0.0@" + Digest('2');
+  const InFlightStep step{7, 1, 1, "1.0.0", "2.0.0", "", a2, clock_.Now()};
+  // Finished: the rollout completed on the labelled image.
+  RunService("a", "2.0.0", '2', {{std::string(kStepLabel), StepLabelValue(step)}});
+  // Overwritten: someone deployed another image since.
+  RunService("b", "3.0.0", '9', {{std::string(kStepLabel), StepLabelValue(step)}});
+  // Not maiev's JSON: skipped with a warning.
+  RunService("c", "1.0.0", '5', {{std::string(kStepLabel), "{not json"}});
+  ASSERT_TRUE(Controller().AdoptInFlightSteps());
+  EXPECT_TRUE(store_->ListPlans(10)->empty());
+}
+
+TEST(StepLabel, RoundTripsAndNamesWhatIsWrong) {
+  const InFlightStep step{3,
+                          2,
+                          2,
+                          "1.0.0",
+                          "2.0.0",
+                          "r/a:1.0.0@sha256:aa",
+                          "r/a:2.0.0@sha256:bb",
+                          TimePoint{std::chrono::milliseconds{1'700'000'000'250}}};
+  auto back = ParseStepLabel(StepLabelValue(step));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, step);
+  EXPECT_THAT(ParseStepLabel(R"({"plan":1,"step":3,"steps":2})").error().message,
+              ::testing::HasSubstr("step must be 1 to steps"));
+  EXPECT_THAT(ParseStepLabel(R"({"plan":1,"step":1,"steps":1,"to":"2"})").error().message,
+              ::testing::HasSubstr("image"));
+  EXPECT_THAT(ParseStepLabel("[]").error().message, ::testing::HasSubstr(kStepLabel));
 }
 
 TEST_F(UpgradeControllerTest, ANewVersionDuringAStepIsPlannedWhenTheStepFinishes) {

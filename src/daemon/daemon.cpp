@@ -64,7 +64,7 @@ api::ReadinessSource ReadinessOf(const ServeOptions& options, const api::DockerR
   const monitor::RabbitMqConfig& mq = options.rabbitmq;
   const std::string amqp = mq.host + ":" + std::to_string(mq.port) + " vhost " + mq.vhost;
   const std::vector<std::string> secrets = {mq.password, options.api.api_token,
-                                            options.api.webhook_token};
+                                            options.api.webhook_token, options.api.read_token};
   return [&docker, &rabbitmq, &store, &autoscaler, amqp, management = mq.management_url,
           path = options.store_path, secrets] {
     const monitor::BrokerHealth health = rabbitmq.Health();
@@ -130,17 +130,25 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   control::UpgradeController upgrades(
       docker, [&registries](std::string_view host) { return registries.For(host); }, store, clock,
       options.upgrades.controller, &event_hub);
+  // One acting maiev per swarm: the loops and the API's changes ask the elector first.
+  control::LeaderElector elector(docker, clock, options.lease);
+  autoscaler.SetLeadership(&elector);
+  upgrades.SetLeadership(&elector);
   api::DockerReadiness docker_readiness(options.docker.Describe());
   api::HttpApiOptions api_options = options.api;
   api_options.events = &event_hub;
+  api_options.leadership = [&elector] { return elector.Snapshot(); };
   api::HttpApi http_api(std::move(api_options), autoscaler,
                         options.upgrades.enabled ? &upgrades : nullptr, store,
                         ReadinessOf(options, docker_readiness, rabbitmq, store, autoscaler));
   if (auto st = http_api.Bind(); !st.ok()) return st;
-  spdlog::info("maiev serving on http://{} (store {}, docker {}, rabbitmq {}:{})",
+  spdlog::info("maiev serving on {}://{} (store {}, docker {}, rabbitmq {}:{}, instance {})",
+               options.api.tls_cert.empty() ? "http" : "https",
                api::ListenAddress{options.api.host, http_api.port()}.ToString(), options.store_path,
-               options.docker.Describe(), options.rabbitmq.host, options.rabbitmq.port);
+               options.docker.Describe(), options.rabbitmq.host, options.rabbitmq.port,
+               options.lease.identity);
   std::jthread http([&http_api] { http_api.Serve(); });
+  std::jthread electing([&elector](const std::stop_token& s) { elector.Run(s); });
 
   rabbitmq.Start();
   control::DiscoverServices(
@@ -163,6 +171,9 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
     upgrading.request_stop();
     upgrading.join();
   }
+  // The loops have stopped acting: the lease is released, so a standby takes over at once.
+  electing.request_stop();
+  electing.join();
   events.request_stop();
   events.join();
   rabbitmq.Stop();

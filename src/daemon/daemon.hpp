@@ -10,6 +10,7 @@
 #include "api/notifier.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "control/leader_election.hpp"
 #include "control/upgrade_controller.hpp"
 #include "monitor/rabbitmq_monitor.hpp"
 #include "orchestrator/docker_endpoint.hpp"
@@ -32,6 +33,7 @@ struct ServeOptions {
   orchestrator::DockerEndpoint docker;
   UpgradeServeOptions upgrades;
   api::NotifierOptions notify;  // --notify-url: its targets (none: nothing is sent)
+  control::LeaseOptions lease;  // --lease-*, --instance-id: one acting maiev per swarm
 };
 
 // Runs until `stop` is requested. Returns an error (fatal, with a clear message) when start-up

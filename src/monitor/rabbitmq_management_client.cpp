@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "common/message_text.hpp"
 #include "common/redact.hpp"
 
 namespace maiev::monitor {
@@ -61,8 +62,13 @@ Result<ManagementQueue> ParseQueue(const json& item, std::size_t index) {
   q.counters = Counters(item, q.waiting.has_value());
   // Absent, or "" / null when the head message carries no timestamp property.
   auto ts = item.find("head_message_timestamp");
+  // Seconds since the epoch; one the clock cannot hold (before 1970, after 9999) is no time.
+  constexpr double kLatestSeconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
   if (ts != item.end() && ts->is_number()) {
-    q.head_message_timestamp = static_cast<std::int64_t>(ts->get<double>());
+    const double seconds = ts->get<double>();
+    if (seconds >= 0 && seconds <= kLatestSeconds) {
+      q.head_message_timestamp = static_cast<std::int64_t>(seconds);
+    }
   }
   return q;
 }
@@ -112,7 +118,7 @@ Result<QueuesPage> ParseQueuesPage(std::string_view body) {
   try {
     doc = json::parse(body);
   } catch (const json::exception& e) {
-    return Fail("protocol", std::string("management API reply is not JSON: ") + e.what());
+    return Fail("protocol", "management API reply is not JSON: " + EscapeInvalidUtf8(e.what()));
   }
   QueuesPage page;
   const json* items = &doc;

@@ -96,6 +96,16 @@ TEST(ParseQueuesPage, EmptyHeadTimestampIsMissing) {
   EXPECT_EQ(page->queues[4].head_message_timestamp, std::nullopt);
 }
 
+// Found by the management_listing fuzz target: a timestamp beyond the clock's range overflowed.
+TEST(ParseQueuesPage, AHeadTimestampTheClockCannotHoldIsMissing) {
+  for (const char* ts : {"1e300", "-5", "253402300800", "9223372036854775807"}) {
+    auto page =
+        ParseQueuesPage(std::string(R"([{"name": "a", "head_message_timestamp": )") + ts + "}]");
+    ASSERT_TRUE(page.ok()) << ts;
+    EXPECT_EQ(page->queues[0].head_message_timestamp, std::nullopt) << ts;
+  }
+}
+
 TEST(ParseQueuesPage, AcceptsAnUnpaginatedArray) {
   auto page = ParseQueuesPage(R"([{"name": "a", "messages_ready": 1}])");
   ASSERT_TRUE(page.ok());
@@ -179,6 +189,15 @@ TEST(RabbitMqManagementClient, UnreachableBrokerIsAnErrorWithoutCredentials) {
   EXPECT_EQ(listing.error().code, "unavailable");
   EXPECT_THAT(listing.error().message, HasSubstr("127.0.0.1:1"));
   EXPECT_THAT(listing.error().message, Not(HasSubstr("pa55-w0rd-secret")));
+}
+
+// Found by fuzz/management_api_fuzz: the syntax error quoted bytes that are not UTF-8.
+TEST(ParseQueuesPage, SyntaxErrorEscapesBytesThatAreNotUtf8) {
+  auto page = ParseQueuesPage("[{\"name\": \"q\xFF");
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.error().code, "protocol");
+  EXPECT_THAT(page.error().message, HasSubstr("\\xFF"));
+  EXPECT_EQ(page.error().message.find('\xFF'), std::string::npos);
 }
 
 }  // namespace

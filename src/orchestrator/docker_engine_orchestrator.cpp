@@ -184,12 +184,48 @@ Status DockerEngineOrchestrator::SetReplicas(std::string_view id_or_name, std::u
       [replicas](std::string_view body) { return PrepareReplicasUpdate(body, replicas); });
 }
 
-Status DockerEngineOrchestrator::UpdateImage(std::string_view id_or_name, std::string_view image) {
+Status DockerEngineOrchestrator::UpdateImage(std::string_view id_or_name, std::string_view image,
+                                             const std::map<std::string, std::string>& labels) {
   if (image.empty()) return Fail("invalid", "UpdateImage needs a non-empty image reference");
   std::string image_text(image);
-  return UpdateSpec(
-      id_or_name, "update image to " + image_text,
-      [&image_text](std::string_view body) { return PrepareImageUpdate(body, image_text); });
+  return UpdateSpec(id_or_name, "update image to " + image_text,
+                    [&image_text, &labels](std::string_view body) {
+                      return PrepareImageUpdate(body, image_text, labels);
+                    });
+}
+
+Result<std::optional<StoredLease>> DockerEngineOrchestrator::ReadLease(std::string_view name) {
+  auto response = GetOk("/configs" + LeaseConfigQuery(name), "lease: GET /configs");
+  if (!response) return Unexpected<Error>{response.error()};
+  return ParseLeaseConfig(response->body, name);
+}
+
+Status DockerEngineOrchestrator::CreateLease(std::string_view name, const LeaseRecord& record) {
+  auto path = Versioned("/configs/create");
+  if (!path) return Unexpected<Error>{path.error()};
+  auto response =
+      transport_.Request("POST", *path, LeaseConfigSpec(name, record), options_.request_timeout);
+  if (!response) return Unexpected<Error>{response.error()};
+  if (response->status == 409) {
+    return Fail("conflict", "lease " + std::string(name) + ": created by another instance first");
+  }
+  if (!response->Ok()) return HttpError(*response, "lease: POST /configs/create");
+  return {};
+}
+
+Status DockerEngineOrchestrator::UpdateLease(std::string_view name, const StoredLease& lease,
+                                             const LeaseRecord& record) {
+  auto path = Versioned("/configs/" + UrlEncode(lease.id) +
+                        "/update?version=" + std::to_string(lease.version));
+  if (!path) return Unexpected<Error>{path.error()};
+  auto response =
+      transport_.Request("POST", *path, LeaseConfigSpec(name, record), options_.request_timeout);
+  if (!response) return Unexpected<Error>{response.error()};
+  if (IsUpdateOutOfSequence(response->status, response->body)) {
+    return Fail("conflict", "lease " + std::string(name) + ": changed by another instance");
+  }
+  if (!response->Ok()) return HttpError(*response, "lease: POST /configs/{id}/update");
+  return {};
 }
 
 Result<UpdateStatus> DockerEngineOrchestrator::GetUpdateStatus(std::string_view id_or_name) {

@@ -15,6 +15,7 @@
 #include "orchestrator/docker_endpoint.hpp"
 #include "orchestrator/engine_transport.hpp"
 #include "orchestrator/engine_wire.hpp"
+#include "orchestrator/lease_store.hpp"
 #include "orchestrator/orchestrator.hpp"
 #include "orchestrator/outage_log.hpp"
 
@@ -48,7 +49,7 @@ struct DockerEngineOptions {
 // negotiation is retried on the next call. Scale configs read from an image (label or
 // `scale_info`) are cached in memory per image ID, guarded by cache_mutex_; at most one
 // `scale_info` container runs at a time (scale_info_mutex_).
-class DockerEngineOrchestrator final : public Orchestrator {
+class DockerEngineOrchestrator final : public Orchestrator, public LeaseStore {
  public:
   DockerEngineOrchestrator(DockerEndpoint endpoint, const Clock& clock,
                            DockerEngineOptions options = {});
@@ -56,12 +57,19 @@ class DockerEngineOrchestrator final : public Orchestrator {
   Result<std::vector<ServiceInfo>> ListServices() override;
   Result<ServiceInfo> InspectService(std::string_view id_or_name) override;
   Status SetReplicas(std::string_view id_or_name, std::uint64_t replicas) override;
-  Status UpdateImage(std::string_view id_or_name, std::string_view image) override;
+  Status UpdateImage(std::string_view id_or_name, std::string_view image,
+                     const std::map<std::string, std::string>& labels) override;
   Result<UpdateStatus> GetUpdateStatus(std::string_view id_or_name) override;
   Result<std::optional<ScaleConfigSource>> ReadScaleConfigSource(
       const ServiceInfo& service) override;
   Status WatchEvents(const WatchOptions& options, const ServiceEventHandler& on_event,
                      std::stop_token stop) override;
+
+  // The lease is a Swarm config's labels (orchestrator/lease_store.hpp).
+  Result<std::optional<StoredLease>> ReadLease(std::string_view name) override;
+  Status CreateLease(std::string_view name, const LeaseRecord& record) override;
+  Status UpdateLease(std::string_view name, const StoredLease& lease,
+                     const LeaseRecord& record) override;
 
   // "1.41" etc.: the negotiated API version.
   Result<std::string> ApiVersion();

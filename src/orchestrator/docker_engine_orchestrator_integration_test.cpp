@@ -434,9 +434,12 @@ TEST_F(OrchestratorIntegration, RunsScaleInfoForAnImageWithoutLabelOnceAndCleans
   }
   EXPECT_EQ(engine_.scale_info_runs(), 1u);
 
+  // Of this image only: maievs of other tests on the stack run scale_info for their images.
   auto leftovers =
       api_.Call("GET", "/containers/json?all=1&filters=" +
-                           UrlEncode(json{{"label", json::array({"maiev.scale_info=1"})}}.dump()));
+                           UrlEncode(json{{"label", json::array({"maiev.scale_info=1"})},
+                                          {"ancestor", json::array({service.image})}}
+                                         .dump()));
   ASSERT_TRUE(leftovers.Ok());
   EXPECT_EQ(json::parse(leftovers.body).size(), 0u) << "scale_info containers were left behind";
 }
@@ -463,7 +466,7 @@ TEST_F(OrchestratorIntegration, UpdateImageRollsToAPinnedImageUntilCompleted) {
   std::string name = UniqueName("upgrade");
   api_.CreateService(name, Replicated(1));
   auto start = SteadyClock::now();
-  Status requested = engine_.UpdateImage(name, pinned);
+  Status requested = engine_.UpdateImage(name, pinned, {{"maiev.test.step", "1"}});
   ASSERT_TRUE(requested.ok()) << requested.error().message;
   std::optional<UpdateStatus> last;
   ASSERT_TRUE(PollUntil(
@@ -478,6 +481,7 @@ TEST_F(OrchestratorIntegration, UpdateImageRollsToAPinnedImageUntilCompleted) {
   auto service = engine_.InspectService(name);
   ASSERT_TRUE(service.ok());
   EXPECT_EQ(service->image, pinned);
+  EXPECT_EQ(service->labels["maiev.test.step"], "1") << "the labels came with the update";
 }
 
 }  // namespace

@@ -207,7 +207,7 @@ TEST(DockerEngineOrchestrator, UpdateImageSetsTheImageAndGetUpdateStatusReadsIt)
   }));
   SystemClock clock;
   DockerEngineOrchestrator engine(SocketEndpoint(server.socket_path()), clock, FastOptions());
-  ASSERT_TRUE(engine.UpdateImage("svc1", "worker:2@sha256:abc").ok());
+  ASSERT_TRUE(engine.UpdateImage("svc1", "worker:2@sha256:abc", {}).ok());
   auto status = engine.GetUpdateStatus("svc1");
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->state, UpdateState::kRollbackStarted);

@@ -329,7 +329,8 @@ Result<SpecUpdate> PrepareReplicasUpdate(std::string_view service_body, std::uin
   return update;
 }
 
-Result<SpecUpdate> PrepareImageUpdate(std::string_view service_body, std::string_view image) {
+Result<SpecUpdate> PrepareImageUpdate(std::string_view service_body, std::string_view image,
+                                      const std::map<std::string, std::string>& labels) {
   auto j = ParseJson(service_body, "GET /services/{id}");
   if (!j) return Unexpected<Error>{j.error()};
   json spec;
@@ -343,8 +344,60 @@ Result<SpecUpdate> PrepareImageUpdate(std::string_view service_body, std::string
   }
   update->changed = OptionalString(*container, "Image") != image;
   spec["TaskTemplate"]["ContainerSpec"]["Image"] = std::string(image);
+  if (!labels.empty() && !spec["Labels"].is_object()) spec["Labels"] = json::object();
+  for (const auto& [key, value] : labels) {
+    update->changed = update->changed || OptionalString(spec["Labels"], key) != value;
+    spec["Labels"][key] = value;
+  }
   update->spec_json = spec.dump();
   return update;
+}
+
+std::string LeaseConfigQuery(std::string_view name) {
+  const json filters = {{"name", json::array({std::string(name)})}};
+  return "?filters=" + UrlEncode(filters.dump());
+}
+
+Result<std::optional<StoredLease>> ParseLeaseConfig(std::string_view body, std::string_view name) {
+  constexpr std::string_view kWhere = "GET /configs";
+  auto j = ParseJson(body, kWhere);
+  if (!j) return Unexpected<Error>{j.error()};
+  if (!j->is_array()) return ParseError(kWhere, "expected a JSON array");
+  for (const json& item : *j) {
+    const json* spec = Member(item, "Spec");
+    // The engine's name filter also matches other names that contain it.
+    if (spec == nullptr || OptionalString(*spec, "Name") != name) continue;
+    StoredLease lease;
+    auto id = StringAt(item, "ID", kWhere, "ID");
+    if (!id) return Unexpected<Error>{id.error()};
+    lease.id = *id;
+    const json* version = Member(item, "Version");
+    const json* index = version != nullptr ? Member(*version, "Index") : nullptr;
+    if (index == nullptr || !index->is_number_unsigned()) {
+      return ParseError(kWhere, "field Version.Index of config " + lease.id + " is missing");
+    }
+    lease.version = index->get<std::uint64_t>();
+    auto labels = StringMapAt(*spec, "Labels", kWhere, "Spec.Labels");
+    if (!labels) return Unexpected<Error>{labels.error()};
+    auto record = LeaseFromLabels(*labels);
+    if (!record) {
+      return Fail("invalid", "config " + std::string(name) +
+                                 " is not a lease of maiev's: " + record.error().message);
+    }
+    lease.record = std::move(*record);
+    return std::optional<StoredLease>(std::move(lease));
+  }
+  return std::optional<StoredLease>();
+}
+
+std::string LeaseConfigSpec(std::string_view name, const LeaseRecord& record) {
+  json labels = json::object();
+  for (const auto& [key, value] : LeaseLabels(record)) labels[key] = value;
+  // "maiev leader lease\n" in base64: a config must have data, and Swarm refuses to change it.
+  return json{{"Name", std::string(name)},
+              {"Labels", std::move(labels)},
+              {"Data", "bWFpZXYgbGVhZGVyIGxlYXNlCg=="}}
+      .dump();
 }
 
 bool IsUpdateOutOfSequence(long http_status, std::string_view body) {

@@ -15,6 +15,7 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "orchestrator/lease_store.hpp"
 #include "orchestrator/orchestrator.hpp"
 
 namespace maiev::orchestrator {
@@ -64,7 +65,16 @@ struct SpecUpdate {
 // "invalid" for a service that is not replicated.
 Result<SpecUpdate> PrepareReplicasUpdate(std::string_view service_body, std::uint64_t replicas);
 // From the body of GET /services/{id}: the Spec with TaskTemplate.ContainerSpec.Image set.
-Result<SpecUpdate> PrepareImageUpdate(std::string_view service_body, std::string_view image);
+// … and sets `labels` among the service's Spec.Labels.
+Result<SpecUpdate> PrepareImageUpdate(std::string_view service_body, std::string_view image,
+                                      const std::map<std::string, std::string>& labels = {});
+
+// The lease's Swarm config (orchestrator/lease_store.hpp): the query of GET /configs for it, the
+// one named exactly `name` in that listing (nullopt: none; error "parse" or "invalid" naming what
+// is wrong), and the spec written by create and update (its Data never changes, as Swarm wants).
+std::string LeaseConfigQuery(std::string_view name);
+Result<std::optional<StoredLease>> ParseLeaseConfig(std::string_view body, std::string_view name);
+std::string LeaseConfigSpec(std::string_view name, const LeaseRecord& record);
 
 // True when a failed update response means "the version changed since you read it".
 bool IsUpdateOutOfSequence(long http_status, std::string_view body);

@@ -246,6 +246,44 @@ TEST(IsUpdateOutOfSequence, RecognisesTheEnginesConflictReply) {
   EXPECT_FALSE(IsUpdateOutOfSequence(500, R"({"message":"no such image"})"));
 }
 
+TEST(LeaseConfig, ReadsTheConfigNamedExactlyAndWritesWhatItReads) {
+  const LeaseRecord record{"node-2-77-beef", *ParseEngineTime("2026-12-02T18:40:50.822Z"),
+                           Duration{15}, 4};
+  const auto spec = nlohmann::json::parse(LeaseConfigSpec("maiev-leader", record));
+  EXPECT_EQ(spec["Name"], "maiev-leader");
+  EXPECT_FALSE(spec["Data"].get<std::string>().empty());
+  // As GET /configs?filters={"name":["maiev-leader"]} answers: the filter also matches
+  // "maiev-leader-old".
+  nlohmann::json listing = nlohmann::json::array(
+      {{{"ID", "other"},
+        {"Version", {{"Index", 3}}},
+        {"Spec", {{"Name", "maiev-leader-old"}, {"Labels", nlohmann::json::object()}}}},
+       {{"ID", "shvr96h89krq"}, {"Version", {{"Index", 14}}}, {"Spec", spec}}});
+  auto lease = ParseLeaseConfig(listing.dump(), "maiev-leader");
+  ASSERT_TRUE(lease) << lease.error().message;
+  ASSERT_TRUE(lease->has_value());
+  EXPECT_EQ((*lease)->id, "shvr96h89krq");
+  EXPECT_EQ((*lease)->version, 14U);
+  EXPECT_EQ((*lease)->record, record);
+
+  auto none = ParseLeaseConfig("[]", "maiev-leader");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(LeaseConfigQuery("maiev-leader"),
+            "?filters=%7B%22name%22%3A%5B%22maiev-leader%22%5D%7D");
+}
+
+TEST(LeaseConfig, AConfigThatIsNotALeaseIsAnErrorNamingIt) {
+  const std::string listing =
+      R"([{"ID":"x","Version":{"Index":1},"Spec":{"Name":"maiev-leader","Labels":{"a":"b"}}}])";
+  auto lease = ParseLeaseConfig(listing, "maiev-leader");
+  ASSERT_FALSE(lease);
+  EXPECT_NE(lease.error().message.find("maiev-leader is not a lease of maiev's"), std::string::npos)
+      << lease.error().message;
+  EXPECT_FALSE(ParseLeaseConfig("{", "maiev-leader"));
+  EXPECT_FALSE(ParseLeaseConfig(R"([{"Spec":{"Name":"maiev-leader"}}])", "maiev-leader"));
+}
+
 TEST(NegotiateApiVersion, PicksTheLowerOfServerAndOurs) {
   auto newer = NegotiateApiVersion(R"({"ApiVersion":"1.45","MinAPIVersion":"1.24"})");
   ASSERT_TRUE(newer.ok()) << newer.error().message;

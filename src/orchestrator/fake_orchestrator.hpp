@@ -134,14 +134,16 @@ class FakeOrchestrator final : public Orchestrator {
     return {};
   }
 
-  // Records the call; the image changes and the update state becomes kUpdating.
-  Status UpdateImage(std::string_view id_or_name, std::string_view image) override {
+  // Records the call; the image and labels change and the update state becomes kUpdating.
+  Status UpdateImage(std::string_view id_or_name, std::string_view image,
+                     const std::map<std::string, std::string>& labels) override {
     std::lock_guard lock(mutex_);
     if (auto failure = TakeFailure()) return Unexpected<Error>{*failure};
     auto* service = Find(id_or_name);
     if (service == nullptr) return NotFound(id_or_name);
     image_calls_.push_back({std::string(id_or_name), std::string(image)});
     service->image = std::string(image);
+    for (const auto& [key, value] : labels) service->labels[key] = value;
     service->update_status = UpdateStatus{UpdateState::kUpdating, "update in progress"};
     ++service->version;
     return {};

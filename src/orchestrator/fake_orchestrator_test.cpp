@@ -72,7 +72,7 @@ TEST(FakeOrchestrator, FailNextCallFailsExactlyOneCall) {
 TEST(FakeOrchestrator, UpdateImageStartsAnUpdateThatTheTestSettles) {
   FakeOrchestrator fake;
   fake.PutService(Replicated("a", "producer", 1));
-  ASSERT_TRUE(fake.UpdateImage("a", "worker:2@sha256:ff").ok());
+  ASSERT_TRUE(fake.UpdateImage("a", "worker:2@sha256:ff", {{"maiev.upgrade.step", "{}"}}).ok());
   EXPECT_EQ(fake.image_calls(),
             (std::vector<FakeOrchestrator::ImageCall>{{"a", "worker:2@sha256:ff"}}));
   auto updating = fake.GetUpdateStatus("a");
@@ -81,6 +81,7 @@ TEST(FakeOrchestrator, UpdateImageStartsAnUpdateThatTheTestSettles) {
   fake.SetUpdateState("a", UpdateState::kCompleted);
   EXPECT_EQ(fake.GetUpdateStatus("a")->state, UpdateState::kCompleted);
   EXPECT_EQ(fake.InspectService("a")->image, "worker:2@sha256:ff");
+  EXPECT_EQ(fake.InspectService("a")->labels.at("maiev.upgrade.step"), "{}");
 }
 
 TEST(FakeOrchestrator, ScaleConfigPrefersTheServiceLabelThenWhatTheTestSet) {

@@ -137,9 +137,11 @@ class Orchestrator {
   virtual Status SetReplicas(std::string_view id_or_name, std::uint64_t replicas) = 0;
 
   // Requests a rolling update to `image` (pinned by digest, e.g. "repo:tag@sha256:…"), governed
-  // by the service's own UpdateConfig. Returns once the update is requested; follow progress
-  // with GetUpdateStatus.
-  virtual Status UpdateImage(std::string_view id_or_name, std::string_view image) = 0;
+  // by the service's own UpdateConfig, setting `labels` on the service in the same update (so
+  // what maiev records on the swarm about the update is there exactly when the update is).
+  // Returns once the update is requested; follow progress with GetUpdateStatus.
+  virtual Status UpdateImage(std::string_view id_or_name, std::string_view image,
+                             const std::map<std::string, std::string>& labels) = 0;
   virtual Result<UpdateStatus> GetUpdateStatus(std::string_view id_or_name) = 0;
 
   // The service's raw scale config and where it came from, or nullopt when it declares none

@@ -94,6 +94,8 @@ Result<DockerConfig> ParseDockerConfig(std::string_view text) {
   } catch (const json::parse_error& e) {
     return Fail("invalid",
                 "Docker config: not JSON (syntax error at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception&) {  // out_of_range: a number too large for a double
+    return Fail("invalid", "Docker config: not JSON (a number out of range)");
   }
   if (!doc.is_object()) return Invalid("(top level)", "an object");
   DockerConfig config;

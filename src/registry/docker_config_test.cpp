@@ -178,5 +178,14 @@ TEST(LoadDockerConfig, RefusesFilesLargerThanAMebibyte) {
   EXPECT_THAT(config.error().message, HasSubstr("larger than 1 MiB"));
 }
 
+// Found by fuzz/docker_config_fuzz: a number too large for a double escaped as an exception
+// (a crash at start-up) instead of an error that names no value.
+TEST(ParseDockerConfig, NumberOverflowIsAnErrorNotAnException) {
+  auto config = ParseDockerConfig(R"({"auths": {}, "x": 1e310})");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().code, "invalid");
+  EXPECT_EQ(config.error().message, "Docker config: not JSON (a number out of range)");
+}
+
 }  // namespace
 }  // namespace maiev::registry

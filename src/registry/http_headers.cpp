@@ -289,8 +289,17 @@ std::optional<TimePoint> ParseHttpDate(std::string_view text) {
       std::chrono::month{static_cast<unsigned>(month - kMonths.begin() + 1)},
       std::chrono::day{static_cast<unsigned>(*day)}};
   if (!date.ok()) return std::nullopt;
-  return TimePoint{std::chrono::sys_days{date}} + std::chrono::hours{*hour} +
-         std::chrono::minutes{*minute} + std::chrono::seconds{*second};
+  // Whole seconds first: 64-bit seconds hold any four-digit year, the clock's ticks may not
+  // (nanoseconds end in 2262).
+  const std::chrono::seconds since_epoch =
+      std::chrono::sys_days{date}.time_since_epoch() + std::chrono::hours{*hour} +
+      std::chrono::minutes{*minute} + std::chrono::seconds{*second};
+  constexpr auto kEarliest =
+      std::chrono::ceil<std::chrono::seconds>(TimePoint::min().time_since_epoch());
+  constexpr auto kLatest =
+      std::chrono::floor<std::chrono::seconds>(TimePoint::max().time_since_epoch());
+  if (since_epoch < kEarliest || since_epoch > kLatest) return std::nullopt;
+  return TimePoint{std::chrono::duration_cast<WallClock::duration>(since_epoch)};
 }
 
 std::optional<Duration> ParseRetryAfter(std::string_view value, TimePoint now) {

@@ -252,5 +252,14 @@ TEST(ParseRetryAfter, IsNoneForAnythingElse) {
   }
 }
 
+// Found by fuzz/link_header_fuzz: a date after 2262 overflowed the clock's nanoseconds (undefined
+// behaviour); it is now read as no date, like any other date the clock cannot hold.
+TEST(ParseHttpDate, RefusesDatesTheClockCannotHold) {
+  EXPECT_FALSE(ParseHttpDate("Sun, 06 Nov 3988 08:49:37 GMT").has_value());
+  EXPECT_FALSE(ParseHttpDate("Sun, 06 Nov 0001 08:49:37 GMT").has_value());
+  EXPECT_FALSE(ParseRetryAfter("Sun, 06 Nov 3988 08:49:37 GMT", kNow).has_value());
+  EXPECT_TRUE(ParseHttpDate("Fri, 31 Dec 2199 23:59:59 GMT").has_value());
+}
+
 }  // namespace
 }  // namespace maiev::registry

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "common/message_text.hpp"
+
 namespace maiev::registry {
 namespace {
 
@@ -48,7 +50,7 @@ Result<json> ParseJson(std::string_view body, std::string_view what) {
   try {
     return json::parse(body);
   } catch (const json::exception& e) {
-    return Fail("protocol", std::string(what) + " is not JSON: " + e.what());
+    return Fail("protocol", std::string(what) + " is not JSON: " + EscapeInvalidUtf8(e.what()));
   }
 }
 
@@ -173,7 +175,7 @@ Result<Manifest> ParseManifest(std::string_view body, std::string_view content_t
   if (type == kDockerManifestV2 || type == kOciManifest)
     return ParseImage(*doc, std::move(manifest));
   if (type.starts_with("application/vnd.docker.distribution.manifest.v1")) {
-    return Fail("unsupported", "manifest of type " + type +
+    return Fail("unsupported", "manifest of type " + EscapeInvalidUtf8(type) +
                                    " (schema 1) has no config blob; push the image again "
                                    "with a current Docker to get a schema 2 manifest");
   }
@@ -182,8 +184,8 @@ Result<Manifest> ParseManifest(std::string_view body, std::string_view content_t
     if (doc->contains("manifests")) return ParseIndex(*doc, std::move(manifest));
     if (doc->contains("config")) return ParseImage(*doc, std::move(manifest));
   }
-  return Fail("unsupported",
-              "manifest of type \"" + type + "\"; accepted: " + std::string(kManifestAccept));
+  return Fail("unsupported", "manifest of type \"" + EscapeInvalidUtf8(type) +
+                                 "\"; accepted: " + std::string(kManifestAccept));
 }
 
 Result<ManifestEntry> ChoosePlatform(const Manifest& index, const Platform& wanted) {

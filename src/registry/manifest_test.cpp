@@ -304,5 +304,18 @@ TEST(RegistryErrorSummary, QuotesTheRegistrysCodesAndMessages) {
             320u);
 }
 
+// Found by fuzz/manifest_fuzz: the syntax error and the unsupported media type were quoted with
+// bytes that are not UTF-8.
+TEST(ParseManifest, ErrorsEscapeBytesThatAreNotUtf8) {
+  auto syntax = ParseManifest("{\"config\": \x8A\x8A", "application/json");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_EQ(syntax.error().code, "protocol");
+  EXPECT_EQ(syntax.error().message.find('\x8A'), std::string::npos) << syntax.error().message;
+  auto type = ParseManifest("{}", "application/vnd.oci.image.index.v1+js\x8A");
+  ASSERT_FALSE(type.ok());
+  EXPECT_EQ(type.error().code, "unsupported");
+  EXPECT_THAT(type.error().message, HasSubstr(R"("application/vnd.oci.image.index.v1+js\x8A")"));
+}
+
 }  // namespace
 }  // namespace maiev::registry

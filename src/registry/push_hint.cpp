@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/message_text.hpp"
 #include "registry/manifest.hpp"
 #include "registry/registry_host.hpp"
 #include "versions/version.hpp"
@@ -23,7 +24,7 @@ Result<json> ParseBody(std::string_view body, std::string_view what) {
   try {
     return json::parse(body);
   } catch (const json::exception& e) {
-    return Fail("invalid", std::string(what) + " is not JSON: " + e.what());
+    return Fail("invalid", std::string(what) + " is not JSON: " + EscapeInvalidUtf8(e.what()));
   }
 }
 

@@ -212,5 +212,16 @@ TEST(ParseDockerHubWebhook, RejectsEveryMalformedShapeWithItsPath) {
   }
 }
 
+// Found by fuzz/registry_notification_fuzz and fuzz/dockerhub_webhook_fuzz: the syntax error
+// quoted bytes that are not UTF-8, so the webhook's 400 answer could not be written as JSON.
+TEST(PushHints, SyntaxErrorsEscapeBytesThatAreNotUtf8) {
+  for (const auto& error : {ParseRegistryNotification("{\"ev\xFF\xFF").error(),
+                            ParseDockerHubWebhook("{\"push_data\": {\"ta\x9A\xDD").error()}) {
+    EXPECT_EQ(error.code, "invalid");
+    EXPECT_THAT(error.message, HasSubstr("is not JSON"));
+    EXPECT_EQ(error.message.find_first_of("\xFF\x9A\xDD"), std::string::npos) << error.message;
+  }
+}
+
 }  // namespace
 }  // namespace maiev::registry

@@ -33,6 +33,8 @@ Result<BearerToken> ParseTokenResponse(std::string_view body, TimePoint now) {
   } catch (const json::parse_error& e) {
     return Fail("protocol",
                 "token service reply is not JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception&) {  // out_of_range: a number too large for a double
+    return Fail("protocol", "token service reply is not JSON (a number out of range)");
   }
   if (!doc.is_object()) return Fail("protocol", "token service reply: expected an object");
   BearerToken out;

@@ -82,5 +82,14 @@ TEST(PullScope, NamesTheRepository) {
   EXPECT_EQ(PullScope("library/nginx"), "repository:library/nginx:pull");
 }
 
+// Found by fuzz/token_fuzz: `expires_in` too large for a double escaped as an exception, which
+// ended the daemon, instead of a protocol error.
+TEST(ParseTokenResponse, NumberOverflowIsAProtocolError) {
+  auto token = ParseTokenResponse(R"({"token": "t", "expires_in": 1e310})", kNow);
+  ASSERT_FALSE(token.ok());
+  EXPECT_EQ(token.error().code, "protocol");
+  EXPECT_EQ(token.error().message, "token service reply is not JSON (a number out of range)");
+}
+
 }  // namespace
 }  // namespace maiev::registry

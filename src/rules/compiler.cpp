@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/message_text.hpp"
 #include "rules/lexer.hpp"
 
 namespace maiev::rules::internal {
@@ -22,6 +23,9 @@ struct ParsedOperand {
 Unexpected<Diagnostic> Error(int column, std::string message) {
   return Unexpected<Diagnostic>{Diagnostic{column, std::move(message)}};
 }
+
+// A token as a message quotes it: in backquotes, bytes that are not UTF-8 escaped.
+std::string Quoted(std::string_view text) { return "`" + EscapeInvalidUtf8(text) + "`"; }
 
 CmpOp ToCmpOp(TokenKind kind) {
   switch (kind) {
@@ -51,8 +55,8 @@ class Compiler {
     const Token& next = Peek();
     if (next.kind == TokenKind::kEnd) return root;
     if (next.kind == TokenKind::kRParen) return Error(next.column, "unmatched `)`");
-    return Error(next.column, "expected an operator or the end of the expression, found `" +
-                                  std::string(next.text) + "`");
+    return Error(next.column,
+                 "expected an operator or the end of the expression, found " + Quoted(next.text));
   }
 
  private:
@@ -221,8 +225,7 @@ class Compiler {
     if (operand.string_literal == nullptr) return {};
     auto seconds = ParseDuration(operand.string_literal->string);
     if (!seconds.ok()) {
-      return Error(operand.column,
-                   "invalid duration `" + std::string(operand.string_literal->text) + "`");
+      return Error(operand.column, "invalid duration " + Quoted(operand.string_literal->text));
     }
     operand.operand.index = AddConstant(Value::Number(*seconds));
     operand.string_literal = nullptr;
@@ -268,7 +271,7 @@ class Compiler {
       case TokenKind::kEnd:
         return Error(token.column, "expression ends where a value was expected");
       default:
-        return Error(token.column, "expected a value, found `" + std::string(token.text) + "`");
+        return Error(token.column, "expected a value, found " + Quoted(token.text));
     }
   }
 
@@ -342,7 +345,7 @@ class Compiler {
     }
     if (Peek().kind != TokenKind::kRBrace) {
       if (Peek().kind == TokenKind::kEnd) return Error(Peek().column, "missing `}`");
-      return Error(Peek().column, "expected `,` or `}`, found `" + std::string(Peek().text) + "`");
+      return Error(Peek().column, "expected `,` or `}`, found " + Quoted(Peek().text));
     }
     Advance();
     ParsedOperand parsed;

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/message_text.hpp"
 #include "rules/expression.hpp"
 
 namespace maiev::rules {
@@ -45,7 +46,7 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 Unexpected<std::string> NotADuration(std::string_view text) {
-  return Unexpected<std::string>{"`" + std::string(text) +
+  return Unexpected<std::string>{"`" + EscapeInvalidUtf8(text) +
                                  "` is not a duration; accepted: a number and a unit (ms, s, m, "
                                  "h, d, w, or their long names), repeated, e.g. \"25s\", "
                                  "\"1h30m\", \"1.5 minutes\""};

@@ -57,5 +57,14 @@ TEST(ParseDuration, ErrorSaysWhatIsAccepted) {
   EXPECT_NE(parsed.error().find("1h30m"), std::string::npos);
 }
 
+// Found by fuzz/rule_expression_fuzz: the text was quoted as it was, not UTF-8 (a decisions query
+// `since=` answers with this message as JSON).
+TEST(ParseDuration, ErrorEscapesBytesThatAreNotUtf8) {
+  auto parsed = ParseDuration("/\x96?\x08");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().find("`/\\x96?\x08` is not a duration"), std::string::npos)
+      << parsed.error();
+}
+
 }  // namespace
 }  // namespace maiev::rules

@@ -267,6 +267,22 @@ TEST(ExpressionErrors, ReportsMessageAndColumn) {
   for (const Case& c : cases) EXPECT_EQ(CompileError(c.text), c.expected) << c.text;
 }
 
+// Found by fuzz/rule_expression_fuzz (`i"\xFF\xFF\xFF\xFF"`): a message quoted a string token's
+// bytes as they were, which are not always UTF-8.
+TEST(ExpressionErrors, QuotedTokensEscapeBytesThatAreNotUtf8) {
+  EXPECT_EQ(
+      CompileError("a \"\xFF\xFF\""),
+      (Diagnostic{3, R"(expected an operator or the end of the expression, found `"\xFF\xFF"`)"}));
+  EXPECT_EQ(CompileError("a > \xFF"), (Diagnostic{5, R"(unexpected character `\xFF`)"}));
+  EXPECT_EQ(
+      CompileError("a > \"\xFF\" \"\xFF\""),
+      (Diagnostic{9, R"(expected an operator or the end of the expression, found `"\xFF"`)"}));
+  EXPECT_EQ(CompileError("d:since > \"\xC0\xAF\""),
+            (Diagnostic{11, R"(invalid duration `"\xC0\xAF"`)"}));
+  EXPECT_EQ(CompileError("a in {1 \"\xE2\x86\"}"),
+            (Diagnostic{9, R"(expected `,` or `}`, found `"\xE2\x86"`)"}));
+}
+
 TEST(ExpressionErrors, DeepNestingIsRejectedNotCrashing) {
   std::string deep(10000, '(');
   EXPECT_EQ(CompileError(deep + "a").message, "expression nests too deeply");

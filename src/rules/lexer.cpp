@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "common/message_text.hpp"
 #include "rules/expression.hpp"
 
 namespace maiev::rules::internal {
@@ -16,20 +17,6 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 Unexpected<Diagnostic> Error(size_t offset, std::string message) {
   return Unexpected<Diagnostic>{Diagnostic{static_cast<int>(offset) + 1, std::move(message)}};
-}
-
-// The whole UTF-8 sequence starting at `offset`, so a message quotes a character, not a byte.
-std::string_view CharacterAt(std::string_view text, size_t offset) {
-  auto lead = static_cast<unsigned char>(text[offset]);
-  size_t length = 1;
-  if (lead >= 0xF0) {
-    length = 4;
-  } else if (lead >= 0xE0) {
-    length = 3;
-  } else if (lead >= 0xC0) {
-    length = 2;
-  }
-  return text.substr(offset, length);
 }
 
 class Lexer {
@@ -82,7 +69,7 @@ class Lexer {
       case '\'':
         return Error(pos_, "unexpected character `'`; strings are double-quoted");
       default:
-        return Error(pos_, "unexpected character `" + std::string(CharacterAt(text_, pos_)) + "`");
+        return Error(pos_, "unexpected character `" + CharacterAt(text_, pos_) + "`");
     }
   }
 
@@ -188,7 +175,7 @@ class Lexer {
         if (i + 1 >= text_.size()) break;
         char escaped = text_[i + 1];
         if (escaped != '"' && escaped != '\\') {
-          return Error(i, R"(unknown escape `\)" + std::string(CharacterAt(text_, i + 1)) +
+          return Error(i, R"(unknown escape `\)" + CharacterAt(text_, i + 1) +
                               R"(` in string; accepted: `\"`, `\\`)");
         }
         t.string += escaped;

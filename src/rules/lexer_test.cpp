@@ -97,6 +97,21 @@ TEST(Lexer, StringsUnescapeAndKeepTheirText) {
   EXPECT_EQ((*empty)[0].string, "");
 }
 
+// Found by fuzz/rule_expression_fuzz: the message quoted the stray byte as it was, which is not
+// UTF-8, so a config error holding it could not be answered as JSON.
+TEST(Lexer, QuotesABadCharacterWholeAndAStrayByteEscaped) {
+  auto arrow = Lex("a → b");
+  ASSERT_FALSE(arrow.ok());
+  EXPECT_EQ(arrow.error().message, "unexpected character `→`");
+  EXPECT_EQ(arrow.error().column, 3);
+  auto stray = Lex("a \x96 b");
+  ASSERT_FALSE(stray.ok());
+  EXPECT_EQ(stray.error().message, "unexpected character `\\x96`");
+  auto escape = Lex("\"\\\xE2\x86\"");  // a truncated sequence after a backslash
+  ASSERT_FALSE(escape.ok());
+  EXPECT_EQ(escape.error().message, R"(unknown escape `\\xE2` in string; accepted: `\"`, `\\`)");
+}
+
 TEST(Lexer, ComparisonKinds) {
   EXPECT_TRUE(IsComparison(TokenKind::kIn));
   EXPECT_TRUE(IsComparison(TokenKind::kGe));

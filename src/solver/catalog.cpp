@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/message_text.hpp"
 #include "rules/expression.hpp"
 
 namespace maiev::solver {
@@ -146,8 +147,8 @@ Result<CatalogService> ParseService(const json& j, const std::string& path) {
 Result<json> ParseJson(std::string_view text) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
-    return Fail("parse", std::string("not JSON: ") + e.what());
+  } catch (const json::exception& e) {  // parse_error, or out_of_range: number overflow
+    return Fail("parse", "not JSON: " + EscapeInvalidUtf8(e.what()));
   }
 }
 

@@ -177,5 +177,19 @@ TEST(ProblemBuild, RejectsAFourthPartAndItsBuildSpellingAsTheSameVersion) {
               HasSubstr("are the same version"));
 }
 
+// Found by fuzz/catalog_fuzz: a number too large for a double escaped as an exception (a crash of
+// `maiev solve`), and a syntax error quoted bytes that are not UTF-8.
+TEST(ParseCatalog, NumberOverflowAndBytesThatAreNotUtf8AreParseErrors) {
+  auto overflow = ParseCatalog(R"([{"name": "a", "versions": {"1": {"provide": {"x": 1e310}}}}])");
+  ASSERT_FALSE(overflow.ok());
+  EXPECT_EQ(overflow.error().code, "parse");
+  EXPECT_THAT(overflow.error().message, HasSubstr("number overflow"));
+  auto bytes = ParseCatalog("[{\"name\": \"a\xFF\"}]");
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_EQ(bytes.error().code, "parse");
+  EXPECT_THAT(bytes.error().message, HasSubstr("\\xFF"));
+  EXPECT_EQ(bytes.error().message.find('\xFF'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace maiev::solver

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "common/message_text.hpp"
+
 namespace maiev::versions {
 namespace {
 
@@ -46,7 +48,7 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
 }
 
 Unexpected<Error> VersionError(std::string_view text, std::size_t pos, std::string_view what) {
-  return Fail("parse", "version \"" + std::string(text) + "\": " + std::string(what) +
+  return Fail("parse", "version \"" + EscapeInvalidUtf8(text) + "\": " + std::string(what) +
                            " at position " + std::to_string(pos) + "; " +
                            std::string(kAcceptedVersion));
 }
@@ -137,23 +139,23 @@ Status ValidateTagSyntax(std::string_view tag) {
   if (tag.empty())
     return Fail("parse", "tag is empty; accepted: [A-Za-z0-9_.-], up to 128 characters");
   if (tag.size() > kMaxTagLength) {
-    return Fail("parse", "tag \"" + std::string(tag.substr(0, 32)) + "…\" is " +
+    return Fail("parse", "tag \"" + EscapeInvalidUtf8(tag.substr(0, 32)) + "…\" is " +
                              std::to_string(tag.size()) + " characters long; at most 128 accepted");
   }
   if (tag[0] == '.' || tag[0] == '-') {
-    return Fail("parse", "tag \"" + std::string(tag) + "\" starts with '" + tag[0] +
+    return Fail("parse", "tag \"" + EscapeInvalidUtf8(tag) + "\" starts with '" + tag[0] +
                              "'; accepted: a letter, digit or '_' first, then [A-Za-z0-9_.-]");
   }
   for (std::size_t i = 0; i < tag.size(); ++i) {
     if (tag[i] == '+') {
-      return Fail("parse", "tag \"" + std::string(tag) + "\": character '+' at position " +
+      return Fail("parse", "tag \"" + EscapeInvalidUtf8(tag) + "\": character '+' at position " +
                                std::to_string(i) +
                                " is not accepted: a Docker tag cannot hold build metadata (write "
                                "1.3.0.119 for 1.3.0+119); accepted: [A-Za-z0-9_.-]");
     }
     if (!IsTagChar(tag[i])) {
-      return Fail("parse", "tag \"" + std::string(tag) + "\": character '" + tag[i] +
-                               "' at position " + std::to_string(i) +
+      return Fail("parse", "tag \"" + EscapeInvalidUtf8(tag) + "\": character '" +
+                               CharacterAt(tag, i) + "' at position " + std::to_string(i) +
                                " is not accepted; accepted: [A-Za-z0-9_.-]");
     }
   }
@@ -205,8 +207,8 @@ bool IsValidPathComponent(std::string_view component) {
 
 Status ValidateDigest(std::string_view ref, std::string_view digest) {
   auto bad = [&](std::string_view why) {
-    return Fail("parse", "image reference \"" + std::string(ref) + "\": digest \"" +
-                             std::string(digest) + "\" " + std::string(why) +
+    return Fail("parse", "image reference \"" + EscapeInvalidUtf8(ref) + "\": digest \"" +
+                             EscapeInvalidUtf8(digest) + "\" " + std::string(why) +
                              "; accepted: sha256:<64 lowercase hex digits>");
   };
   std::size_t colon = digest.find(':');
@@ -482,7 +484,7 @@ std::vector<Tag> VersionedTagsNewestFirst(std::span<const std::string> tags,
 
 Result<ImageRef> ParseImageRef(std::string_view ref) {
   auto bad = [&](std::string_view why) {
-    return Fail("parse", "image reference \"" + std::string(ref) + "\": " + std::string(why) +
+    return Fail("parse", "image reference \"" + EscapeInvalidUtf8(ref) + "\": " + std::string(why) +
                              "; accepted: [registry[:port]/]repository[:tag][@sha256:<hex>]");
   };
   if (ref.empty()) return bad("is empty");
@@ -500,7 +502,8 @@ Result<ImageRef> ParseImageRef(std::string_view ref) {
       (last_slash == std::string_view::npos || colon > last_slash)) {
     std::string_view tag = name.substr(colon + 1);
     if (Status s = ValidateTagSyntax(tag); !s.ok()) {
-      return Fail("parse", "image reference \"" + std::string(ref) + "\": " + s.error().message);
+      return Fail("parse",
+                  "image reference \"" + EscapeInvalidUtf8(ref) + "\": " + s.error().message);
     }
     out.tag = std::string(tag);
     name = name.substr(0, colon);
@@ -512,7 +515,8 @@ Result<ImageRef> ParseImageRef(std::string_view ref) {
     std::string_view first = name.substr(0, first_slash);
     if (first.find_first_of(".:") != std::string_view::npos || first == "localhost" ||
         (!first.empty() && first.front() == '[')) {
-      if (!IsValidRegistry(first)) return bad("registry \"" + std::string(first) + "\" is invalid");
+      if (!IsValidRegistry(first))
+        return bad("registry \"" + EscapeInvalidUtf8(first) + "\" is invalid");
       out.registry = std::string(first);
       name = name.substr(first_slash + 1);
     }
@@ -525,7 +529,7 @@ Result<ImageRef> ParseImageRef(std::string_view ref) {
   if (name.size() > kMaxRepositoryLength) return bad("repository is longer than 255 characters");
   for (std::string_view component : Split(name, '/')) {
     if (!IsValidPathComponent(component)) {
-      return bad("repository component \"" + std::string(component) +
+      return bad("repository component \"" + EscapeInvalidUtf8(component) +
                  "\" is invalid (lowercase letters and digits, separated by '.', '_' or '-')");
     }
   }

@@ -682,5 +682,20 @@ TEST(Candidacy, HasReadableNames) {
   EXPECT_EQ(ToString(Candidacy::kOtherIdentity), "other identity");
 }
 
+// Found by fuzz/versions_fuzz: errors quoted the text as it was, not always UTF-8, and they reach
+// the catalog's JSON answer.
+TEST(ParseErrors, EscapeBytesThatAreNotUtf8) {
+  for (const Error& error : {Version::Parse(".\xF8").error(), ParseTag("a\xC3").error(),
+                             ParseImageRef("1.\xD0\xD1"
+                                           "0-RC")
+                                 .error(),
+                             ParseImageRef("x:\xFF").error()}) {
+    EXPECT_EQ(error.code, "parse");
+    EXPECT_EQ(error.message.find_first_of("\xF8\xC3\xD0\xD1\xFF"), std::string::npos)
+        << error.message;
+    EXPECT_THAT(error.message, HasSubstr("\\x"));
+  }
+}
+
 }  // namespace
 }  // namespace maiev::versions

@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/time_format.hpp"
 #include "e2e/e2e_support.hpp"
 #include "e2e/maiev_process.hpp"
 #include "support/stack_test_support.hpp"
@@ -288,6 +289,88 @@ TEST(Restart, RuleSinceContinuesFromTheStoreAfterMaievRestarts) {
       << maiev.Log();
   const double after = since().value_or(0);
   EXPECT_GE(after, before) << "the rule's since restarted from zero";
+}
+
+// Two maievs on one swarm (replicas 2 by mistake, or old and new during maiev's own update): one
+// leads and acts, the other stands by and refuses changes; the leader killed, the standby takes
+// over within the lease duration and acts, and no decision is ever made by both.
+TEST(Failover, TheStandbyTakesOverWithinTheLeaseAndNeverActsWhileTheLeaderLives) {
+  constexpr int kMin = 1;
+  constexpr int kMax = 4;
+  constexpr double kTakeoverBound = 15 + 2 + 1;  // lease duration + renew interval + a cycle
+  const std::string name = Unique("e2e-failover");
+  ScopedService service(
+      WithWork(WithConfig(Worker(name, kMin), BacklogConfig(name, kMin, kMax)), 200));
+  ASSERT_TRUE(service.ok()) << service.error();
+  ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
+
+  const std::string lease = Unique("maiev-e2e-failover");
+  const std::string token = "e2e-token";
+  TempDir dir_a;
+  TempDir dir_b;
+  const std::string id_a = Unique("e2e-a");
+  const std::string id_b = Unique("e2e-b");
+  MaievServer a(dir_a.path(), {"--lease-name", lease, "--instance-id", id_a, "--api-token", token});
+  MaievServer b(dir_b.path(), {"--lease-name", lease, "--instance-id", id_b, "--api-token", token});
+  auto leader_of = [](MaievServer& m) { return m.Get("/api/v1/leader").value_or(json()); };
+  ASSERT_TRUE(a.Start());
+  ASSERT_TRUE(Eventually(seconds{10}, [&] { return leader_of(a).value("leading", false); }))
+      << leader_of(a).dump() << "\n"
+      << a.Log();
+  ASSERT_TRUE(b.Start());
+  ASSERT_TRUE(Eventually(seconds{10}, [&] { return leader_of(b).value("leader", "") == id_a; }))
+      << leader_of(b).dump();
+  EXPECT_FALSE(leader_of(b).value("leading", true));
+  EXPECT_EQ(leader_of(b).value("self", ""), id_b);
+  const auto refused = b.Post("/api/v1/services/" + name + "/scale", R"({"replicas": 2})", token);
+  EXPECT_EQ(refused.first, 503) << refused.second.dump();
+  EXPECT_EQ(refused.second.value("error", ""), "not_leader");
+
+  // The leader scales a burst up; the standby sees the same metrics and does nothing.
+  ReplicaSampler sampler(name);
+  ASSERT_TRUE(Eventually(kDiscoveryDeadline, [&] { return MetricsPresent(b, name); }));
+  ASSERT_EQ(Publish(name, 300).exit_code, 0);
+  ASSERT_TRUE(Eventually(seconds{30}, [&] { return sampler.Latest() >= 2; })) << a.Log();
+  EXPECT_FALSE(a.Decisions(name).empty());
+  EXPECT_TRUE(b.Decisions(name).empty()) << "the standby acted: " << b.Decisions(name).dump();
+
+  // The leader dies without a word (SIGKILL): it releases nothing.
+  a.Kill();
+  const auto killed = SteadyClock::now();
+  const auto killed_wall = std::chrono::system_clock::now();
+  ASSERT_TRUE(Eventually(seconds{40}, [&] { return leader_of(b).value("leading", false); }))
+      << leader_of(b).dump() << "\n"
+      << b.Log();
+  const double takeover = SecondsSince(killed);
+  EXPECT_LE(takeover, kTakeoverBound) << b.Log();
+  EXPECT_EQ(leader_of(b).value("transitions", 0), 1);
+  // The new leader acts: the burst drains, and it scales back to min.
+  ASSERT_TRUE(Eventually(seconds{120}, [&] { return sampler.Latest() == kMin; }))
+      << "replicas " << sampler.Latest() << "\n"
+      << b.Log();
+  const json decisions_b = b.Decisions(name);
+  ASSERT_FALSE(decisions_b.empty()) << b.Log();
+  for (const auto& d : decisions_b) {
+    auto at = maiev::ParseRfc3339(d.value("time", ""));
+    ASSERT_TRUE(at) << d.dump();
+    EXPECT_GT(*at, killed_wall) << "the standby decided while the leader lived: " << d.dump();
+  }
+  EXPECT_LE(sampler.Max(), kMax);
+  EXPECT_GE(sampler.Min(), kMin);
+
+  // A clean stop hands over at once: the old leader, back, takes the released lease.
+  ASSERT_TRUE(a.Start());
+  ASSERT_TRUE(Eventually(seconds{10}, [&] { return leader_of(a).value("leader", "") == id_b; }));
+  EXPECT_EQ(b.Stop(), 0);
+  const auto stopped = SteadyClock::now();
+  ASSERT_TRUE(Eventually(seconds{10}, [&] { return leader_of(a).value("leading", false); }))
+      << a.Log();
+  const double handover = SecondsSince(stopped);
+  EXPECT_LE(handover, 2 + 1) << "a released lease is taken at the next renewal";
+  std::printf(
+      "failover: takeover %.1f s after SIGKILL (bound %.0f s), handover %.1f s after "
+      "SIGTERM; replicas within %d..%d\n",
+      takeover, kTakeoverBound, handover, sampler.Min(), sampler.Max());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -65,7 +66,12 @@ class MaievServer {
  public:
   // `extra`: more `maiev serve` arguments, after the defaults (none of which they may repeat).
   explicit MaievServer(std::string dir, std::vector<std::string> extra = {})
-      : dir_(std::move(dir)), extra_(std::move(extra)) {}
+      : dir_(std::move(dir)), extra_(std::move(extra)) {
+    static std::atomic<int> servers{0};
+    serial_ = ++servers;
+  }
+  // "PID-N": unique to this server among all tests running at once.
+  std::string Id() const { return std::to_string(getpid()) + "-" + std::to_string(serial_); }
   ~MaievServer() { Stop(); }
   MaievServer(const MaievServer&) = delete;
   MaievServer& operator=(const MaievServer&) = delete;
@@ -96,6 +102,15 @@ class MaievServer {
                                      kManagementUrl,
                                      "--log-level",
                                      "debug"};
+    // Each server holds a lease of its own unless the test shares one (failover), so tests that
+    // run at once on one swarm do not stand by for each other; its id survives its restarts, so
+    // a killed and restarted server takes its lease back at once.
+    if (std::find(extra_.begin(), extra_.end(), "--lease-name") == extra_.end()) {
+      args.insert(args.end(), {"--lease-name", "maiev-e2e-" + Id()});
+    }
+    if (std::find(extra_.begin(), extra_.end(), "--instance-id") == extra_.end()) {
+      args.insert(args.end(), {"--instance-id", "e2e-" + Id()});
+    }
     args.insert(args.end(), extra_.begin(), extra_.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -232,6 +247,7 @@ class MaievServer {
 
   std::string dir_;
   std::vector<std::string> extra_;
+  int serial_ = 0;
   pid_t pid_ = -1;
   int port_ = 0;
   std::size_t log_offset_ = 0;  // where the current run's lines start in the log

@@ -2,8 +2,12 @@
 // (swarm) and registry. Each test builds FROM-scratch images of its own repository, with the
 // dependencies in their `maiev.scale_config` label, pushes them, deploys host-network services
 // (labelled maiev.test=1) and watches Swarm. maiev polls the registry every second here.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -440,6 +444,133 @@ TEST_F(UpgradeE2e, AnApprovePlanWaitsForTheOperatorsCli) {
   EXPECT_TRUE(Eventually(seconds{10}, [&] {
     return Cli("plans show " + id).output.find("done (1/1 steps done)") != std::string::npos;
   })) << Cli("plans show " + id).output;
+}
+
+// A free TCP port on loopback (bound and released: a test's own server takes it at once).
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  if (fd >= 0) close(fd);
+  return port;
+}
+
+// maiev deployed as the original README deploys it: a one-replica swarm service of its own
+// FROM-scratch image on a manager, the Docker socket mounted, secrets as files, the store on a
+// volume. Through it, a service is scaled up from a real queue and another upgraded.
+TEST_F(UpgradeE2e, DeployedAsASwarmServiceItScalesAndUpgrades) {
+  const CommandResult image = Shell("MAIEV_WORKER_BIN=" MAIEV_WORKER " bash " MAIEV_SOURCE_DIR
+                                    "/scripts/build-images.sh --maiev " MAIEV_EXE " 2>&1");
+  ASSERT_EQ(image.exit_code, 0) << image.output;
+  const std::string name = Unique("maiev-e2e-svc");
+  const std::string password = name + "-rabbitmq", auth = name + "-docker", token = name + "-api";
+  ASSERT_EQ(Shell("printf guest | " + Docker() + "secret create " + password + " -").exit_code, 0);
+  ASSERT_EQ(
+      Shell("printf '{\"auths\":{}}' | " + Docker() + "secret create " + auth + " -").exit_code, 0);
+  ASSERT_EQ(
+      Shell("printf " + std::string(kApiToken) + " | " + Docker() + "secret create " + token + " -")
+          .exit_code,
+      0);
+  const int port = FreeLoopbackPort();
+  ASSERT_GT(port, 0);
+  struct Cleanup {
+    std::string name, password, auth, token;
+    ~Cleanup() {
+      Shell(Docker() + "service rm " + name);
+      Eventually(seconds{30}, [&] {
+        return Shell(Docker() + "ps -aq --filter label=com.docker.swarm.service.name=" + name)
+            .output.empty();
+      });
+      Shell(Docker() + "container prune -f --filter label=com.docker.swarm.service.name=" + name);
+      Shell(Docker() + "secret rm " + password + " " + auth + " " + token);
+      Shell(Docker() + "volume rm " + name + "-store");
+      Shell(Docker() + "config rm " + name);  // its lease
+    }
+  } cleanup{name, password, auth, token};
+  const std::string socket = StackDir() + "/docker.sock";
+  const CommandResult created = Shell(
+      Docker() + "service create -d -q --name " + name +
+      " --network host --label maiev.test=1 --label maiev.update=off" +
+      " --mount type=bind,src=" + socket + ",dst=/var/run/docker.sock" +
+      " --mount type=volume,src=" + name + "-store,dst=/var/lib/maiev" +
+      " -e RABBITMQ_HOST=127.0.0.1 -e RABBITMQ_VHOST=/ -e RABBITMQ_USER=guest" +
+      " --secret source=" + password + ",target=rabbitmq_password" +
+      " -e RABBITMQ_PASSWORD_FILE=/run/secrets/rabbitmq_password" + " --secret source=" + auth +
+      ",target=/home/service/.docker/config.json" + " --secret source=" + token +
+      ",target=api_token" + " -e MAIEV_API_TOKEN_FILE=/run/secrets/api_token" +
+      " -e MAIEV_LISTEN=127.0.0.1:" + std::to_string(port) + " -e MAIEV_LEASE_NAME=" + name +
+      " --constraint node.role==manager " + kRegistry +
+      "/maiev:dev serve --interval 1 --counts-interval 1 --stats-interval 1"
+      " --registry-poll-interval 1");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const auto started = std::chrono::steady_clock::now();
+  httplib::Client api("127.0.0.1", port);
+  api.set_connection_timeout(std::chrono::seconds{2});
+  ASSERT_TRUE(Eventually(kUpgradeDeadline,
+                         [&] {
+                           auto res = api.Get("/readyz");
+                           return res && res->status == 200;
+                         }))
+      << Shell(Docker() + "service ps --no-trunc " + name).output
+      << Shell(Docker() + "service logs --raw " + name + " 2>&1 | tail -40").output;
+  const double ready =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // The image's HEALTHCHECK (`maiev healthcheck`, no shell in the image) passes.
+  EXPECT_TRUE(Eventually(seconds{60}, [&] {
+    return Shell(Docker() + "ps --filter label=com.docker.swarm.service.name=" + name +
+                 " --format '{{.Status}}'")
+               .output.find("(healthy)") != std::string::npos;
+  })) << Shell(Docker() + "ps -a --filter label=com.docker.swarm.service.name=" + name).output;
+  auto leader = api.Get("/api/v1/leader");
+  ASSERT_TRUE(leader);
+  EXPECT_EQ(json::parse(leader->body).value("leading", false), true) << leader->body;
+
+  // The demo's scale-up: a backlog on a real queue.
+  const std::string scaled = Unique("e2e-svc-scaled");
+  const json config = {
+      {"min", 1},
+      {"max", 3},
+      {"scale",
+       {{"resources",
+         json::array(
+             {{{"name", "rmq"}, {"monitorer", "monitorer_rabbitmq"}, {"identifier", scaled}}})},
+        {"rules", json::array({{{"name", "backlog"}, {"expression", "rmq:waiting > 0"}}})},
+        {"scale_up", "rules:backlog"},
+        {"scale_down", ""}}},
+      {"policy", {{"reapply_interval", "1s"}}}};
+  UpgradedService worker(scaled, "maiev-worker", "worker-1.0.0",
+                         "--label " + Quote("maiev.scale_config=" + config.dump()) +
+                             " --label maiev.update=off -e WORKER_WORK_MS=200");
+  ASSERT_TRUE(worker.ok()) << worker.error();
+  ASSERT_TRUE(Eventually(seconds{60}, [&] {
+    const json q = QueueInfo(scaled);
+    return q.is_object() && q.value("consumers", 0) >= 1;
+  }));
+  ASSERT_EQ(Shell(std::string("RABBITMQ_HOST=127.0.0.1 RABBITMQ_PORT=5672 ") + MAIEV_LOADGEN +
+                  " --queue " + Quote(scaled) + " --burst 300")
+                .exit_code,
+            0);
+  EXPECT_TRUE(Eventually(seconds{40}, [&] {
+    const std::string replicas = Inspect(scaled, "{{.Spec.Mode.Replicated.Replicas}}");
+    return !replicas.empty() && std::atoi(replicas.c_str()) >= 2;
+  })) << Shell(Docker() + "service logs --raw " + name + " 2>&1 | tail -40").output;
+
+  // An upgrade: 2.0.0 pushed, the service moves to it, pinned by digest.
+  const std::string repo = Unique("maiev-e2e-svc-up");
+  auto upgraded = DeployAtOne(repo, Unique("e2e-svc-up"));
+  ASSERT_TRUE(upgraded);
+  ASSERT_EQ(PushImage(repo, "2.0.0", VersionLabel(json::object(), {})), "");
+  EXPECT_TRUE(Eventually(kUpgradeDeadline, [&] { return upgraded->Runs(repo, "2.0.0"); }))
+      << SpecImage(upgraded->name()) << "\n"
+      << Shell(Docker() + "service logs --raw " + name + " 2>&1 | tail -40").output;
+  std::printf("maiev as a swarm service: ready %.1f s after docker service create\n", ready);
 }
 
 }  // namespace
