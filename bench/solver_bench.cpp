@@ -1,7 +1,10 @@
 // Times the dependency solver and the upgrade planner (docs/PERFORMANCE.md) on the fixture
 // catalogs and on seeded synthetic catalogs of N services × M versions, of three kinds.
 //
-//   solver_bench [--fixtures DIR] [--quick] [--kind breaking|ceilings|fine]
+//   solver_bench [--fixtures DIR] [--quick] [--kind breaking|ceilings|fine] [--size NxM]
+//                [--no-plan]
+//
+// --size keeps one size (e.g. 200x50); --no-plan times the target only.
 //
 // Times are CPU milliseconds of one core: parse (JSON → Catalog), build (Problem::Build: version
 // order, compiled requirements, support tables), solve (Solve) and plan (PlanUpgrade).
@@ -154,7 +157,7 @@ struct Timing {
   std::string outcome;
 };
 
-Timing Run(const Catalog& catalog, const maiev::solver::ProblemOptions& options) {
+Timing Run(const Catalog& catalog, const maiev::solver::ProblemOptions& options, bool plan_too) {
   Timing t;
   auto start = Clock::now();
   auto problem = maiev::solver::Problem::Build(catalog, options);
@@ -175,6 +178,7 @@ Timing Run(const Catalog& catalog, const maiev::solver::ProblemOptions& options)
               std::to_string(solution->nodes) + " nodes";
   if (solution->sat_calls > 0)
     t.outcome += ", " + std::to_string(solution->sat_calls) + " SAT calls";
+  if (!plan_too) return t;
   start = Clock::now();
   auto plan = maiev::solver::PlanUpgrade(*problem, solution->ranks);
   t.plan_ms = MillisecondsSince(start);
@@ -203,7 +207,7 @@ void Fixture(const std::string& dir, const std::string& file) {
   maiev::solver::ProblemOptions options;
   options.running = catalog->RecordedRunning();
   std::printf("%-44s parse %9.2f ms\n", file.c_str(), parse_ms);
-  Print(file, Run(*catalog, options));
+  Print(file, Run(*catalog, options, true));
 }
 
 }  // namespace
@@ -211,11 +215,15 @@ void Fixture(const std::string& dir, const std::string& file) {
 int main(int argc, char** argv) {
   std::string fixtures = MAIEV_FIXTURES_DIR;
   bool quick = false;
+  bool plan_too = true;
+  std::string only_size;
   std::vector<Kind> kinds = {Kind::kBreaking, Kind::kCeilings, Kind::kFine};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--quick") quick = true;
     if (arg == "--fixtures" && i + 1 < argc) fixtures = argv[++i];
+    if (arg == "--no-plan") plan_too = false;
+    if (arg == "--size" && i + 1 < argc) only_size = argv[++i];
     if (arg == "--kind" && i + 1 < argc) {
       const std::string wanted = argv[++i];
       std::erase_if(kinds, [&](Kind k) { return wanted != Name(k); });
@@ -230,6 +238,7 @@ int main(int argc, char** argv) {
   const int seeds = quick ? 1 : 3;
   for (Kind kind : kinds) {
     for (const auto& [n, m] : sizes) {
+      if (!only_size.empty() && only_size != std::to_string(n) + "x" + std::to_string(m)) continue;
       for (int seed = 1; seed <= seeds; ++seed) {
         for (bool unsat : {false, true}) {
           const Synthetic s = Generate(kind, n, m, static_cast<unsigned>(seed), unsat);
@@ -241,7 +250,7 @@ int main(int argc, char** argv) {
                                      std::to_string(m) + " seed " + std::to_string(seed) +
                                      (unsat ? " unsat" : "") +
                                      (with_running ? " running" : " fresh");
-            Print(name, Run(s.catalog, options));
+            Print(name, Run(s.catalog, options, plan_too));
           }
         }
       }
