@@ -27,51 +27,24 @@ constexpr const char* kReadToken = "read-s3cret";
 constexpr const char* kWebhookToken = "hook-s3cret";
 
 // The API over a fake swarm with one service, "worker", started with the options a test gives.
-class AccessTest : public ::testing::Test {
+class AccessTest : public testing::LoopbackApiTest {
  protected:
   void SetUp() override {
     docker_.PutService(testing::Worker(R"({"min": 1, "max": 3})"));
     ASSERT_TRUE(autoscaler_.Discover().ok());
   }
-  void TearDown() override { StopApi(); }
-
-  ::testing::AssertionResult StartApi(HttpApiOptions options) {
-    options.port = 0;
-    options.clock = &clock_;
-    api_ = std::make_unique<HttpApi>(std::move(options), autoscaler_, nullptr, *store_,
-                                     [] { return Readiness{}; });
-    if (auto st = api_->Bind(); !st) return ::testing::AssertionFailure() << st.error().message;
-    serving_ = std::thread([this] { api_->Serve(); });
-    return ::testing::AssertionSuccess();
-  }
-  void StopApi() {
-    if (api_) api_->Stop();
-    if (serving_.joinable()) serving_.join();
-    api_.reset();
-  }
 
   httplib::Result Get(const std::string& path, const std::string& token = "") {
-    httplib::Client client("127.0.0.1", api_->port());
     httplib::Headers headers;
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-    return client.Get(path.c_str(), headers);
+    return Client().Get(path.c_str(), headers);
   }
   httplib::Result Post(const std::string& path, const std::string& token,
                        const std::string& body = "{}") {
-    httplib::Client client("127.0.0.1", api_->port());
     httplib::Headers headers;
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-    return client.Post(path.c_str(), headers, body, "application/json");
+    return Client().Post(path.c_str(), headers, body, "application/json");
   }
-
-  orchestrator::FakeOrchestrator docker_;
-  monitor::FakeQueueMetricsSource queues_;
-  std::unique_ptr<store::SqliteStore> store_ =
-      std::move(store::SqliteStore::Open(":memory:").value());
-  ManualClock clock_;
-  control::Autoscaler autoscaler_{docker_, queues_, *store_, clock_};
-  std::unique_ptr<HttpApi> api_;
-  std::thread serving_;
 };
 
 TEST_F(AccessTest, WithAReadTokenReadsNeedItOrTheApiTokenButProbesAndThePageDoNot) {

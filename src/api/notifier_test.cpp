@@ -3,13 +3,9 @@
 // it. Tests poll with deadlines.
 #include "api/notifier.hpp"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -19,6 +15,7 @@
 #include <thread>
 
 #include "api/loopback_test_support.hpp"
+#include "common/free_port.hpp"
 
 namespace maiev::api {
 namespace {
@@ -127,19 +124,6 @@ NotifyTarget Target(const std::string& url) {
   return target.ok() ? *target : NotifyTarget{};
 }
 
-// A loopback port nothing listens on (bound, then closed): connecting to it is refused.
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), length), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 TEST(NotifyUrl, IsHttpOrHttpsWithAHostAndIsShownWithoutItsSecrets) {
   auto target =
       ParseNotifyUrl("https://hook-user:hook-pass@hooks.example.com:8443/x/y?token=abc#f");
@@ -201,7 +185,8 @@ TEST(Notifier, RetriesAFailingReceiverWithItsBackoffUntilItAccepts) {
 TEST(Notifier, GivesUpOnAFinalAnswerAtOnceAndOnAnUnreachableReceiverAfterEveryTry) {
   Receiver refusing({400});
   RecordedPauses pauses;
-  const std::string unreachable = "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/hook";
+  const std::string unreachable =
+      "http://127.0.0.1:" + std::to_string(common::testing::FreeLoopbackPort()) + "/hook";
   Notifier notifier(
       {.targets = {Target(refusing.Url()), Target(unreachable)}, .wait = pauses.Function()});
   notifier.Deliver(std::make_shared<const StreamEvent>(StreamEvent{1, "config_error", "{}"}));

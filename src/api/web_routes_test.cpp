@@ -9,11 +9,8 @@
 #include <thread>
 
 #include "api/http_api.hpp"
+#include "api/loopback_test_support.hpp"
 #include "api/web_assets.hpp"
-#include "control/autoscaler.hpp"
-#include "monitor/fake_queue_metrics_source.hpp"
-#include "orchestrator/fake_orchestrator.hpp"
-#include "store/sqlite_store.hpp"
 
 namespace maiev::api {
 namespace {
@@ -21,37 +18,20 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class WebRoutesTest : public ::testing::Test {
+class WebRoutesTest : public testing::LoopbackApiTest {
  protected:
   void SetUp() override {
     HttpApiOptions options;
-    options.port = 0;
     options.api_token = "t";
-    api_ = std::make_unique<HttpApi>(options, autoscaler_, nullptr, *store_,
-                                     [] { return Readiness{}; });
-    ASSERT_TRUE(api_->Bind().ok());
-    serving_ = std::thread([this] { api_->Serve(); });
-  }
-  void TearDown() override {
-    api_->Stop();
-    serving_.join();
+    ASSERT_TRUE(StartApi(options));
   }
 
   // A GET with `headers`; the body as it came over the wire (not decompressed).
   httplib::Result Get(const std::string& path, const httplib::Headers& headers = {}) {
-    httplib::Client client("127.0.0.1", api_->port());
+    httplib::Client client = Client();
     client.set_decompress(false);
     return client.Get(path.c_str(), headers);
   }
-
-  orchestrator::FakeOrchestrator docker_;
-  monitor::FakeQueueMetricsSource queues_;
-  std::unique_ptr<store::SqliteStore> store_ =
-      std::move(store::SqliteStore::Open(":memory:").value());
-  ManualClock clock_;
-  control::Autoscaler autoscaler_{docker_, queues_, *store_, clock_};
-  std::unique_ptr<HttpApi> api_;
-  std::thread serving_;
 };
 
 TEST_F(WebRoutesTest, ThePageIsGzipForABrowserWithTheSecurityHeaders) {

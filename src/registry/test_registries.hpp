@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/free_port.hpp"
 #include "registry/docker_config.hpp"
 
 extern char** environ;  // NOLINT: POSIX
@@ -44,21 +45,7 @@ namespace maiev::registry::testing {
 inline constexpr std::chrono::seconds kServerStartDeadline{30};
 inline constexpr std::chrono::seconds kServerStopDeadline{10};
 
-// A port nothing listened on a moment ago (bound without listening, then closed).
-inline int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    close(fd);
-    throw std::runtime_error("no free loopback port");
-  }
-  close(fd);
-  return ntohs(address.sin_port);
-}
+using common::testing::FreeLoopbackPort;
 
 class TempDir {
  public:

@@ -2,16 +2,13 @@
 // (swarm) and registry. Each test builds FROM-scratch images of its own repository, with the
 // dependencies in their `maiev.scale_config` label, pushes them, deploys host-network services
 // (labelled maiev.test=1) and watches Swarm. maiev polls the registry every second here.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <string>
 #include <vector>
 
+#include "common/free_port.hpp"
 #include "e2e/maiev_process.hpp"
 #include "support/stack_test_support.hpp"
 
@@ -446,22 +443,6 @@ TEST_F(UpgradeE2e, AnApprovePlanWaitsForTheOperatorsCli) {
   })) << Cli("plans show " + id).output;
 }
 
-// A free TCP port on loopback (bound and released: a test's own server takes it at once).
-int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  if (fd >= 0) close(fd);
-  return port;
-}
-
 // maiev deployed as the original README deploys it: a one-replica swarm service of its own
 // FROM-scratch image on a manager, the Docker socket mounted, secrets as files, the store on a
 // volume. Through it, a service is scaled up from a real queue and another upgraded.
@@ -478,7 +459,7 @@ TEST_F(UpgradeE2e, DeployedAsASwarmServiceItScalesAndUpgrades) {
       Shell("printf " + std::string(kApiToken) + " | " + Docker() + "secret create " + token + " -")
           .exit_code,
       0);
-  const int port = FreeLoopbackPort();
+  const int port = maiev::common::testing::FreeLoopbackPort();
   ASSERT_GT(port, 0);
   struct Cleanup {
     std::string name, password, auth, token;

@@ -1,6 +1,7 @@
 // The REST API of maiev serve (docs/OPERATIONS.md, "The API"), same origin. Every failure is an
-// ApiError carrying the API's {"error", "message"}; mutations ask for the token when none is
-// kept, and again when it is refused (401).
+// ApiError carrying the API's {"error", "message"}. Requests send the kept token; mutations ask
+// for it when none is kept, and any request asks again when it is refused (401: a maiev with
+// --read-token refuses reads without a token too).
 
 import { askToken, storedToken, storeToken } from './token.js';
 
@@ -35,8 +36,40 @@ async function send(path, init) {
   return res.status === 204 ? null : res.json();
 }
 
-export function getJson(path, { signal } = {}) {
-  return send(path, { headers: { Accept: 'application/json' }, signal });
+function headersWith(token, extra) {
+  return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
+}
+
+// GETs `path` with the kept token, if any; after a 401 asks for a token (one dialog for all the
+// reads refused at once) and tries again with it.
+export async function getJson(path, { signal } = {}) {
+  let token = storedToken();
+  for (;;) {
+    try {
+      return await send(path, { headers: headersWith(token, { Accept: 'application/json' }), signal });
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+      // Another request may have been given a token meanwhile.
+      const kept = storedToken();
+      if (kept && kept !== token) {
+        token = kept;
+        continue;
+      }
+      if (token) storeToken(null);
+      token = await askToken(
+        token
+          ? `The token was refused (${e.message}). Enter it again.`
+          : 'This maiev needs a token to show anything: its read token (--read-token) or its API token.',
+      );
+      if (!token) throw e;
+    }
+  }
+}
+
+// The URL of the event stream with the kept token.
+export function eventStreamUrl() {
+  const token = storedToken();
+  return token ? `/api/v1/events?token=${encodeURIComponent(token)}` : '/api/v1/events';
 }
 
 // POSTs (or PUTs, DELETEs) `body` with the API token; asks for the token when none is kept and
@@ -49,11 +82,7 @@ export async function mutate(method, path, body) {
     try {
       return await send(path, {
         method,
-        headers: {
-          Accept: 'application/json',
-          'Content-Type': 'application/json',
-          Authorization: `Bearer ${token}`,
-        },
+        headers: headersWith(token, { Accept: 'application/json', 'Content-Type': 'application/json' }),
         body: JSON.stringify(body ?? {}),
       });
     } catch (e) {

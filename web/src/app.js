@@ -2,13 +2,18 @@
 //   #/                services        #/services/NAME   one service
 //   #/upgrades        catalog, plans  #/plans/ID        one plan
 
+import { eventStreamUrl, getJson } from './api.js';
 import { LiveStream } from './live.js';
+import { coalesced } from './refresh.js';
 import { ServiceView } from './service_view.js';
 import { ServicesView } from './services_view.js';
 import { wireTokenButton } from './token.js';
 import { PlanView, UpgradesView } from './upgrades_view.js';
 
 const LIVE_TEXT = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…' };
+// The lease changes hands without an event: the badge is read again on the cycles' events, at
+// most this often, and whenever the stream (re)opens.
+const LEADER_REFRESH_MS = 5000;
 
 // A path segment decoded; as written when it is no valid escape.
 function decoded(segment) {
@@ -33,18 +38,59 @@ class App {
   constructor() {
     this.main = document.getElementById('main');
     this.liveBadge = document.getElementById('live');
+    this.leaderBadge = document.getElementById('leader');
     this.view = null;
+    this.liveState = 'connecting';
+    this.leaderReadAt = 0;
+    this.readLeader = coalesced(() => this.showLeader());
   }
 
   start() {
     wireTokenButton(document.getElementById('token-button'));
     window.addEventListener('hashchange', () => this.route(true));
     this.route(false);
-    new LiveStream('/api/v1/events', {
-      onEvent: (type, data) => this.view?.onEvent(type, data),
-      onState: (state) => this.showLive(state),
+    this.readLeader();
+    const stream = new LiveStream(eventStreamUrl, {
+      onEvent: (type, data) => {
+        if (type === 'cycle' && Date.now() - this.leaderReadAt >= LEADER_REFRESH_MS) this.readLeader();
+        this.view?.onEvent(type, data);
+      },
+      onState: (state) => {
+        if (state === 'live' && this.liveState !== 'live') this.readLeader();
+        this.showLive(state);
+      },
       onResync: () => this.view?.load(),
-    }).start();
+    });
+    stream.start();
+    // A token given (a maiev with --read-token refuses the stream without one): connect with it.
+    document.addEventListener('maiev:token', () => {
+      if (this.liveState !== 'live') stream.restart();
+      this.readLeader();
+    });
+  }
+
+  // The badge of this instance's leadership (GET /api/v1/leader): "leading", or "standby" and
+  // the leader it knows, since a standby changes nothing (its mutations answer not_leader).
+  async showLeader() {
+    this.leaderReadAt = Date.now();
+    let status;
+    try {
+      status = await getJson('/api/v1/leader');
+    } catch {
+      return; // unreachable or refused: the live badge says so; keep what was shown
+    }
+    const badge = this.leaderBadge;
+    badge.hidden = false;
+    badge.dataset.leading = String(Boolean(status.leading));
+    if (status.leading) {
+      badge.textContent = 'leading';
+      badge.className = 'leader is-leading';
+      badge.title = `This maiev (${status.self}) holds the lease and acts`;
+    } else {
+      badge.textContent = status.leader ? `standby · leader ${status.leader}` : 'standby · no leader yet';
+      badge.className = 'leader is-standby';
+      badge.title = `This maiev (${status.self}) is a standby: it shows what it monitors and changes nothing; changes go to the leader`;
+    }
   }
 
   route(focus) {
@@ -62,6 +108,7 @@ class App {
   }
 
   showLive(state) {
+    this.liveState = state;
     this.liveBadge.textContent = LIVE_TEXT[state] ?? state;
     this.liveBadge.className = `live is-${state}`;
     this.liveBadge.dataset.state = state;

@@ -11,7 +11,8 @@ const MAX_RETRY_MS = 30000;
 
 export class LiveStream {
   // onEvent(type, data): one event, its data parsed; onState('connecting'|'live'|'reconnecting');
-  // onResync(): the stream is back after a gap.
+  // onResync(): the stream is back after a gap. `url()` is asked at each connection (it carries
+  // the token kept at the time).
   constructor(url, { onEvent, onState, onResync }) {
     this.url = url;
     this.onEvent = onEvent;
@@ -28,9 +29,19 @@ export class LiveStream {
     this.connect();
   }
 
+  // A new connection now (the token changed, say), closing the current one.
+  restart() {
+    if (this.timer) clearTimeout(this.timer);
+    this.source?.close();
+    this.retryMs = FIRST_RETRY_MS;
+    this.gap = true; // what happened meanwhile is reloaded once the new one is open
+    this.onState('connecting');
+    this.connect();
+  }
+
   connect() {
     this.timer = null;
-    const source = new EventSource(this.url);
+    const source = new EventSource(this.url());
     this.source = source;
     source.onopen = () => {
       this.retryMs = FIRST_RETRY_MS;

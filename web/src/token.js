@@ -1,5 +1,7 @@
-// The API token: asked once in a dialog of the page and kept in sessionStorage (this tab only,
-// gone when it closes). Mutations send it as `Authorization: Bearer TOKEN`.
+// The token: asked once in a dialog of the page and kept in sessionStorage (this tab only, gone
+// when it closes). Every request sends it as `Authorization: Bearer TOKEN`, the event stream as
+// `?token=` (a browser's EventSource sends no header). The API token (--api-token) allows
+// everything; a read token (--read-token) only reads, so a mutation with it asks for the API token.
 
 const KEY = 'maiev.api-token';
 let pending = null; // the answer of the dialog while it is open

@@ -12,7 +12,11 @@
 //   - pauses the service (the state shown changes) and shows the API's error of a scale beyond
 //     max inline;
 //   - shows the catalog, approves the pending plan, whose step then runs to done, aborts the
-//     next one, and shows a plan's steps.
+//     next one, and shows a plan's steps;
+//   - shows "leading" on that maiev, and on a second one started with --read-token (a standby:
+//     the first holds the lease) asks for a token before it shows anything, takes the read
+//     token for the table and the event stream, shows "standby" naming the leader, and refuses
+//     a mutation with the read token.
 // Screenshots go to $MAIEV_ARTIFACTS (PNG). Everything it started is removed at the end.
 //
 // Environment: MAIEV_EXE, MAIEV_LOADGEN (the built binaries), MAIEV_ARTIFACTS (a directory),
@@ -40,6 +44,7 @@ const REGISTRY = '127.0.0.1:5000';
 const WORKER_IMAGE = `${REGISTRY}/maiev-worker:worker-1.0.0`;
 
 const TOKEN = 'web-e2e-token';
+const READ_TOKEN = 'web-e2e-read-token';
 const SUFFIX = String(process.pid);
 const WORKER = `web-e2e-${SUFFIX}`; // scales on its queue of the same name
 const APP = `web-e2e-app-${SUFFIX}`; // pinned at 1.0.0, its 1.1.0 waits for approval
@@ -148,9 +153,12 @@ function removeService(name) {
 // maiev
 
 class Maiev {
-  constructor(dir) {
+  // `extra`: more arguments of `maiev serve`; `name` tells the files of two instances apart.
+  constructor(dir, { extra = [], name = 'maiev' } = {}) {
     this.dir = dir;
-    this.log = path.join(dir, 'maiev.log');
+    this.extra = extra;
+    this.name = name;
+    this.log = path.join(dir, `${name}.log`);
     this.port = 0;
   }
 
@@ -158,7 +166,7 @@ class Maiev {
     const out = fs.openSync(this.log, 'a');
     this.child = spawn(
       EXE,
-      ['serve', '--store', path.join(this.dir, 'maiev.db'), '--listen', '127.0.0.1:0', '--interval', '1', '--counts-interval', '1', '--stats-interval', '1', '--docker-host', DOCKER_HOST, '--rabbitmq-host', '127.0.0.1', '--rabbitmq-port', '5672', '--rabbitmq-management-url', MANAGEMENT, '--registry-poll-interval', '1', '--api-token', TOKEN],
+      ['serve', '--store', path.join(this.dir, `${this.name}.db`), '--listen', '127.0.0.1:0', '--interval', '1', '--counts-interval', '1', '--stats-interval', '1', '--docker-host', DOCKER_HOST, '--rabbitmq-host', '127.0.0.1', '--rabbitmq-port', '5672', '--rabbitmq-management-url', MANAGEMENT, '--registry-poll-interval', '1', '--api-token', TOKEN, ...this.extra],
       { stdio: ['ignore', out, out] },
     );
     await eventually('maiev ready', MAIEV_START_MS, async () => {
@@ -348,12 +356,49 @@ async function checkPlanView(page) {
   assert.match(await row.textContent(), /1\.0\.0 → 1\.1\.0/);
 }
 
+// The leader's badge on the first maiev; a second one with --read-token, a standby since the
+// first holds the lease, in a fresh tab (no token kept).
+async function checkLeadershipAndReadToken(browser, maiev, standby) {
+  const first = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await first.goto(`${maiev.url}/`);
+  await first.locator('#leader[data-leading="true"]', { hasText: 'leading' }).waitFor({ timeout: UI_MS });
+  await first.close();
+  step('the acting maiev shows "leading"');
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${standby.url}/`);
+  await page.locator('#token-reason', { hasText: 'read token' }).waitFor({ timeout: UI_MS });
+  await screenshot(page, 'read-token.png');
+  await enterToken(page, 'not-the-read-token', { refused: true });
+  await enterToken(page, READ_TOKEN);
+  await replicasCell(page, WORKER).waitFor({ timeout: UI_MS });
+  await page.locator('#live[data-state="live"]').waitFor({ timeout: UI_MS });
+  const badge = page.locator('#leader[data-leading="false"]');
+  await badge.waitFor({ timeout: UI_MS });
+  const { leader, self } = await (await fetch(`${standby.url}/api/v1/leader`, { headers: { Authorization: `Bearer ${READ_TOKEN}` } })).json();
+  assert.notEqual(leader, self);
+  assert.equal(await badge.textContent(), `standby · leader ${leader}`);
+  step(`the standby, with the read token: the table, the stream live, "${await badge.textContent()}"`);
+  await screenshot(page, 'standby.png');
+
+  // The read token changes nothing: a pause with it is refused and the API token is asked for.
+  await page.click(`#services a[href="#/services/${WORKER}"]`);
+  await page.click('#pause-button');
+  await page.locator('#token-reason', { hasText: 'refused' }).waitFor({ timeout: UI_MS });
+  await page.click('#token-dialog button[value="cancel"]');
+  await page.locator('.action-output', { hasText: 'unauthorized' }).waitFor({ timeout: UI_MS });
+  step('a pause with the read token was refused');
+  await context.close();
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maiev-web-e2e-'));
   const maiev = new Maiev(dir);
+  const standby = new Maiev(dir, { name: 'standby', extra: ['--read-token', READ_TOKEN] });
   let browser = null;
   let page = null;
   try {
@@ -388,6 +433,9 @@ async function main() {
     await checkPlanView(page);
     await screenshot(page, 'plan.png');
 
+    await standby.start();
+    await checkLeadershipAndReadToken(browser, maiev, standby);
+
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${maiev.url}/#/`);
     await replicasCell(page, WORKER).waitFor({ timeout: UI_MS });
@@ -401,6 +449,7 @@ async function main() {
     process.exitCode = 1;
   } finally {
     await browser?.close();
+    await standby.stop();
     await maiev.stop();
     removeService(WORKER);
     removeService(APP);
