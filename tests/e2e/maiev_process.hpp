@@ -76,8 +76,12 @@ class MaievServer {
   MaievServer(const MaievServer&) = delete;
   MaievServer& operator=(const MaievServer&) = delete;
 
-  // Spawns `maiev serve` on a free port and waits until /readyz answers 200.
-  ::testing::AssertionResult Start() {
+  // What Start waits for: /readyz 200 (every component reachable), or /healthz 200 only (a test
+  // of what maiev does while a component refuses it).
+  enum class Until { kReady, kServing };
+
+  // Spawns `maiev serve` on a free port and waits until it is ready (or only serving).
+  ::testing::AssertionResult Start(Until until = Until::kReady) {
     const std::string log = LogPath();
     const std::string store = dir_ + "/maiev.db";
     std::vector<std::string> args = {MAIEV_EXE,
@@ -131,7 +135,7 @@ class MaievServer {
       if (!Running()) return true;
       if (port_ == 0) port_ = PortFromLog(log_start);
       if (port_ == 0) return false;
-      auto res = Client().Get("/readyz");
+      auto res = Client().Get(until == Until::kReady ? "/readyz" : "/healthz");
       return res && res->status == 200;
     });
     if (!Running()) return ::testing::AssertionFailure() << "maiev exited:\n" << Log();
