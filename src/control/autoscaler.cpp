@@ -275,7 +275,7 @@ void Autoscaler::CarryOver(Entry& from, Entry& to) {
   // the resources' positions, so only a config with the same resources keeps them.
   to.history = std::move(from.history);
   if (ResourceNames(from) != ResourceNames(to)) {
-    for (HistorySample& sample : to.history) sample.resources.clear();
+    to.history.ForgetResources();
   }
   // The latest metrics only fit the same resources; the next cycle refreshes them anyway.
   if (from.latest.metrics.size() != to.latest.metrics.size()) return;
@@ -353,8 +353,7 @@ void Autoscaler::RecordSample(Entry& entry, TimePoint now) {
                                                  metrics->consumers, metrics->call_rate,
                                                  metrics->exec_rate});
   }
-  if (entry.history.size() == kHistoryCapacity) entry.history.pop_front();
-  entry.history.push_back(std::move(sample));
+  entry.history.Push(sample);
 }
 
 void Autoscaler::EvaluateRules(Entry& entry, TimePoint now, scaling::DecisionInput& input) {
@@ -841,10 +840,7 @@ std::optional<ServiceHistory> Autoscaler::History(const std::string& name, Durat
   ServiceHistory history;
   history.service = entry->info.name;
   history.resources = ResourceNames(*entry);
-  auto first =
-      std::lower_bound(entry->history.begin(), entry->history.end(), since,
-                       [](const HistorySample& sample, TimePoint t) { return sample.time < t; });
-  history.samples.assign(first, entry->history.end());
+  history.samples = entry->history.Since(since);
   return history;
 }
 

@@ -23,6 +23,7 @@
 #include "control/decision_journal.hpp"
 #include "control/events.hpp"
 #include "control/leader_election.hpp"
+#include "control/sample_history.hpp"
 #include "control/service_status.hpp"
 #include "monitor/queue_metrics_source.hpp"
 #include "orchestrator/orchestrator.hpp"
@@ -177,7 +178,7 @@ class Autoscaler {
       // made with the config that decided).
       mutable std::optional<std::string> text;
     } latest;
-    std::deque<HistorySample> history;  // one per cycle, kHistoryCapacity at most
+    SampleHistory history{kHistoryCapacity};  // one sample per cycle
   };
   // A decision to apply, taken under mutex_ and applied without it.
   struct PendingChange {
