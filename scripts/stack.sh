@@ -105,6 +105,25 @@ docker_up() {
     curl -fsS --max-time "$PROBE_TIMEOUT" --unix-socket "$DOCKER_SOCK" http://docker/_ping >/dev/null 2>&1
 }
 
+# dockerd starts its containerd with a parent-death signal: a dockerd killed with SIGKILL takes
+# its containerd along, a moment later. A dockerd started meanwhile finds that containerd still
+# running (its pid file), waits for a socket that never comes and gives up after a minute. So
+# before a start, the old containerd is waited for (killed if it outlives the wait) and its pid
+# file dropped; a new dockerd then starts a containerd of its own.
+reap_orphan_containerd() {
+  local file="$DOCKER_DIR/exec/containerd/containerd.pid" pid
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file" 2>/dev/null || true)
+  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = containerd ]; then
+    wait_until 5 eval "! kill -0 $pid 2>/dev/null" || {
+      log "containerd (pid $pid) outlived its dockerd; stopping it"
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_until 5 eval "! kill -0 $pid 2>/dev/null" || true
+    }
+  fi
+  rm -f "$file"
+}
+
 start_docker() {
   if docker_up; then
     log "dockerd already answering on $DOCKER_SOCK"
@@ -114,6 +133,7 @@ start_docker() {
   else
     mkdir -p "$DOCKER_DIR/data" "$DOCKER_DIR/exec"
     rm -f "$DOCKER_SOCK" "$DOCKER_PID"
+    reap_orphan_containerd
     # An empty daemon.json so /etc/docker/daemon.json of the machine is never read.
     [ -f "$DOCKER_DIR/daemon.json" ] || echo '{}' >"$DOCKER_DIR/daemon.json"
     log "starting dockerd (log: $DOCKER_LOG)"

@@ -378,6 +378,13 @@ Result<void, Diagnostic> CompileProgram(std::string_view text, Binder& binder, P
   auto root = Compiler(*tokens, binder, program).Run();
   if (!root.ok()) return Unexpected<Diagnostic>{std::move(root).error()};
   program.root = *root;
+  // Kept for the service's life (one program per rule and trigger of every service): without
+  // the spare capacity of growth, a program takes about a quarter less.
+  program.nodes.shrink_to_fit();
+  program.children.shrink_to_fit();
+  program.set_elements.shrink_to_fit();
+  program.constants.shrink_to_fit();
+  program.sources.shrink_to_fit();
   return {};
 }
 

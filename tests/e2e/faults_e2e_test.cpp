@@ -1,0 +1,265 @@
+// Component faults (label `faults`): RabbitMQ and dockerd of the local stack are stopped with
+// SIGSTOP for 10 s, then killed with SIGKILL and started again (`scripts/stack.sh signal`,
+// `start`), while the real `maiev serve` autoscales a worker from its real queue. Throughout,
+// the worker's replicas stay within its bounds, maiev keeps answering, nothing is scaled down on
+// missing metrics, every replica count Docker showed was decided and recorded by maiev, and
+// after each fault maiev resumes within a stated bound; each resume time is printed
+// ("[fault] …") for docs/RELIABILITY.md.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "e2e/e2e_support.hpp"
+#include "e2e/maiev_process.hpp"
+#include "support/stack_test_support.hpp"
+
+namespace {
+
+using namespace maiev::stack_testing;
+using namespace maiev::e2e_testing;
+using json = nlohmann::json;
+using std::chrono::seconds;
+
+constexpr seconds kStopFor{10};
+// What maiev promises after a component is back (docs/RELIABILITY.md): fresh metrics within
+// this long after RabbitMQ answers again, a decision applied within this long after dockerd does.
+constexpr seconds kMetricsResumeBound{30};
+constexpr seconds kScalingResumeBound{30};
+// How long a killed component may take to start again (`stack.sh start` waits for it).
+constexpr seconds kRestartDeadline{120};
+
+// Sends SIG`signal` to `component` of the stack; CONT is sent on destruction when it was STOP,
+// so a failing test never leaves a component stopped.
+class Signalled {
+ public:
+  Signalled(std::string component, const std::string& signal)
+      : component_(std::move(component)), stopped_(signal == "STOP") {
+    result_ = Shell(StackScript() + "signal " + component_ + " " + signal);
+  }
+  ~Signalled() { Continue(); }
+  Signalled(const Signalled&) = delete;
+  Signalled& operator=(const Signalled&) = delete;
+
+  const CommandResult& result() const { return result_; }
+  void Continue() {
+    if (stopped_) Shell(StackScript() + "signal " + component_ + " CONT");
+    stopped_ = false;
+  }
+
+ private:
+  std::string component_;
+  bool stopped_;
+  CommandResult result_;
+};
+
+// Starts again whatever a KILL ended, also when the test fails half-way.
+struct StackRestarted {
+  ~StackRestarted() { Shell(StackScript() + "start"); }
+};
+
+void Report(const std::string& what, double seconds_taken) {
+  std::printf("[fault] %s: %.1f s\n", what.c_str(), seconds_taken);
+  std::fflush(stdout);
+}
+
+// Every scale-down maiev recorded read the queue's metrics, and every replica count Docker
+// showed for the service (but its first) is one maiev decided.
+void ExpectOnlyDecidedChangesWithMetrics(MaievServer& maiev, const std::string& name,
+                                         const std::set<int>& shown, int initial) {
+  std::set<int> decided = {initial};
+  for (const auto& d : maiev.Decisions(name)) {
+    decided.insert(d.value("new_replicas", -1));
+    if (d.value("new_replicas", 0) < d.value("old_replicas", 0)) {
+      EXPECT_TRUE(d["metrics"].is_object() && d["metrics"].value("rmq", json()).is_object())
+          << "scaled down without metrics: " << d.dump();
+    }
+  }
+  for (int replicas : shown) {
+    EXPECT_TRUE(decided.count(replicas) == 1)
+        << "Docker showed " << replicas << " replicas that maiev did not record deciding";
+  }
+}
+
+// The replica counts Docker shows for a service, sampled on a thread of its own.
+class ShownReplicas {
+ public:
+  explicit ShownReplicas(std::string service)
+      : service_(std::move(service)), thread_([this](std::stop_token stop) { Run(stop); }) {}
+  ~ShownReplicas() {
+    thread_.request_stop();
+    thread_.join();
+  }
+  ShownReplicas(const ShownReplicas&) = delete;
+  ShownReplicas& operator=(const ShownReplicas&) = delete;
+
+  std::set<int> values() const {
+    std::lock_guard lock(mutex_);
+    return values_;
+  }
+
+ private:
+  void Run(const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      if (auto r = DesiredReplicas(service_)) {
+        std::lock_guard lock(mutex_);
+        values_.insert(*r);
+      }
+      std::this_thread::sleep_for(kSampleInterval);
+    }
+  }
+
+  std::string service_;
+  mutable std::mutex mutex_;
+  std::set<int> values_;
+  std::jthread thread_;
+};
+
+TEST(ComponentFaults, RabbitMqStoppedAndKilledNoScaleDownOnMissingMetricsAndMetricsResume) {
+  constexpr int kMax = 3;
+  TempDir dir;
+  const std::string name = Unique("faults-rmq");
+  // scale_down holds whenever `backlog` is false — also while metrics are missing (null
+  // comparisons are false), so only maiev's hold keeps the replicas during a fault.
+  const json config = ScaleConfig(name, 1, kMax, {{"backlog", "rmq:waiting > 0"}}, "rules:backlog",
+                                  "not rules:backlog");
+  ScopedService service(WithWork(WithConfig(Worker(name, 1), config), 500));
+  ASSERT_TRUE(service.ok()) << service.error();
+  ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
+  ShownReplicas shown(name);
+
+  MaievServer maiev(dir.path());
+  ASSERT_TRUE(maiev.Start());
+  ASSERT_TRUE(Eventually(kDiscoveryDeadline, [&] { return StateOf(maiev, name) == "monitored"; }));
+  ASSERT_EQ(Publish(name, 2000).exit_code, 0);
+  ASSERT_TRUE(Eventually(seconds{30}, [&] { return DesiredReplicas(name) == kMax; }))
+      << maiev.Log();
+  ReplicaSampler sampler(name);
+  ASSERT_TRUE(Eventually(seconds{5}, [&] { return sampler.Latest() == kMax; }));
+  sampler.ResetMin();
+
+  StackRestarted restart_on_exit;
+  {
+    // SIGSTOP: the broker holds its connections but answers nothing.
+    const std::int64_t before = LastDecisionId(maiev, name);
+    Signalled stop("rabbitmq", "STOP");
+    ASSERT_EQ(stop.result().exit_code, 0) << stop.result().output;
+    const auto stopped = SteadyClock::now();
+    EXPECT_TRUE(Eventually(kStopFor + seconds{5}, [&] {
+      return SecondsSince(stopped) >= kStopFor.count() && maiev.Healthy();
+    }));
+    EXPECT_TRUE(maiev.Healthy()) << "maiev answers while the broker is stopped";
+    EXPECT_EQ(sampler.Min(), kMax) << "replicas dropped while RabbitMQ was stopped";
+    EXPECT_EQ(LastDecisionId(maiev, name), before) << maiev.Decisions(name).dump();
+    stop.Continue();
+    const auto resumed = SteadyClock::now();
+    // Metrics that are fresh again: read after the CONT (the broker answers what waited first).
+    EXPECT_TRUE(Eventually(kMetricsResumeBound,
+                           [&] {
+                             auto s = maiev.Service(name);
+                             return s && MetricsPresent(maiev, name) &&
+                                    LastReason(maiev, name).find("metrics missing") ==
+                                        std::string::npos;
+                           }))
+        << LastReason(maiev, name) << "\n"
+        << maiev.Log();
+    Report("RabbitMQ SIGSTOP 10 s: fresh metrics after SIGCONT", SecondsSince(resumed));
+  }
+  {
+    // SIGKILL, then started again: the queue (not durable) is declared again by the workers.
+    sampler.ResetMin();
+    const int replicas = sampler.Latest();
+    const std::int64_t before = LastDecisionId(maiev, name);
+    Signalled kill("rabbitmq", "KILL");
+    ASSERT_EQ(kill.result().exit_code, 0) << kill.result().output;
+    EXPECT_TRUE(Eventually(seconds{20}, [&] {
+      return LastReason(maiev, name).find("metrics missing") != std::string::npos;
+    })) << LastReason(maiev, name);
+    EXPECT_TRUE(maiev.Healthy());
+    EXPECT_EQ(sampler.Min(), replicas) << "replicas dropped while RabbitMQ was dead";
+    EXPECT_EQ(LastDecisionId(maiev, name), before) << maiev.Decisions(name).dump();
+    const auto restarting = SteadyClock::now();
+    const CommandResult started = Shell(StackScript() + "start");
+    ASSERT_EQ(started.exit_code, 0) << started.output;
+    const double restart_took = SecondsSince(restarting);
+    EXPECT_LT(restart_took, kRestartDeadline.count());
+    const auto back = SteadyClock::now();
+    EXPECT_TRUE(Eventually(kMetricsResumeBound, [&] { return MetricsPresent(maiev, name); }))
+        << maiev.Log();
+    Report("RabbitMQ SIGKILL: broker started again", restart_took);
+    Report("RabbitMQ SIGKILL: fresh metrics after the broker is back", SecondsSince(back));
+  }
+  EXPECT_TRUE(maiev.Running());
+  EXPECT_GE(sampler.Min(), 1);
+  EXPECT_LE(sampler.Max(), kMax);
+  ExpectOnlyDecidedChangesWithMetrics(maiev, name, shown.values(), 1);
+}
+
+TEST(ComponentFaults, DockerStoppedAndKilledMaievAnswersThroughoutAndScalesAfter) {
+  constexpr int kMax = 3;
+  TempDir dir;
+  const std::string name = Unique("faults-docker");
+  ScopedService service(WithWork(WithConfig(Worker(name, 1), BacklogConfig(name, 1, kMax)), 50));
+  ASSERT_TRUE(service.ok()) << service.error();
+  ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
+  ShownReplicas shown(name);
+
+  MaievServer maiev(dir.path());
+  ASSERT_TRUE(maiev.Start());
+  ASSERT_TRUE(Eventually(kDiscoveryDeadline, [&] { return StateOf(maiev, name) == "monitored"; }));
+
+  StackRestarted restart_on_exit;
+  {
+    // SIGSTOP: the Engine accepts connections but answers nothing. A backlog arrives meanwhile.
+    Signalled stop("docker", "STOP");
+    ASSERT_EQ(stop.result().exit_code, 0) << stop.result().output;
+    ASSERT_EQ(Publish(name, 3000).exit_code, 0);
+    const auto stopped = SteadyClock::now();
+    bool answered = true;
+    while (SecondsSince(stopped) < kStopFor.count()) {
+      answered = answered && maiev.Healthy();
+      std::this_thread::sleep_for(std::chrono::milliseconds{500});
+    }
+    EXPECT_TRUE(answered) << "maiev stopped answering while dockerd was stopped";
+    stop.Continue();
+    const auto resumed = SteadyClock::now();
+    EXPECT_TRUE(Eventually(kScalingResumeBound, [&] { return DesiredReplicas(name) == kMax; }))
+        << LastReason(maiev, name) << "\n"
+        << maiev.Log();
+    Report("dockerd SIGSTOP 10 s: the backlog's scale-up applied after SIGCONT",
+           SecondsSince(resumed));
+  }
+  // Drained and back at min (empty for 5 s), so that the next backlog needs a new decision.
+  ASSERT_TRUE(Eventually(seconds{90}, [&] { return DesiredReplicas(name) == 1; }))
+      << LastReason(maiev, name);
+  {
+    Signalled kill("docker", "KILL");
+    ASSERT_EQ(kill.result().exit_code, 0) << kill.result().output;
+    EXPECT_TRUE(maiev.Healthy()) << "maiev answers while dockerd is dead";
+    const auto restarting = SteadyClock::now();
+    const CommandResult started = Shell(StackScript() + "start");
+    ASSERT_EQ(started.exit_code, 0) << started.output;
+    const double restart_took = SecondsSince(restarting);
+    EXPECT_TRUE(maiev.Running());
+    ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
+    const auto back = SteadyClock::now();
+    ASSERT_EQ(Publish(name, 3000).exit_code, 0);
+    EXPECT_TRUE(Eventually(kScalingResumeBound, [&] { return DesiredReplicas(name) == kMax; }))
+        << LastReason(maiev, name) << "\n"
+        << maiev.Log();
+    Report("dockerd SIGKILL: dockerd started again", restart_took);
+    Report("dockerd SIGKILL: a backlog's scale-up applied after dockerd is back",
+           SecondsSince(back));
+  }
+  EXPECT_TRUE(maiev.Running());
+  const std::set<int> values = shown.values();
+  ASSERT_FALSE(values.empty());
+  EXPECT_GE(*values.begin(), 1);
+  EXPECT_LE(*values.rbegin(), kMax);
+  ExpectOnlyDecidedChangesWithMetrics(maiev, name, values, 1);
+}
+
+}  // namespace
