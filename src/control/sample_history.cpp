@@ -14,8 +14,13 @@ using Millis = std::chrono::milliseconds;
 
 constexpr float kAbsent = std::numeric_limits<float>::quiet_NaN();
 
+// Beyond the float's range a value becomes an infinity (a conversion out of range is undefined).
 float Pack(const std::optional<double>& value) {
-  return value ? static_cast<float>(*value) : kAbsent;
+  if (!value) return kAbsent;
+  constexpr double kMax = std::numeric_limits<float>::max();
+  if (*value > kMax) return std::numeric_limits<float>::infinity();
+  if (*value < -kMax) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(*value);
 }
 
 // The shortest decimal that is `value`, as a double: 12.3f reads back as 12.3, not 12.30000019.
