@@ -7,8 +7,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -181,7 +183,7 @@ inline std::string StateOf(MaievServer& maiev, const std::string& name) {
 }
 
 // Samples a service's desired replicas (Docker's spec) on a thread of its own until destroyed,
-// keeping the extremes and the latest value. Thread-safe.
+// keeping the extremes, the latest value and every value seen. Thread-safe.
 class ReplicaSampler {
  public:
   explicit ReplicaSampler(std::string service)
@@ -199,6 +201,10 @@ class ReplicaSampler {
   int Min() const { return min_; }
   void ResetMin() { min_ = latest_.load(); }
   int Samples() const { return samples_; }
+  std::set<int> Values() const {
+    std::lock_guard lock(mutex_);
+    return values_;
+  }
 
  private:
   void Run(const std::stop_token& stop) {
@@ -208,6 +214,8 @@ class ReplicaSampler {
         max_ = std::max(max_.load(), *r);
         min_ = std::min(min_.load(), *r);
         ++samples_;
+        std::lock_guard lock(mutex_);
+        values_.insert(*r);
       }
       std::this_thread::sleep_for(kSampleInterval);
     }
@@ -218,6 +226,8 @@ class ReplicaSampler {
   std::atomic<int> max_{-1};
   std::atomic<int> min_{1 << 20};
   std::atomic<int> samples_{0};
+  mutable std::mutex mutex_;
+  std::set<int> values_;
   std::jthread thread_;
 };
 

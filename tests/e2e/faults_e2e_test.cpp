@@ -84,40 +84,6 @@ void ExpectOnlyDecidedChangesWithMetrics(MaievServer& maiev, const std::string& 
   }
 }
 
-// The replica counts Docker shows for a service, sampled on a thread of its own.
-class ShownReplicas {
- public:
-  explicit ShownReplicas(std::string service)
-      : service_(std::move(service)), thread_([this](std::stop_token stop) { Run(stop); }) {}
-  ~ShownReplicas() {
-    thread_.request_stop();
-    thread_.join();
-  }
-  ShownReplicas(const ShownReplicas&) = delete;
-  ShownReplicas& operator=(const ShownReplicas&) = delete;
-
-  std::set<int> values() const {
-    std::lock_guard lock(mutex_);
-    return values_;
-  }
-
- private:
-  void Run(const std::stop_token& stop) {
-    while (!stop.stop_requested()) {
-      if (auto r = DesiredReplicas(service_)) {
-        std::lock_guard lock(mutex_);
-        values_.insert(*r);
-      }
-      std::this_thread::sleep_for(kSampleInterval);
-    }
-  }
-
-  std::string service_;
-  mutable std::mutex mutex_;
-  std::set<int> values_;
-  std::jthread thread_;
-};
-
 TEST(ComponentFaults, RabbitMqStoppedAndKilledNoScaleDownOnMissingMetricsAndMetricsResume) {
   constexpr int kMax = 3;
   TempDir dir;
@@ -129,7 +95,7 @@ TEST(ComponentFaults, RabbitMqStoppedAndKilledNoScaleDownOnMissingMetricsAndMetr
   ScopedService service(WithWork(WithConfig(Worker(name, 1), config), 500));
   ASSERT_TRUE(service.ok()) << service.error();
   ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
-  ShownReplicas shown(name);
+  ReplicaSampler sampler(name);
 
   MaievServer maiev(dir.path());
   ASSERT_TRUE(maiev.Start());
@@ -137,7 +103,6 @@ TEST(ComponentFaults, RabbitMqStoppedAndKilledNoScaleDownOnMissingMetricsAndMetr
   ASSERT_EQ(Publish(name, 2000).exit_code, 0);
   ASSERT_TRUE(Eventually(seconds{30}, [&] { return DesiredReplicas(name) == kMax; }))
       << maiev.Log();
-  ReplicaSampler sampler(name);
   ASSERT_TRUE(Eventually(seconds{5}, [&] { return sampler.Latest() == kMax; }));
   sampler.ResetMin();
 
@@ -195,7 +160,7 @@ TEST(ComponentFaults, RabbitMqStoppedAndKilledNoScaleDownOnMissingMetricsAndMetr
   EXPECT_TRUE(maiev.Running());
   EXPECT_GE(sampler.Min(), 1);
   EXPECT_LE(sampler.Max(), kMax);
-  ExpectOnlyDecidedChangesWithMetrics(maiev, name, shown.values(), 1);
+  ExpectOnlyDecidedChangesWithMetrics(maiev, name, sampler.Values(), 1);
 }
 
 TEST(ComponentFaults, DockerStoppedAndKilledMaievAnswersThroughoutAndScalesAfter) {
@@ -205,7 +170,7 @@ TEST(ComponentFaults, DockerStoppedAndKilledMaievAnswersThroughoutAndScalesAfter
   ScopedService service(WithWork(WithConfig(Worker(name, 1), BacklogConfig(name, 1, kMax)), 50));
   ASSERT_TRUE(service.ok()) << service.error();
   ASSERT_TRUE(Eventually(kServiceStartDeadline, [&] { return HasConsumers(name, 1); }));
-  ShownReplicas shown(name);
+  ReplicaSampler sampler(name);
 
   MaievServer maiev(dir.path());
   ASSERT_TRUE(maiev.Start());
@@ -255,7 +220,7 @@ TEST(ComponentFaults, DockerStoppedAndKilledMaievAnswersThroughoutAndScalesAfter
            SecondsSince(back));
   }
   EXPECT_TRUE(maiev.Running());
-  const std::set<int> values = shown.values();
+  const std::set<int> values = sampler.Values();
   ASSERT_FALSE(values.empty());
   EXPECT_GE(*values.begin(), 1);
   EXPECT_LE(*values.rbegin(), kMax);

@@ -16,6 +16,7 @@
 
 #include "common/free_port.hpp"
 #include "e2e/maiev_process.hpp"
+#include "registry/docker_config.hpp"
 #include "registry/test_registries.hpp"
 #include "support/stack_test_support.hpp"
 
@@ -35,30 +36,6 @@ constexpr const char* kNotifyPassword = "notify-Leak-4a6f12";
 
 constexpr std::chrono::seconds kRefusalDeadline{30};
 
-std::string Base64(const std::string& in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned n = (static_cast<unsigned char>(in[i]) << 16U) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8U) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += {kAlphabet[(n >> 18U) & 63U], kAlphabet[(n >> 12U) & 63U], kAlphabet[(n >> 6U) & 63U],
-            kAlphabet[n & 63U]};
-  }
-  if (i + 1 == in.size()) {
-    const unsigned n = static_cast<unsigned char>(in[i]) << 16U;
-    out += {kAlphabet[(n >> 18U) & 63U], kAlphabet[(n >> 12U) & 63U], '=', '='};
-  } else if (i + 2 == in.size()) {
-    const unsigned n =
-        (static_cast<unsigned char>(in[i]) << 16U) | (static_cast<unsigned char>(in[i + 1]) << 8U);
-    out +=
-        {kAlphabet[(n >> 18U) & 63U], kAlphabet[(n >> 12U) & 63U], kAlphabet[(n >> 6U) & 63U], '='};
-  }
-  return out;
-}
-
 // Every form in which a secret could leak: as given, and the Basic credentials of the registry
 // and of the notification URL as they are sent.
 std::vector<std::string> SecretForms() {
@@ -68,8 +45,8 @@ std::vector<std::string> SecretForms() {
           kReadToken,
           kWebhookToken,
           kNotifyPassword,
-          Base64(std::string(kRegistryUser) + ":" + kRegistryPassword),
-          Base64(std::string("hook:") + kNotifyPassword)};
+          maiev::registry::EncodeBase64(std::string(kRegistryUser) + ":" + kRegistryPassword),
+          maiev::registry::EncodeBase64(std::string("hook:") + kNotifyPassword)};
 }
 
 // What a client sees of one answer: status line, headers and body.
@@ -90,9 +67,11 @@ TEST(Secrets, NoLogLineAnswerMetricOrPageHoldsOne) {
   rt::RegistryServer registry(
       dir.path(),
       "auth:\n  htpasswd:\n    realm: maiev-secrets\n    path: " + dir.path() + "/htpasswd\n");
-  rt::WriteFile(dir.path() + "/config.json",
-                R"({"auths": {")" + registry.host() + R"(": {"auth": ")" +
-                    Base64(std::string(kRegistryUser) + ":" + kRegistryPassword) + R"("}}})");
+  rt::WriteFile(
+      dir.path() + "/config.json",
+      R"({"auths": {")" + registry.host() + R"(": {"auth": ")" +
+          maiev::registry::EncodeBase64(std::string(kRegistryUser) + ":" + kRegistryPassword) +
+          R"("}}})");
   rt::WriteFile(dir.path() + "/rabbitmq-password", std::string(kRabbitPassword) + "\n");
   rt::WriteFile(dir.path() + "/api-token", std::string(kApiToken) + "\n");
   rt::WriteFile(dir.path() + "/read-token", std::string(kReadToken) + "\n");
