@@ -1,23 +1,26 @@
 // PlanUpgrade: a shortest path of single-service upgrades through consistent phases.
 //
 // Intermediate versions are first filtered: one that no version of some service can accompany
-// (pairwise requirements, to a fixpoint) can never run. Each service then gets a relaxed
-// distance to its target: the fewest steps in its own versions where a step from v to w needs
-// every linked service to have a version fitting both. Services that must move are split into
-// independent groups (a requirement met by every version its target may take links nothing),
-// planned one after the other. From a consistent phase a group is planned by PlanByRoutes
-// (route_search.hpp): routes per service, an order of their moves found by precedences, and
-// exact plans of small projections (patterns) where the moves conflict; a plan it finds has as
-// many steps as the patterns' lower bound, so it is shortest. From an inconsistent running phase
-// (one group), direct moves are tried first when the distances allow them (one step per service
-// meets the lower bound), else A* over phases (never a downgrade, never past the target) with the
-// sum of the distances as heuristic — admissible and consistent, since a step moves one service
-// along one relaxed edge — finds a shortest path or proves there is none.
+// (pairwise requirements, to a fixpoint) can never run, and one dominated by a neighbouring value
+// (every consistent phase stays consistent with that value in its place) is never needed. Each
+// service then gets a relaxed distance to its target: the fewest steps in its own versions where
+// a step from v to w needs every linked service to have a version fitting both. Services that must
+// move are split into independent groups (a requirement met by every version its target may take
+// links nothing), planned one after the other. From a consistent phase a group is planned by
+// PlanByRoutes (route_search.hpp): routes per service, an order of their moves found by
+// precedences, and exact plans of small projections (patterns) where the moves conflict; a plan it
+// finds has as many steps as the patterns' lower bound, so it is shortest. From an inconsistent
+// running phase (one group), direct moves are tried first when the distances allow them (one step
+// per service meets the lower bound), else A* over phases (never a downgrade, never past the
+// target) with the sum of the distances as heuristic — admissible and consistent, since a step
+// moves one service along one relaxed edge — finds a shortest path or proves there is none.
 #include "solver/planner.hpp"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -32,6 +35,8 @@ namespace {
 constexpr int kUnreachable = 1 << 20;  // a relaxed distance: no path at all
 // Phases a search may visit only to explain why there is no plan.
 constexpr std::uint64_t kExplainStates = 2'000;
+// Tuples of the other services a requirement reads that the dominance test enumerates at most.
+constexpr std::size_t kDominanceTuples = 4'096;
 
 class Planner {
  public:
@@ -48,6 +53,7 @@ class Planner {
     BuildCandidates();
     start_consistent_ = p_.Consistent(phase_, false);
     BuildDomains();
+    DropDominated();
     BuildDistances();
     std::vector<Step> plan;
     for (const auto& group : Groups()) {
@@ -236,6 +242,13 @@ class Planner {
         }
       });
     }
+    Filter();
+  }
+
+  // Drops the intermediate values that no value of some linked service can accompany, to a
+  // fixpoint; true when it dropped any.
+  bool Filter() {
+    bool dropped = false;
     for (bool changed = true; changed;) {
       changed = false;
       for (int s = 0; s < n_; ++s) {
@@ -250,10 +263,224 @@ class Planner {
           }
         }
       }
+      dropped = dropped || changed;
     }
     for (int s = 0; s < n_; ++s) {
       std::erase_if(candidates_[s], [&](int r) { return !TestBit(dom_[s], Bit(r)); });
     }
+    return dropped;
+  }
+
+  // Dominated intermediate values. Value w of s dominates v when every consistent phase (of
+  // domain values) running v stays consistent with w in its place. If w is next to v among the
+  // values of s (the target, the intermediate values, the running value, by age), a plan through
+  // v becomes one through w, no longer: the route's value before v is older than w or is w, the
+  // one after is newer or is w (then the move is dropped), and every phase that ran v now runs
+  // w. So v can go: the shortest plans keep their length, and "no plan" stays "no plan". Each
+  // drop is sound for the values left, so drops and filtering alternate to a fixpoint.
+  void DropDominated() {
+    std::vector<char> examine(n_, 1);  // s or a service linked to it lost a value
+    for (bool changed = true; changed;) {
+      changed = false;
+      std::vector<std::size_t> sizes(n_);
+      for (int s = 0; s < n_; ++s) sizes[s] = candidates_[s].size();
+      for (int s = 0; s < n_; ++s) {
+        if (examine[s] == 0) continue;
+        std::vector<int>& values = candidates_[s];  // newest first; the running value after
+        for (std::size_t i = 1; i < values.size(); ++i) {
+          const int older = i + 1 < values.size() ? values[i + 1] : phase_[s];
+          if (!Dominates(s, values[i - 1], values[i]) && !Dominates(s, older, values[i])) continue;
+          ClearBit(dom_[s], Bit(values[i]));
+          values.erase(values.begin() + static_cast<std::ptrdiff_t>(i));
+          --i;
+          ++stats_.dominated;
+          changed = true;
+        }
+      }
+      if (changed) Filter();
+      examine.assign(n_, 0);
+      for (int s = 0; s < n_; ++s) {
+        if (candidates_[s].size() == sizes[s]) continue;
+        examine[s] = 1;
+        for (const int u : Linked(s)) examine[u] = 1;
+      }
+    }
+  }
+
+  // The services whose domains the test of s reads (binary links either way, general
+  // requirements over s), by the domains before DropDominated: after a pass, only services
+  // linked to one that lost a value are tested again.
+  const std::vector<int>& Linked(int s) {
+    if (linked_.empty()) {
+      linked_.resize(n_);
+      for (int t = 0; t < n_; ++t) {
+        std::vector<int>& linked = linked_[t];
+        for (const auto& list : compat_[t]) {
+          for (const Allowed& entry : list) linked.push_back(entry.service);
+        }
+        for (const int c : p_.GeneralOn(t)) {
+          const auto& services = p_.constraints()[c].services;
+          linked.insert(linked.end(), services.begin(), services.end());
+        }
+        std::sort(linked.begin(), linked.end());
+        linked.erase(std::unique(linked.begin(), linked.end()), linked.end());
+      }
+    }
+    return linked_[s];
+  }
+
+  // Whether w of s dominates v (DropDominated), by a sufficient test over the domains: every
+  // value of a linked service that the binary requirements let run with v they let run with w
+  // (PairsDominate); each general requirement of another service that reads s and holds with v
+  // holds with w; and each general requirement of w, wherever it fails, is broken there by a
+  // requirement of v that reads no more services.
+  bool Dominates(int s, int w, int v) {
+    if (!PairsDominate(s, w, v)) return false;
+    std::vector<int>& x = scratch_;
+    x = phase_;
+    for (const int c : p_.GeneralOn(s)) {
+      const Constraint& con = p_.constraints()[c];
+      const int g = con.guard_service;
+      if (g == kAbsent || g == s || !TestBit(dom_[g], Bit(con.guard_rank))) continue;
+      if (p_.ReadsAlike(con.requirement, s, v, w)) continue;
+      const std::vector<std::uint64_t>* with_v = TuplesMeeting(c, s, v);
+      const std::vector<std::uint64_t>* with_w = TuplesMeeting(c, s, w);
+      if (with_v == nullptr || with_w == nullptr) return false;
+      for (std::size_t i = 0; i < with_v->size(); ++i) {
+        if (((*with_v)[i] & ~(*with_w)[i]) != 0) return false;
+      }
+    }
+    if (w == kAbsent) return true;  // requires nothing
+    for (const int c : p_.ConstraintsOf(s, w)) {
+      const Constraint& con = p_.constraints()[c];
+      if (con.kind == ConstraintKind::kFixed && !con.holds) return false;
+      if (con.kind != ConstraintKind::kGeneral) continue;  // binary: PairsDominate
+      const std::vector<int> others = Others(con.services, s, s);
+      const bool implied = ForEachTuple(others, x, [&] {
+        x[s] = w;
+        if (p_.Satisfied(c, x)) return true;
+        x[s] = v;
+        return std::any_of(p_.ConstraintsOf(s, v).begin(), p_.ConstraintsOf(s, v).end(),
+                           [&](int d) { return Within(d, s, others) && !p_.Satisfied(d, x); });
+      });
+      x[s] = phase_[s];
+      if (!implied) return false;
+    }
+    return true;
+  }
+
+  // The binary requirements between s and each service linked to it, both ways: every value in
+  // the domain of that service that fits v fits w.
+  bool PairsDominate(int s, int w, int v) const {
+    const auto& with_v = compat_[s][Bit(v)];
+    for (const Allowed& entry : compat_[s][Bit(w)]) {
+      const Allowed* fits_v = FindAllowed(with_v, entry.service);
+      const auto& dom = dom_[entry.service];
+      for (std::size_t i = 0; i < dom.size(); ++i) {
+        const std::uint64_t v_values = fits_v != nullptr ? fits_v->values[i] : ~std::uint64_t{0};
+        if ((dom[i] & v_values & ~entry.values[i]) != 0) return false;
+      }
+    }
+    return true;
+  }
+
+  static const Allowed* FindAllowed(const std::vector<Allowed>& list, int u) {
+    for (const Allowed& entry : list) {
+      if (entry.service == u) return &entry;
+    }
+    return nullptr;
+  }
+
+  // The tuples of the other services general constraint c reads (its guard at its rank; their
+  // domains when first asked, a superset of the later ones) on which c holds with s at `value`,
+  // as bits; nullptr when there are more than kDominanceTuples. Cached: c is evaluated once per
+  // tuple and value.
+  const std::vector<std::uint64_t>* TuplesMeeting(int c, int s, int value) {
+    const auto key = std::tuple(c, s, value);
+    if (const auto it = tuples_meeting_.find(key); it != tuples_meeting_.end()) {
+      return it->second.empty() ? nullptr : &it->second;
+    }
+    const Constraint& con = p_.constraints()[c];
+    const int g = con.guard_service;
+    auto [domains, inserted] = tuple_domains_.try_emplace(std::pair(c, s));
+    if (inserted) {
+      for (const int t : Others(con.services, s, g)) {
+        domains->second.emplace_back(t, std::vector<int>{});
+        ForEachValue(t, [&](int b) { domains->second.back().second.push_back(b); });
+      }
+    }
+    std::size_t tuples = 1;
+    for (const auto& [t, values] : domains->second) {
+      tuples *= values.size();
+      if (tuples > kDominanceTuples) break;
+    }
+    std::vector<std::uint64_t>& bits = tuples_meeting_[key];
+    if (tuples > kDominanceTuples) return nullptr;
+    bits.assign(WordsFor(static_cast<int>(tuples)) + 1, 0);  // never empty
+    std::vector<int>& x = scratch_;
+    x = phase_;
+    x[g] = con.guard_rank;
+    x[s] = value;
+    for (std::size_t n = 0; n < tuples; ++n) {
+      std::size_t rest = n;
+      for (const auto& [t, values] : domains->second) {
+        x[t] = values[rest % values.size()];
+        rest /= values.size();
+      }
+      if (p_.Satisfied(c, x)) SetBit(bits, static_cast<int>(n));
+    }
+    x = phase_;
+    return &bits;
+  }
+
+  static std::vector<int> Others(const std::vector<int>& services, int s, int g) {
+    std::vector<int> others;
+    for (const int t : services) {
+      if (t != s && t != g) others.push_back(t);
+    }
+    return others;
+  }
+
+  // Whether constraint d (of s) reads only s and `others`.
+  bool Within(int d, int s, const std::vector<int>& others) const {
+    const Constraint& con = p_.constraints()[d];
+    auto among = [&](int t) {
+      return t == s || std::find(others.begin(), others.end(), t) != others.end();
+    };
+    switch (con.kind) {
+      case ConstraintKind::kFixed:
+        return false;  // holds: s's values are usable
+      case ConstraintKind::kBinary:
+        return among(con.target);
+      case ConstraintKind::kGeneral:
+        return std::all_of(con.services.begin(), con.services.end(), among);
+    }
+    return false;
+  }
+
+  // Whether f() holds for every assignment in x of `services` to values of their domains; false
+  // when there are more than kDominanceTuples of them. Restores x.
+  template <typename F>
+  bool ForEachTuple(const std::vector<int>& services, std::vector<int>& x, F f) const {
+    std::vector<std::vector<int>> values(services.size());
+    std::size_t tuples = 1;
+    for (std::size_t t = 0; t < services.size(); ++t) {
+      ForEachValue(services[t], [&](int value) { values[t].push_back(value); });
+      tuples *= values[t].size();
+      if (tuples > kDominanceTuples) return false;
+    }
+    std::vector<std::size_t> at(services.size(), 0);
+    bool holds = true;
+    for (std::size_t n = 0; n < tuples && holds; ++n) {
+      for (std::size_t t = 0, rest = n; t < services.size(); ++t) {
+        at[t] = rest % values[t].size();
+        rest /= values[t].size();
+        x[services[t]] = values[t][at[t]];
+      }
+      holds = f();
+    }
+    for (const int t : services) x[t] = phase_[t];
+    return holds;
   }
 
   // Whether s may step from `from` to `to` in some pair of consecutive phases, by the pairwise
@@ -263,12 +490,7 @@ class Planner {
     const bool check_from = from != kAbsent && (start_consistent_ || from != phase_[s]);
     const auto& to_list = compat_[s][Bit(to)];
     const auto& from_list = compat_[s][Bit(from)];
-    auto find = [](const std::vector<Allowed>& list, int u) -> const Allowed* {
-      for (const Allowed& entry : list) {
-        if (entry.service == u) return &entry;
-      }
-      return nullptr;
-    };
+    const auto find = FindAllowed;
     for (const Allowed& entry : to_list) {
       const Allowed* other = check_from ? find(from_list, entry.service) : nullptr;
       const auto& dom = dom_[entry.service];
@@ -606,6 +828,10 @@ class Planner {
   std::vector<int> route_pattern_;                // the pattern whose projection gave up (ByRoutes)
   std::vector<int> best_phase_;
   int best_remaining_ = 0;
+  std::vector<int> scratch_;              // a phase, for Dominates
+  std::vector<std::vector<int>> linked_;  // by service, for DropDominated (Linked)
+  std::map<std::tuple<int, int, int>, std::vector<std::uint64_t>> tuples_meeting_;
+  std::map<std::pair<int, int>, std::vector<std::pair<int, std::vector<int>>>> tuple_domains_;
 };
 
 }  // namespace

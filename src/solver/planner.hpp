@@ -15,6 +15,7 @@ namespace maiev::solver {
 struct PlanStats {
   RouteStats routes;                  // summed over the groups planned from a consistent phase
   std::uint64_t phases_expanded = 0;  // by A* from an inconsistent running phase
+  int dominated = 0;                  // intermediate versions dropped as dominated by a neighbour
 };
 
 // As PlanUpgrade(problem, target, limits); `stats` receives the counters.

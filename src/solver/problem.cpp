@@ -324,6 +324,22 @@ bool Problem::Holds(int requirement, std::span<const int> phase) const {
   return req.expression.EvaluateAny(slots);
 }
 
+bool Problem::ReadsAlike(int requirement, int service, int a, int b) const {
+  for (const int cap : requirements_[requirement].capabilities) {
+    if (cap >= static_cast<int>(providers_.size())) continue;
+    const rules::Value* of_a = nullptr;
+    const rules::Value* of_b = nullptr;
+    for (const Provider& p : providers_[cap]) {
+      if (p.service != service) continue;
+      if (p.rank == a) of_a = &p.value;
+      if (p.rank == b) of_b = &p.value;
+    }
+    if ((of_a == nullptr) != (of_b == nullptr)) return false;
+    if (of_a != nullptr && !(*of_a == *of_b)) return false;
+  }
+  return true;
+}
+
 bool Problem::Satisfied(int c, std::span<const int> phase) const {
   const Constraint& con = constraints_[c];
   if (con.guard_service != kAbsent && phase[con.guard_service] != con.guard_rank) return true;

@@ -102,6 +102,9 @@ class Problem {
 
   // Whether `requirement` holds on `phase` (rank or kAbsent per service).
   bool Holds(int requirement, std::span<const int> phase) const;
+  // Whether ranks a and b of `service` (either may be kAbsent) provide the same values of every
+  // capability `requirement` names, so that it holds for both or neither, whatever the phase.
+  bool ReadsAlike(int requirement, int service, int a, int b) const;
   // Whether constraint `c` holds on `phase` (true when its guard is not chosen).
   bool Satisfied(int c, std::span<const int> phase) const;
   // Whether `phase` is consistent; with `with_extra`, extra constraints are checked too.

@@ -816,6 +816,83 @@ TEST(SolveProperty, PlansMatchBruteForceOnLayeredCatalogsWithBreakingChanges) {
   EXPECT_GT(stats.routes.deepenings, 0);
 }
 
+// Catalogs where neighbouring versions often behave alike: two versions per api level, and a
+// version often keeps the requirements of the one before it (or loosens one bound), so the
+// planner drops dominated intermediate versions. Requirements point to services listed earlier.
+std::string RandomAlikeCatalog(std::mt19937& rng, std::map<std::string, std::string>& running) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int n = pick(2, 5);
+  auto name = [](int s) { return "s" + std::to_string(s); };
+  nlohmann::json catalog = nlohmann::json::array();
+  for (int s = 0; s < n; ++s) {
+    const int m = pick(3, 6);
+    nlohmann::json versions = nlohmann::json::object();
+    nlohmann::json require = nlohmann::json::array();
+    for (int k = 0; k < m; ++k) {
+      if (s > 0 && (k == 0 || pick(0, 1) == 0)) {
+        require = nlohmann::json::array();
+        for (int q = pick(0, 2); q > 0; --q) {
+          const std::string d = name(pick(0, s - 1));
+          const int level = std::max(0, k / 2 - pick(0, 1));
+          switch (pick(0, 4)) {
+            case 0:
+              require.push_back(d + ":api < " + std::to_string(k / 2 + pick(1, 2)));
+              break;
+            case 1:
+              require.push_back(d + ":api >= " + std::to_string(level) + " or " +
+                                name(pick(0, s - 1)) + ":api >= " + std::to_string(level + 1));
+              break;
+            default:
+              require.push_back(d + ":api >= " + std::to_string(level));
+          }
+        }
+      }
+      versions[std::to_string(k + 1) + ".0"] = {{"provide", {{name(s) + ":api", k / 2}}},
+                                                {"require", require}};
+    }
+    catalog.push_back({{"name", name(s)}, {"versions", versions}});
+    running[name(s)] = std::to_string(pick(1, (m + 1) / 2)) + ".0";
+  }
+  return catalog.dump();
+}
+
+constexpr int kAlikeCases = 1500;
+
+// Dropping a version dominated by its neighbour keeps every shortest plan's length and every
+// proof that no plan exists: against the brute force, on catalogs where it drops many.
+TEST(SolveProperty, PlansMatchBruteForceWhenDominatedVersionsAreDropped) {
+  std::mt19937 rng(kPropertySeed + 4);
+  int planned = 0, unplannable = 0, with_intermediates = 0;
+  PlanStats stats;
+  for (int i = 0; i < kAlikeCases; ++i) {
+    std::map<std::string, std::string> running;
+    const std::string json = RandomAlikeCatalog(rng, running);
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + json);
+    Case c = Make(json, running);
+    const Problem p = BuildOk(c);
+    const BruteForce brute(c.catalog, running, {});
+    const auto solution = Solve(p);
+    ASSERT_EQ(solution.ok(), brute.Solve().has_value());
+    if (!solution.ok()) continue;
+    const auto plan = PlanUpgrade(p, solution->ranks, {}, stats);
+    ASSERT_TRUE(PlanMatchesBruteForce(plan, brute, solution->ranks));
+    if (!plan.ok()) {
+      ++unplannable;
+      continue;
+    }
+    ++planned;
+    int moving = 0;
+    for (int s = 0; s < p.service_count(); ++s) {
+      moving += p.service(s).running != solution->ranks[s] ? 1 : 0;
+    }
+    with_intermediates += static_cast<int>(plan->size()) > moving ? 1 : 0;
+  }
+  EXPECT_GT(planned, kAlikeCases / 4);
+  EXPECT_GT(unplannable, kAlikeCases / 100);
+  EXPECT_GT(with_intermediates, kAlikeCases / 100);
+  EXPECT_GT(stats.dominated, kAlikeCases);
+}
+
 // PlanByRoutes alone, from consistent running phases, with its two projection methods taking
 // turns from a budget of one: each must give shortest plans and prove the absence of one.
 constexpr int kRouteCaseServices = 6;  // the brute force stays fast
