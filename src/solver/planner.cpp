@@ -402,8 +402,9 @@ class Planner {
     }
     const Constraint& con = p_.constraints()[c];
     const int g = con.guard_service;
-    auto [domains, inserted] = tuple_domains_.try_emplace(std::pair(c, s));
-    if (inserted) {
+    const auto emplaced = tuple_domains_.try_emplace(std::pair(c, s));
+    const auto domains = emplaced.first;  // a plain name: the lambda below captures it
+    if (emplaced.second) {
       for (const int t : Others(con.services, s, g)) {
         domains->second.emplace_back(t, std::vector<int>{});
         ForEachValue(t, [&](int b) { domains->second.back().second.push_back(b); });
