@@ -36,7 +36,9 @@ std::optional<int> OffsetMinutes(std::string_view zone, bool lenient) {
 }  // namespace
 
 std::string FormatUtcSeconds(TimePoint t) {
-  const std::time_t secs = WallClock::to_time_t(t);
+  // Rounded down, as a calendar reads: 0.5 s before 1970 is 1969-12-31T23:59:59.500Z.
+  const std::time_t secs = static_cast<std::time_t>(
+      std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count());
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[32];
@@ -46,8 +48,10 @@ std::string FormatUtcSeconds(TimePoint t) {
 
 std::string FormatUtcMillis(TimePoint t) {
   std::string text = FormatUtcSeconds(t);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  const auto since_epoch = t.time_since_epoch();
+  const auto millis = (std::chrono::floor<std::chrono::milliseconds>(since_epoch) -
+                       std::chrono::floor<std::chrono::seconds>(since_epoch))
+                          .count();
   char fraction[8];
   std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(millis));
   text.replace(text.size() - 1, 1, fraction);

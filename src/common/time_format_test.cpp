@@ -23,6 +23,18 @@ TEST(FormatUtc, WritesWholeSecondsOrMilliseconds) {
   EXPECT_EQ(FormatUtcMillis(kMay1 + std::chrono::milliseconds{7}), "2024-05-01T10:20:30.007Z");
 }
 
+// Found by fuzzing: before 1970 the fraction was negative and the second was rounded up.
+TEST(FormatUtc, RoundsDownBefore1970) {
+  const TimePoint half_before = TimePoint{} - std::chrono::milliseconds{500};
+  EXPECT_EQ(FormatUtcSeconds(half_before), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(FormatUtcMillis(half_before), "1969-12-31T23:59:59.500Z");
+  EXPECT_EQ(FormatUtcMillis(TimePoint{} - std::chrono::milliseconds{1}),
+            "1969-12-31T23:59:59.999Z");
+  auto read = ParseRfc3339(FormatUtcMillis(half_before));
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, half_before);
+}
+
 TEST(ParseRfc3339, ReadsUtcAndOffsets) {
   EXPECT_EQ(ParseRfc3339("2024-05-01T10:20:30Z").value(), kMay1);
   EXPECT_EQ(ParseRfc3339("2024-05-01T12:20:30+02:00").value(), kMay1);

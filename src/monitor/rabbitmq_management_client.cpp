@@ -62,11 +62,13 @@ Result<ManagementQueue> ParseQueue(const json& item, std::size_t index) {
   q.counters = Counters(item, q.waiting.has_value());
   // Absent, or "" / null when the head message carries no timestamp property.
   auto ts = item.find("head_message_timestamp");
-  // Seconds since the epoch; one the clock cannot hold (before 1970, after 9999) is no time.
-  constexpr double kLatestSeconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
+  // Seconds since the epoch; one the clock cannot hold (before 1970, or after its last tick,
+  // in 2262 for a clock of nanoseconds) is no time.
+  constexpr auto kLatestSeconds = static_cast<double>(
+      std::chrono::floor<std::chrono::seconds>(TimePoint::max().time_since_epoch()).count());
   if (ts != item.end() && ts->is_number()) {
     const double seconds = ts->get<double>();
-    if (seconds >= 0 && seconds <= kLatestSeconds) {
+    if (seconds >= 0 && seconds < kLatestSeconds) {
       q.head_message_timestamp = static_cast<std::int64_t>(seconds);
     }
   }

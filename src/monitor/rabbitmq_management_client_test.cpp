@@ -98,12 +98,16 @@ TEST(ParseQueuesPage, EmptyHeadTimestampIsMissing) {
 
 // Found by the management_listing fuzz target: a timestamp beyond the clock's range overflowed.
 TEST(ParseQueuesPage, AHeadTimestampTheClockCannotHoldIsMissing) {
-  for (const char* ts : {"1e300", "-5", "253402300800", "9223372036854775807"}) {
+  // 9300000000 is in 2264, beyond a clock of nanoseconds, which ends in 2262.
+  for (const char* ts : {"1e300", "-5", "253402300800", "9300000000", "9223372036854775807"}) {
     auto page =
         ParseQueuesPage(std::string(R"([{"name": "a", "head_message_timestamp": )") + ts + "}]");
     ASSERT_TRUE(page.ok()) << ts;
     EXPECT_EQ(page->queues[0].head_message_timestamp, std::nullopt) << ts;
   }
+  auto late = ParseQueuesPage(R"([{"name": "a", "head_message_timestamp": 9000000000}])");
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->queues[0].head_message_timestamp, 9'000'000'000);  // 2255: still a time
 }
 
 TEST(ParseQueuesPage, AcceptsAnUnpaginatedArray) {

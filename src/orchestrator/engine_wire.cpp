@@ -1,7 +1,9 @@
 #include "orchestrator/engine_wire.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.hpp"
@@ -521,7 +523,13 @@ Result<std::optional<ServiceEvent>> ParseEventLine(std::string_view line) {
   if (nano != nullptr && nano->is_number_integer()) {
     event.time_nano = nano->get<std::int64_t>();
   } else if (seconds != nullptr && seconds->is_number_integer()) {
-    event.time_nano = seconds->get<std::int64_t>() * 1'000'000'000;
+    // Seconds whose nanoseconds a 64-bit count cannot hold are no time either.
+    constexpr std::int64_t kBound = std::numeric_limits<std::int64_t>::max() / 1'000'000'000;
+    const auto whole = seconds->get<std::int64_t>();
+    if (whole > kBound || whole < -kBound) {
+      return ParseError(kWhere, "a service event's time is out of range");
+    }
+    event.time_nano = whole * 1'000'000'000;
   } else {
     return ParseError(kWhere, "a service event has neither timeNano nor time");
   }
@@ -534,9 +542,11 @@ std::string EventsQuery(std::optional<std::int64_t> since_nano) {
   std::string query = "?filters=" + UrlEncode(R"({"type":["service"]})");
   if (since_nano) {
     char since[40];
-    std::snprintf(since, sizeof since, "%lld.%09lld",
-                  static_cast<long long>(*since_nano / 1'000'000'000),
-                  static_cast<long long>(*since_nano % 1'000'000'000));
+    // Rounded down, so a time before 1970 is whole seconds and a non-negative fraction.
+    const auto nanos = std::chrono::nanoseconds{*since_nano};
+    const auto whole = std::chrono::floor<std::chrono::seconds>(nanos);
+    std::snprintf(since, sizeof since, "%lld.%09lld", static_cast<long long>(whole.count()),
+                  static_cast<long long>((nanos - whole).count()));
     query += "&since=";
     query += since;
   }

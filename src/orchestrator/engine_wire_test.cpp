@@ -1,5 +1,6 @@
 #include "orchestrator/engine_wire.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -438,6 +439,13 @@ TEST(ParseEventLine, ReadsCreateAndRemoveAndFallsBackToSeconds) {
   EXPECT_EQ((*removed)->kind, ServiceEventKind::kRemoved);
 }
 
+TEST(ParseEventLine, RefusesSecondsWhoseNanosecondsOverflow) {
+  auto far = ParseEventLine(
+      R"({"Type":"service","Action":"create","Actor":{"ID":"a","Attributes":{}},"time":9300000000})");
+  ASSERT_FALSE(far.ok());
+  EXPECT_THAT(far.error().message, ::testing::HasSubstr("out of range"));
+}
+
 TEST(ParseEventLine, IgnoresOtherTypesAndActions) {
   auto container =
       ParseEventLine(R"({"Type":"container","Action":"start","Actor":{"ID":"c"},"time":1})");
@@ -458,6 +466,7 @@ TEST(EventsQuery, FiltersServiceEventsAndFormatsSinceWithNanoseconds) {
   std::string filter = "?filters=" + UrlEncode(R"({"type":["service"]})");
   EXPECT_EQ(EventsQuery(std::nullopt), filter);
   EXPECT_EQ(EventsQuery(1714558830000000042), filter + "&since=1714558830.000000042");
+  EXPECT_EQ(EventsQuery(-1), filter + "&since=-1.999999999");  // rounded down before 1970
 }
 
 TEST(LineSplitter, JoinsLinesAcrossChunksAndSkipsBlankLines) {
