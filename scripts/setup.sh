@@ -18,6 +18,8 @@ packages=(
   chromium
   # tools the scripts and tests use (tmux: the terminal view's test)
   curl procps python3 iproute2 tmux openssl
+  # the relays of the multi-node swarm (scripts/stack.sh start --nodes N)
+  socat
 )
 
 missing=()

@@ -367,6 +367,214 @@ start_registry() {
 stop_registry() { stop_pid "$REG_PID" registry; }
 
 # ---------------------------------------------------------------------------------------------
+# Several swarm nodes (start --nodes N): a swarm of N managers beside the single-node one, for
+# failover tests. Node K is a dockerd in network namespace maiev-nK (its own UTS namespace, named
+# maiev-nK, so nodes have distinct hostnames), its interface eth0 at $NODE_NET.K/24 linked by a
+# veth pair to the bridge maiev-br0 in namespace maiev-br. Nothing of this reaches the machine's
+# interfaces. In each node's namespace RabbitMQ and the registry answer on the same loopback
+# addresses as on the machine (127.0.0.1:5672, :15672, :5000), through socat relays over Unix
+# sockets in the state dir, and the node's Engine API also listens on tcp://127.0.0.1:2375 there,
+# so a host-network container on any node reaches its own node's dockerd the same way.
+
+NODES_DIR=$STACK_DIR/nodes
+NODE_NET=${MAIEV_NODE_NET:-10.213.0}
+NODE_ENGINE_PORT=2375
+RELAYED_PORTS=(5672 15672 5000)
+NETNS_PREFIX=maiev-
+
+node_dir() { echo "$NODES_DIR/n$1"; }
+node_ns() { echo "${NETNS_PREFIX}n$1"; }
+node_cli() { docker -H "unix://$(node_dir "$1")/docker.sock" "${@:2}"; }
+in_ns() { nsenter --net="/run/netns/$1" "${@:2}"; }
+node_count() { find "$NODES_DIR" -mindepth 1 -maxdepth 1 -name 'n[0-9]*' 2>/dev/null | wc -l; }
+
+node_up() {
+  local sock
+  sock=$(node_dir "$1")/docker.sock
+  [ -S "$sock" ] &&
+    curl -fsS --max-time "$PROBE_TIMEOUT" --unix-socket "$sock" http://docker/_ping >/dev/null 2>&1
+}
+
+netns_exists() { ip netns list | grep -qx "$1\( .*\)\?"; }
+
+# The namespace of the bridge that links the nodes.
+make_bridge() {
+  netns_exists "${NETNS_PREFIX}br" && return 0
+  ip netns add "${NETNS_PREFIX}br"
+  in_ns "${NETNS_PREFIX}br" ip link add "${NETNS_PREFIX}br0" type bridge
+  in_ns "${NETNS_PREFIX}br" ip link set "${NETNS_PREFIX}br0" up
+}
+
+# The namespace of node $1 and its link to the bridge.
+make_node_network() {
+  local ns host_end=${NETNS_PREFIX}n$1b node_end=${NETNS_PREFIX}n$1e
+  ns=$(node_ns "$1")
+  netns_exists "$ns" && return 0
+  ip netns add "$ns"
+  in_ns "$ns" ip link set lo up
+  ip link add "$host_end" type veth peer name "$node_end"
+  ip link set "$host_end" netns "${NETNS_PREFIX}br"
+  ip link set "$node_end" netns "$ns"
+  in_ns "${NETNS_PREFIX}br" ip link set "$host_end" master "${NETNS_PREFIX}br0" up
+  in_ns "$ns" ip link set "$node_end" name eth0
+  in_ns "$ns" ip addr add "$NODE_NET.$1/24" dev eth0
+  in_ns "$ns" ip link set eth0 up
+}
+
+# The relays: one socat per port on the machine's side (a Unix socket to 127.0.0.1:PORT) and one
+# per port and node inside the node's namespace (127.0.0.1:PORT to that Unix socket).
+start_relays() {
+  local port pidfile
+  mkdir -p "$NODES_DIR/relay"
+  for port in "${RELAYED_PORTS[@]}"; do
+    pidfile=$NODES_DIR/relay/$port.pid
+    pid_alive "$pidfile" && continue
+    rm -f "$NODES_DIR/relay/$port.sock"
+    launch "$NODES_DIR/relay/relay.log" socat \
+      "UNIX-LISTEN:$NODES_DIR/relay/$port.sock,fork,mode=600" "TCP:$LOOPBACK:$port" >"$pidfile"
+  done
+  for port in "${RELAYED_PORTS[@]}"; do
+    wait_until 10 test -S "$NODES_DIR/relay/$port.sock" || die "relay of port $port did not start"
+  done
+}
+
+start_node_relays() {
+  local dir port
+  dir=$(node_dir "$1")
+  for port in "${RELAYED_PORTS[@]}"; do
+    pid_alive "$dir/relay-$port.pid" && continue
+    launch "$dir/relay.log" nsenter --net="/run/netns/$(node_ns "$1")" socat \
+      "TCP-LISTEN:$port,bind=$LOOPBACK,reuseaddr,fork" "UNIX-CONNECT:$NODES_DIR/relay/$port.sock" \
+      >"$dir/relay-$port.pid"
+  done
+}
+
+# Starts node $1's network, relays and dockerd; waits until its Engine answers.
+start_node() {
+  local dir ns
+  dir=$(node_dir "$1")
+  ns=$(node_ns "$1")
+  node_up "$1" && return 0
+  mkdir -p "$dir/data" "$dir/exec"
+  make_bridge
+  start_relays
+  make_node_network "$1"
+  start_node_relays "$1"
+  if ! pid_alive "$dir/dockerd.pid"; then
+    rm -f "$dir/docker.sock" "$dir/dockerd.pid" "$dir/exec/containerd/containerd.pid"
+    [ -f "$dir/daemon.json" ] || echo '{}' >"$dir/daemon.json"
+    launch "$dir/dockerd.log" nsenter --net="/run/netns/$ns" unshare --uts sh -c \
+      "hostname $ns && exec dockerd --config-file $dir/daemon.json --data-root $dir/data \
+        --exec-root $dir/exec --pidfile $dir/dockerd.pid -H unix://$dir/docker.sock \
+        -H tcp://$LOOPBACK:$NODE_ENGINE_PORT --bridge=none --iptables=false --ip-masq=false \
+        --ip6tables=false --userland-proxy=false --cgroup-parent=$ns" >/dev/null
+  fi
+  wait_until "$DOCKER_START_DEADLINE" node_up "$1" || fail_with_log "dockerd of node $1" "$dir/dockerd.log"
+}
+
+# start_nodes N: nodes 1..N, one swarm of N managers (node 1 initialises it, the others join).
+start_nodes() {
+  local n=$1 i token state
+  if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt 9 ]; then
+    die "--nodes: expected 1 to 9, got '$n'"
+  fi
+  command -v socat >/dev/null || die "socat is missing (scripts/setup.sh installs it)"
+  [ "$(node_count)" -le "$n" ] || die "$(node_count) nodes exist; stop-nodes first to start $n"
+  SECONDS=0
+  # A failed start removes what it made.
+  trap 'stop_nodes' EXIT
+  make_bridge
+  start_relays
+  # In parallel; `wait` names the jobs, as a bare `wait` would also wait for the relays.
+  local jobs=()
+  for i in $(seq 1 "$n"); do
+    start_node "$i" &
+    jobs+=($!)
+  done
+  for i in "${jobs[@]}"; do wait "$i" || true; done
+  for i in $(seq 1 "$n"); do node_up "$i" || die "node $i did not start"; done
+  state=$(node_cli 1 info --format '{{.Swarm.LocalNodeState}}')
+  if [ "$state" != active ]; then
+    node_cli 1 swarm init --advertise-addr "$NODE_NET.1" --listen-addr "$NODE_NET.1:2377" >/dev/null
+  fi
+  token=$(node_cli 1 swarm join-token -q manager)
+  for i in $(seq 2 "$n"); do
+    state=$(node_cli "$i" info --format '{{.Swarm.LocalNodeState}}')
+    [ "$state" = active ] || node_cli "$i" swarm join --token "$token" \
+      --advertise-addr "$NODE_NET.$i" --listen-addr "$NODE_NET.$i:2377" "$NODE_NET.1:2377" >/dev/null
+  done
+  if node_cli 1 network inspect ingress >/dev/null 2>&1; then
+    echo y | node_cli 1 network rm ingress >/dev/null
+  fi
+  check_nodes_listen "$n"
+  trap - EXIT
+  log "swarm of $n managers ready after ${SECONDS}s (nodes: $NODE_NET.1-$n, sockets: $NODES_DIR/nK/docker.sock)"
+}
+
+# kill_node K: node K lost at once, as a machine that loses power: SIGKILL to every process in
+# its network namespace (dockerd, containerd, the shims, host-network containers, relays) and in
+# its cgroups. Its disk (the state dir) is left; start-node K brings it back.
+kill_node() {
+  local ns pids
+  [[ ${1:-} =~ ^[0-9]+$ ]] || die "kill-node: expected a node number, got '${1:-}'"
+  ns=$(node_ns "$1")
+  netns_exists "$ns" || die "kill-node: no node $1"
+  pids=$( (
+    ip netns pids "$ns" || true
+    cat /sys/fs/cgroup/*/"$ns"/*/cgroup.procs /sys/fs/cgroup/"$ns"/*/cgroup.procs 2>/dev/null || true
+  ) | sort -u)
+  log "killing node $1 (pids $(echo "$pids" | tr '\n' ' '))"
+  # shellcheck disable=SC2086
+  [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+  wait_until 10 bash -c "[ -z \"\$(ip netns pids $ns)\" ]" || log "node $1 still has processes"
+  rm -f "$(node_dir "$1")/docker.sock"
+}
+
+# Every node gone: processes killed, mounts under the nodes' dirs undone, namespaces (and with
+# them the links) deleted, state removed. A new start makes a new swarm.
+stop_nodes() {
+  local ns i
+  [ -d "$NODES_DIR" ] || ip netns list | grep -q "^${NETNS_PREFIX}" || return 0
+  log "removing the swarm nodes"
+  for ns in $(ip netns list | awk '{print $1}' | grep "^${NETNS_PREFIX}n[0-9]*$" || true); do
+    i=${ns#"${NETNS_PREFIX}n"}
+    kill_node "$i" 2>/dev/null || true
+  done
+  for i in "${RELAYED_PORTS[@]}"; do stop_pid "$NODES_DIR/relay/$i.pid" "relay of port $i"; done
+  findmnt -rn -o TARGET | grep "^$NODES_DIR/" | sort -r | xargs -r -n1 umount -l
+  for ns in $(ip netns list | awk '{print $1}' | grep "^${NETNS_PREFIX}" || true); do
+    ip netns delete "$ns"
+  done
+  rm -rf "$NODES_DIR"
+}
+
+# Fails when a node's namespace has a route out of it (a default route) or a listener on an
+# address other than loopback, its link, or any address (which there means those two: dockerd's
+# VXLAN socket binds 0.0.0.0:4789).
+check_nodes_listen() {
+  local i ns bad
+  for i in $(seq 1 "$1"); do
+    ns=$(node_ns "$i")
+    [ -z "$(in_ns "$ns" ip route show default)" ] || die "node $i has a default route"
+    bad=$(in_ns "$ns" ss -H -ltun | awk '{print $5}' |
+      grep -Ev "^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]|$NODE_NET\.$i|\[::ffff:$NODE_NET\.$i\]|0\.0\.0\.0|\*|\[::\]):" || true)
+    [ -z "$bad" ] || die "node $i listens on other addresses: $(echo "$bad" | tr '\n' ' ')"
+  done
+}
+
+nodes_status() {
+  local i n
+  n=$(node_count)
+  for i in $(seq 1 "$n"); do
+    if node_up "$i"; then
+      printf '%-9s up    %s\n' "node $i" "unix://$(node_dir "$i")/docker.sock $NODE_NET.$i"
+    else
+      printf '%-9s down  %s\n' "node $i" "unix://$(node_dir "$i")/docker.sock $NODE_NET.$i"
+    fi
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
 # Faults
 
 # signal_component COMPONENT SIGNAL: sends SIGNAL (KILL, STOP, CONT ...) to the process of docker
@@ -405,15 +613,23 @@ check_loopback_only() {
 }
 
 cmd_start() {
+  local nodes=
+  case ${1:-} in
+    --nodes) nodes=${2:-} ;;
+    "") ;;
+    *) die "start: unknown argument '$1' (expected --nodes N)" ;;
+  esac
   mkdir -p "$STACK_DIR"
   start_docker
   start_rabbitmq
   start_registry
   check_loopback_only
+  [ -z "$nodes" ] || start_nodes "$nodes"
   log "stack ready in $STACK_DIR"
 }
 
 cmd_stop() {
+  stop_nodes
   stop_registry
   stop_rabbitmq
   stop_epmd
@@ -446,6 +662,7 @@ cmd_status() {
   fi
   report rabbitmq rmq_up "amqp://$LOOPBACK:$AMQP_PORT http://$LOOPBACK:$MGMT_PORT"
   report registry registry_up "http://$REGISTRY_ADDR"
+  nodes_status
   return $rc
 }
 
@@ -466,7 +683,8 @@ EOF
 usage() {
   cat >&2 <<EOF
 usage: $0 COMMAND
-  start               start dockerd (swarm), RabbitMQ and the registry; skips what answers
+  start [--nodes N]   start dockerd (swarm), RabbitMQ and the registry; skips what answers;
+                      --nodes N: also a swarm of N managers, each in a network namespace
   stop [--purge]      remove swarm services, stop what start started; --purge deletes the state
   status              print each component up/down (exit 3 when one is down)
   env                 print export lines for DOCKER_HOST, RABBITMQ_*, MAIEV_REGISTRY
@@ -475,6 +693,9 @@ usage: $0 COMMAND
   start-docker | stop-docker | restart-docker
   start-registry | stop-registry | restart-registry
   signal docker|rabbitmq|registry SIGNAL  send KILL, STOP, CONT ... (fault tests)
+  start-nodes N | stop-nodes               the swarm of N managers alone
+  kill-node K | start-node K               SIGKILL everything of node K / bring it back
+  node K ARGS...      run the docker CLI against node K's dockerd
   rabbitmqctl ARGS... run rabbitmqctl against the stack's node
   docker ARGS...      run the docker CLI against the stack's dockerd
 state dir: $STACK_DIR (MAIEV_STACK_DIR)
@@ -494,10 +715,10 @@ take_lock() {
 command=$1
 shift
 case $command in
-  start | stop | clean | start-* | stop-* | restart-*) take_lock ;;
+  start | stop | clean | start-* | stop-* | restart-* | kill-node) take_lock ;;
 esac
 case $command in
-  start) cmd_start ;;
+  start) cmd_start "$@" ;;
   stop) cmd_stop "$@" ;;
   status) cmd_status ;;
   env) cmd_env ;;
@@ -512,6 +733,15 @@ case $command in
   stop-registry) stop_registry ;;
   restart-registry) stop_registry && start_registry ;;
   signal) signal_component "$@" ;;
+  start-nodes) start_nodes "${1:-}" ;;
+  stop-nodes) stop_nodes ;;
+  kill-node) kill_node "${1:-}" ;;
+  start-node)
+    [[ ${1:-} =~ ^[0-9]+$ ]] || die "start-node: expected a node number, got '${1:-}'"
+    [ -d "$(node_dir "$1")" ] || die "start-node: no node $1"
+    start_node "$1"
+    ;;
+  node) node_cli "${1:?node K ARGS...}" "${@:2}" ;;
   rabbitmqctl) rabbitmqctl_cmd "$@" ;;
   _rabbitmq-server) RMQ_EXEC="exec" as_rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-server ;;
   docker) docker_cli "$@" ;;

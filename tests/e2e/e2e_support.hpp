@@ -7,6 +7,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -51,10 +54,52 @@ inline CommandResult Publish(const std::string& queue, int messages) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Images in the stack's registry
+
+inline constexpr const char* kRegistry = "127.0.0.1:5000";
+
+// The scale-config label of a version: fixed size 1, and its dependencies.
+inline json VersionLabel(const json& provide, const std::vector<std::string>& require) {
+  return {{"min", 1}, {"max", 1}, {"dependencies", {{"provide", provide}, {"require", require}}}};
+}
+
+// Builds and pushes `repository:tag` (the worker binary; `broken`: an entrypoint that does not
+// exist, so every task fails at once). Returns the error output, empty on success.
+inline std::string PushImage(const std::string& repository, const std::string& tag,
+                             const json& label, bool broken = false) {
+  TempDir context;
+  std::filesystem::copy_file(MAIEV_WORKER, context.path() + "/maiev-worker");
+  std::ofstream(context.path() + "/Dockerfile")
+      << "FROM scratch\nCOPY maiev-worker /maiev-worker\nUSER 65534:65534\n"
+      << (broken ? "ENTRYPOINT [\"/not-there\"]\n" : "ENTRYPOINT [\"/maiev-worker\"]\n");
+  const std::string image = std::string(kRegistry) + "/" + repository + ":" + tag;
+  const CommandResult built = Shell("DOCKER_BUILDKIT=0 " + Docker() + "build -q --label " +
+                                    Quote("maiev.scale_config=" + label.dump()) + " -t " + image +
+                                    " " + Quote(context.path()));
+  if (built.exit_code != 0) return built.output;
+  const CommandResult pushed = Shell(Docker() + "push -q " + image);
+  return pushed.exit_code == 0 ? "" : pushed.output;
+}
+
+// The digest the registry gives `repository:tag`, as Docker resolved it on push.
+inline std::string RegistryDigest(const std::string& repository, const std::string& tag) {
+  const CommandResult r =
+      Shell(Docker() + "image inspect --format " + Quote("{{index .RepoDigests 0}}") + " " +
+            kRegistry + "/" + repository + ":" + tag);
+  const auto at = r.output.find('@');
+  if (r.exit_code != 0 || at == std::string::npos) return "";
+  std::string digest = r.output.substr(at + 1);
+  while (!digest.empty() && digest.back() == '\n') digest.pop_back();
+  return digest;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Docker
 
-inline std::optional<int> DesiredReplicas(const std::string& service) {
-  const CommandResult r = Shell(Docker() + "service inspect --format " +
+// `docker`: the CLI of the swarm to ask (the stack's by default).
+inline std::optional<int> DesiredReplicas(const std::string& service,
+                                          const std::string& docker = Docker()) {
+  const CommandResult r = Shell(docker + "service inspect --format " +
                                 Quote("{{.Spec.Mode.Replicated.Replicas}}") + " " + service);
   if (r.exit_code != 0) return std::nullopt;
   try {
@@ -183,11 +228,15 @@ inline std::string StateOf(MaievServer& maiev, const std::string& name) {
 }
 
 // Samples a service's desired replicas (Docker's spec) on a thread of its own until destroyed,
-// keeping the extremes, the latest value and every value seen. Thread-safe.
+// keeping the extremes, the latest value and every value seen. Thread-safe. `docker` gives the
+// CLI to ask at each sample (the stack's by default; another node's once one is lost).
 class ReplicaSampler {
  public:
-  explicit ReplicaSampler(std::string service)
-      : service_(std::move(service)), thread_([this](std::stop_token stop) { Run(stop); }) {}
+  explicit ReplicaSampler(
+      std::string service, std::function<std::string()> docker = [] { return Docker(); })
+      : service_(std::move(service)),
+        docker_(std::move(docker)),
+        thread_([this](std::stop_token stop) { Run(stop); }) {}
   ~ReplicaSampler() {
     thread_.request_stop();
     thread_.join();
@@ -209,7 +258,7 @@ class ReplicaSampler {
  private:
   void Run(const std::stop_token& stop) {
     while (!stop.stop_requested()) {
-      if (auto r = DesiredReplicas(service_)) {
+      if (auto r = DesiredReplicas(service_, docker_())) {
         latest_ = *r;
         max_ = std::max(max_.load(), *r);
         min_ = std::min(min_.load(), *r);
@@ -222,6 +271,7 @@ class ReplicaSampler {
   }
 
   std::string service_;
+  std::function<std::string()> docker_;
   std::atomic<int> latest_{-1};
   std::atomic<int> max_{-1};
   std::atomic<int> min_{1 << 20};

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/free_port.hpp"
-#include "e2e/maiev_process.hpp"
+#include "e2e/e2e_support.hpp"
 #include "support/stack_test_support.hpp"
 
 namespace {
@@ -21,31 +21,6 @@ using ::testing::HasSubstr;
 
 constexpr seconds kUpgradeDeadline{90};
 constexpr seconds kQuietWindow{6};
-constexpr const char* kRegistry = "127.0.0.1:5000";
-
-// The scale-config label of a version: fixed size 1, and its dependencies.
-json VersionLabel(const json& provide, const std::vector<std::string>& require) {
-  return {{"min", 1}, {"max", 1}, {"dependencies", {{"provide", provide}, {"require", require}}}};
-}
-
-// Builds and pushes `repository:tag` (the worker binary; `broken`: an entrypoint that does not
-// exist, so every task fails at once). Returns the error output, empty on success.
-std::string PushImage(const std::string& repository, const std::string& tag, const json& label,
-                      bool broken = false) {
-  TempDir context;
-  std::filesystem::copy_file(MAIEV_WORKER, context.path() + "/maiev-worker");
-  std::ofstream(context.path() + "/Dockerfile")
-      << "FROM scratch\nCOPY maiev-worker /maiev-worker\nUSER 65534:65534\n"
-      << (broken ? "ENTRYPOINT [\"/not-there\"]\n" : "ENTRYPOINT [\"/maiev-worker\"]\n");
-  const std::string image = std::string(kRegistry) + "/" + repository + ":" + tag;
-  const CommandResult built = Shell("DOCKER_BUILDKIT=0 " + Docker() + "build -q --label " +
-                                    Quote("maiev.scale_config=" + label.dump()) + " -t " + image +
-                                    " " + Quote(context.path()));
-  if (built.exit_code != 0) return built.output;
-  const CommandResult pushed = Shell(Docker() + "push -q " + image);
-  return pushed.exit_code == 0 ? "" : pushed.output;
-}
-
 std::string Inspect(const std::string& service, const std::string& format) {
   const CommandResult r =
       Shell(Docker() + "service inspect --format " + Quote(format) + " " + service);
@@ -56,18 +31,6 @@ std::string Inspect(const std::string& service, const std::string& format) {
 
 std::string SpecImage(const std::string& service) {
   return Inspect(service, "{{.Spec.TaskTemplate.ContainerSpec.Image}}");
-}
-
-// The digest the registry gives `repository:tag`, as Docker resolved it on push.
-std::string RegistryDigest(const std::string& repository, const std::string& tag) {
-  const CommandResult r =
-      Shell(Docker() + "image inspect --format " + Quote("{{index .RepoDigests 0}}") + " " +
-            kRegistry + "/" + repository + ":" + tag);
-  const auto at = r.output.find('@');
-  if (r.exit_code != 0 || at == std::string::npos) return "";
-  std::string digest = r.output.substr(at + 1);
-  while (!digest.empty() && digest.back() == '\n') digest.pop_back();
-  return digest;
 }
 
 // Never updated (no UpdateStatus), or its last rolling update completed.
