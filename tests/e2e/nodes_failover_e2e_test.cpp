@@ -229,7 +229,7 @@ TEST_F(NodesFailover, MaievOnAKilledNodeIsRescheduledTakesTheLeaseAndCompletesTh
       "%.1f s, serving after %.1f s, leading after %.1f s, plan done after %.1f s; worker "
       "replicas %d..%d in %d samples\n",
       victim, with_leader ? "the Raft leader" : "a follower", down, rescheduled, running, serving,
-      leading, plan_done);
+      leading, plan_done, replicas.Min(), replicas.Max(), replicas.Samples());
 }
 
 }  // namespace
