@@ -293,7 +293,13 @@ bool UpgradeController::Advance(UpgradePlan& plan, TimePoint now) {
   if (recheck) {
     // New versions arrived while the step ran: the plan goes on only if it is still the plan.
     UpgradeCheck check = Check(now, true);
-    if (!check.decision.ok() || Planned(check.decision) != Remaining(plan)) {
+    if (!check.error.empty() || !check.gathered.failed_identities.empty()) {
+      // What could not be read (the registry or the swarm down) is no new fact: the plan goes
+      // on as planned, and the re-check is tried again when the next step ends.
+      spdlog::warn("upgrades: {}: the re-check could not read everything; the plan goes on", where);
+      std::lock_guard lock(mutex_);
+      recheck_ = true;
+    } else if (!check.decision.ok() || Planned(check.decision) != Remaining(plan)) {
       EndPlan(plan, RunState::kAborted,
               "superseded after step " + std::to_string(i + 1) +
                   ": new versions arrived, "

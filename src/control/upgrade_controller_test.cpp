@@ -379,6 +379,37 @@ TEST_F(UpgradeControllerTest, ANewVersionDuringAStepIsPlannedWhenTheStepFinishes
   EXPECT_EQ(next.steps[0].to_version, "3.0.0");
 }
 
+// A hint during a step asks for a re-check at the step's end; a registry that cannot be read
+// then is no new fact, so the plan goes on as planned rather than being abandoned.
+TEST_F(UpgradeControllerTest, ARegistryDownWhenAStepEndsIsNoReasonToAbandonThePlan) {
+  RunService("a", "1.0.0", '1');
+  RunService("b", "1.0.0", '3');
+  Push("a", "1.0.0", '1', Label(R"("a:rpc": 1)", ""));
+  Push("b", "1.0.0", '3', Label("", R"("a:rpc >= 1")"));
+  Push("a", "2.0.0", '2', Label(R"("a:rpc": 2)", ""));
+  Push("b", "2.0.0", '4', Label("", R"("a:rpc >= 2")"));
+  Controller().Pass();
+  Controller().Pass();  // a → 2.0.0 requested
+  const std::int64_t plan = OnlyPlan().id;
+  Controller().Hint({std::string(kRegistry), "b", "2.0.0", Digest('4')});
+  registry_.SetDown(Error{"unavailable", "registry 127.0.0.1:5000: connection refused"});
+  CompleteRollout("a");
+  clock_.Advance(Duration{1.0});
+  Controller().Pass();  // a done; the re-check fails; b is requested all the same
+  EXPECT_EQ(store_->LoadPlan(plan)->state, RunState::kRunning);
+  ASSERT_EQ(swarm_.image_calls().size(), 2U);
+  EXPECT_EQ(swarm_.image_calls()[1].image, std::string(kRegistry) + "/b:2.0.0@" + Digest('4'));
+  EXPECT_EQ(Controller().counters().check_failures, 1U);
+
+  registry_.SetDown(std::nullopt);
+  clock_.Advance(Duration{1.0});
+  CompleteRollout("b");
+  Controller().Pass();
+  EXPECT_EQ(OnlyPlan().state, RunState::kDone);
+  EXPECT_EQ(Controller().counters().steps_started, 2U);
+  EXPECT_EQ(Controller().counters().steps_done, 2U);
+}
+
 TEST_F(UpgradeControllerTest, ALatestServiceIsPlacedByItsDigestAndMovesToVersions) {
   RunService("a", "latest", '1');
   Push("a", "latest", '1');

@@ -65,6 +65,12 @@ class FakeRegistryClient final : public RegistryClient {
     next_failure_ = std::move(error);
   }
 
+  // Every call fails with `error` until SetDown(std::nullopt): a registry that is gone.
+  void SetDown(std::optional<Error> error) {
+    std::lock_guard lock(mutex_);
+    down_ = std::move(error);
+  }
+
   Calls calls() const {
     std::lock_guard lock(mutex_);
     return calls_;
@@ -107,6 +113,7 @@ class FakeRegistryClient final : public RegistryClient {
 
  private:
   std::optional<Error> TakeFailure() {
+    if (down_) return down_;
     std::optional<Error> failure = std::move(next_failure_);
     next_failure_.reset();
     return failure;
@@ -120,6 +127,7 @@ class FakeRegistryClient final : public RegistryClient {
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> repositories_;
   std::map<std::string, ImageLabels> images_;
   std::optional<Error> next_failure_;
+  std::optional<Error> down_;
   Calls calls_;
 };
 

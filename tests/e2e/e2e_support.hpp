@@ -58,9 +58,12 @@ inline CommandResult Publish(const std::string& queue, int messages) {
 
 inline constexpr const char* kRegistry = "127.0.0.1:5000";
 
-// The scale-config label of a version: fixed size 1, and its dependencies.
-inline json VersionLabel(const json& provide, const std::vector<std::string>& require) {
-  return {{"min", 1}, {"max", 1}, {"dependencies", {{"provide", provide}, {"require", require}}}};
+// The scale-config label of a version: fixed size `replicas`, and its dependencies.
+inline json VersionLabel(const json& provide, const std::vector<std::string>& require,
+                         int replicas = 1) {
+  return {{"min", replicas},
+          {"max", replicas},
+          {"dependencies", {{"provide", provide}, {"require", require}}}};
 }
 
 // Builds and pushes `repository:tag` (the worker binary; `broken`: an entrypoint that does not
@@ -93,6 +96,24 @@ inline std::string RegistryDigest(const std::string& repository, const std::stri
   return digest;
 }
 
+// The registry's notification of a tagged manifest push, as the stack's registry sends it.
+inline std::string PushNotification(const std::string& repository, const std::string& tag,
+                                    const std::string& digest) {
+  const json event = {
+      {"id", Unique("event")},
+      {"timestamp", "2026-12-01T19:51:20.123456789Z"},
+      {"action", "push"},
+      {"target",
+       {{"mediaType", "application/vnd.docker.distribution.manifest.v2+json"},
+        {"digest", digest},
+        {"repository", repository},
+        {"url", std::string("http://") + kRegistry + "/v2/" + repository + "/manifests/" + digest},
+        {"tag", tag}}},
+      {"request", {{"id", "r1"}, {"host", kRegistry}, {"method", "PUT"}}},
+      {"source", {{"addr", "registry:5000"}}}};
+  return json{{"events", {event}}}.dump();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Docker
 
@@ -114,6 +135,64 @@ inline bool IsGlobal(const std::string& service) {
                                 Quote("{{if .Spec.Mode.Global}}global{{end}}") + " " + service);
   return r.exit_code == 0 && r.output == "global\n";
 }
+
+// `docker service inspect --format FORMAT`, trailing blanks removed; empty when it fails.
+inline std::string Inspect(const std::string& service, const std::string& format) {
+  const CommandResult r =
+      Shell(Docker() + "service inspect --format " + Quote(format) + " " + service);
+  std::string out = r.exit_code == 0 ? r.output : "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+inline std::string SpecImage(const std::string& service) {
+  return Inspect(service, "{{.Spec.TaskTemplate.ContainerSpec.Image}}");
+}
+
+// Never updated (no UpdateStatus), or its last rolling update completed.
+inline bool Settled(const std::string& update_state) {
+  return update_state.empty() || update_state == "completed";
+}
+
+// A service of `repository:tag` (one replica, a rolling update rolled back when it fails), removed
+// at the end of the test.
+class UpgradedService {
+ public:
+  // `flags`: more `docker service create` flags (labels, replicas, update delay, say).
+  UpgradedService(std::string name, const std::string& repository, const std::string& tag,
+                  const std::string& flags = "")
+      : name_(std::move(name)) {
+    created_ = Shell(Docker() + "service create -d -q --name " + name_ + " --replicas 1 " + flags +
+                     " --network host --label maiev.test=1 --stop-grace-period 2s" +
+                     " --update-failure-action rollback --update-monitor 2s" +
+                     " --rollback-monitor 2s -e WORKER_QUEUE=" + name_ +
+                     " -e RABBITMQ_HOST=127.0.0.1 -e RABBITMQ_PORT=5672 " + kRegistry + "/" +
+                     repository + ":" + tag);
+  }
+  ~UpgradedService() {
+    Shell(Docker() + "service rm " + name_);
+    Management("DELETE", "/api/queues/%2F/" + name_);
+  }
+  UpgradedService(const UpgradedService&) = delete;
+  UpgradedService& operator=(const UpgradedService&) = delete;
+
+  bool ok() const { return created_.exit_code == 0; }
+  const std::string& error() const { return created_.output; }
+  const std::string& name() const { return name_; }
+
+  // Pinned by the registry's digest of `repository:tag`, its update (if any) completed.
+  bool Runs(const std::string& repository, const std::string& tag) const {
+    const std::string digest = RegistryDigest(repository, tag);
+    return !digest.empty() &&
+           SpecImage(name_) ==
+               std::string(kRegistry) + "/" + repository + ":" + tag + "@" + digest &&
+           Settled(Inspect(name_, "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}"));
+  }
+
+ private:
+  std::string name_;
+  CommandResult created_;
+};
 
 // What a test deploys: the worker consuming `queue`, with an optional scale-config label.
 struct ServiceSpec {

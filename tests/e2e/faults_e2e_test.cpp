@@ -1,6 +1,7 @@
-// Component faults (label `faults`): RabbitMQ and dockerd of the local stack are stopped with
-// SIGSTOP for 10 s, then killed with SIGKILL and started again (`scripts/stack.sh signal`,
-// `start`), while the real `maiev serve` autoscales a worker from its real queue. Throughout,
+// Component faults (label `faults`): RabbitMQ, dockerd and the registry of the local stack are
+// stopped with SIGSTOP for 10 s, then killed with SIGKILL and started again (`scripts/stack.sh
+// signal`, `start`), while the real `maiev serve` autoscales a worker from its real queue or
+// runs an upgrade plan. Throughout,
 // the worker's replicas stay within its bounds, maiev keeps answering, nothing is scaled down on
 // missing metrics, every replica count Docker showed was decided and recorded by maiev, and
 // after each fault maiev resumes within a stated bound; each resume time is printed
@@ -225,6 +226,93 @@ TEST(ComponentFaults, DockerStoppedAndKilledMaievAnswersThroughoutAndScalesAfter
   EXPECT_GE(*values.begin(), 1);
   EXPECT_LE(*values.rbegin(), kMax);
   ExpectOnlyDecidedChangesWithMetrics(maiev, name, values, 1);
+}
+
+// The registry stopped (SIGSTOP, 10 s), then killed and started again, while a plan of two steps
+// runs: a provider's rolling update (two tasks, 12 s apart), then the service that needs its new
+// capability. A push announced while the registry is stopped asks for a re-check when the step
+// ends, and the registry is still dead then. Every image is on the one node already (pushed from
+// it), so the rolling updates do not need the registry; maiev's checks do. The plan goes on and
+// completes, each step started once and done once, and maiev answers throughout.
+TEST(ComponentFaults, RegistryStoppedAndKilledMidPlanEachStepIsIssuedOnceAndThePlanCompletes) {
+  const std::string repo_a = Unique("maiev-faults-reg-a");
+  const std::string repo_b = Unique("maiev-faults-reg-b");
+  ASSERT_EQ(PushImage(repo_a, "1.0.0", VersionLabel({{"a:rpc", 1}}, {}, 2)), "");
+  ASSERT_EQ(PushImage(repo_b, "1.0.0", VersionLabel(json::object(), {"a:rpc >= 1"})), "");
+  UpgradedService a(Unique("faults-reg-a"), repo_a, "1.0.0",
+                    "--replicas 2 --update-parallelism 1 --update-delay 12s");
+  UpgradedService b(Unique("faults-reg-b"), repo_b, "1.0.0");
+  ASSERT_TRUE(a.ok() && b.ok()) << a.error() << b.error();
+  ASSERT_TRUE(
+      Eventually(seconds{90}, [&] { return a.Runs(repo_a, "1.0.0") && b.Runs(repo_b, "1.0.0"); }));
+  TempDir dir;
+  constexpr const char* kWebhookToken = "faults-webhook-token";
+  MaievServer maiev(dir.path(),
+                    {"--registry-poll-interval", "1", "--webhook-token", kWebhookToken});
+  ASSERT_TRUE(maiev.Start());
+  ASSERT_EQ(PushImage(repo_b, "2.0.0", VersionLabel(json::object(), {"a:rpc >= 2"})), "");
+  ASSERT_EQ(PushImage(repo_a, "2.0.0", VersionLabel({{"a:rpc", 2}}, {}, 2)), "");
+  ASSERT_TRUE(Eventually(seconds{60}, [&] {
+    return SpecImage(a.name()).find(":2.0.0@") != std::string::npos;
+  })) << maiev.Log();
+
+  StackRestarted restart_on_exit;
+  {
+    Signalled stop("registry", "STOP");
+    ASSERT_EQ(stop.result().exit_code, 0) << stop.result().output;
+    const auto stopped = SteadyClock::now();
+    // The registry's notification of b's push (again): a hint, so a re-check at the step's end.
+    EXPECT_EQ(
+        maiev
+            .Post("/api/v1/webhooks/registry",
+                  PushNotification(repo_b, "2.0.0", RegistryDigest(repo_b, "2.0.0")), kWebhookToken)
+            .first,
+        202);
+    bool answered = true;
+    while (SecondsSince(stopped) < kStopFor.count()) {
+      answered = answered && maiev.Healthy();
+      std::this_thread::sleep_for(std::chrono::milliseconds{500});
+    }
+    EXPECT_TRUE(answered) << "maiev stopped answering while the registry was stopped";
+  }
+  Signalled kill("registry", "KILL");
+  ASSERT_EQ(kill.result().exit_code, 0) << kill.result().output;
+  // Dead until a's rolling update has ended and maiev has moved on to b.
+  EXPECT_TRUE(Eventually(seconds{90}, [&] {
+    return SpecImage(b.name()).find(":2.0.0@") != std::string::npos;
+  })) << maiev.Log();
+  EXPECT_TRUE(maiev.Healthy()) << "maiev answers while the registry is dead";
+  const auto restarting = SteadyClock::now();
+  const CommandResult started = Shell(StackScript() + "start");
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  Report("registry SIGKILL mid-plan: registry started again", SecondsSince(restarting));
+  const auto back = SteadyClock::now();
+  const auto plan_state = [&] {
+    const auto plans = maiev.Get("/api/v1/plans");
+    return plans && (*plans)["plans"].size() == 1 ? (*plans)["plans"][0].value("state", "") : "";
+  };
+  EXPECT_TRUE(Eventually(
+      seconds{120},
+      [&] { return a.Runs(repo_a, "2.0.0") && b.Runs(repo_b, "2.0.0") && plan_state() == "done"; }))
+      << maiev.Get("/api/v1/plans").value_or(json()).dump() << "\n"
+      << maiev.Log();
+  Report("registry STOP 10 s then SIGKILL mid-plan: plan done after the registry is back",
+         SecondsSince(back));
+  // a's rolling update completed before b's began, and no step was issued twice.
+  EXPECT_LT(Inspect(a.name(), "{{.UpdateStatus.CompletedAt}}"),
+            Inspect(b.name(), "{{.UpdateStatus.StartedAt}}"));
+  const std::string metrics =
+      Shell("curl -fsS http://127.0.0.1:" + std::to_string(maiev.port()) + "/metrics").output;
+  for (const char* line : {R"(maiev_upgrade_steps_total{result="started"} 2)",
+                           R"(maiev_upgrade_steps_total{result="done"} 2)",
+                           R"(maiev_upgrade_steps_total{result="failed"} 0)"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+  }
+  // The fault was seen: the re-check at a's end could not read the registry.
+  EXPECT_NE(maiev.Log().find("the re-check could not read everything; the plan goes on"),
+            std::string::npos)
+      << maiev.Log();
+  EXPECT_TRUE(maiev.Running());
 }
 
 }  // namespace

@@ -146,7 +146,7 @@ TEST_F(NodesFailover, MaievOnAKilledNodeIsRescheduledTakesTheLeaseAndCompletesTh
                  image_ref);
   };
   const std::string repo_a = Unique("maiev-failover-a"), repo_b = Unique("maiev-failover-b");
-  ASSERT_EQ(PushImage(repo_a, "1.0.0", VersionLabel({{"a:rpc", 1}}, {})), "");
+  ASSERT_EQ(PushImage(repo_a, "1.0.0", VersionLabel({{"a:rpc", 1}}, {}, 2)), "");
   ASSERT_EQ(PushImage(repo_b, "1.0.0", VersionLabel(json::object(), {"a:rpc >= 1"})), "");
   // a's rolling update takes a while: two tasks, one at a time, 20 s apart.
   ASSERT_EQ(deploy("failover-a", std::string(kRegistry) + "/" + repo_a + ":1.0.0",
@@ -173,7 +173,7 @@ TEST_F(NodesFailover, MaievOnAKilledNodeIsRescheduledTakesTheLeaseAndCompletesTh
   ASSERT_TRUE(Eventually(seconds{60}, [&] { return replicas.Latest() >= 2; }))
       << MaievLog(victim, maiev);
   ASSERT_EQ(PushImage(repo_b, "2.0.0", VersionLabel(json::object(), {"a:rpc >= 2"})), "");
-  ASSERT_EQ(PushImage(repo_a, "2.0.0", VersionLabel({{"a:rpc", 2}}, {})), "");
+  ASSERT_EQ(PushImage(repo_a, "2.0.0", VersionLabel({{"a:rpc", 2}}, {}, 2)), "");
   ASSERT_TRUE(Eventually(kPlanDeadline, [&] {
     return NodeInspect(live, "failover-a", "{{.Spec.TaskTemplate.ContainerSpec.Image}}")
                .find(":2.0.0@") != std::string::npos;

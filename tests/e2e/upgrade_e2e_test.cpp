@@ -21,61 +21,6 @@ using ::testing::HasSubstr;
 
 constexpr seconds kUpgradeDeadline{90};
 constexpr seconds kQuietWindow{6};
-std::string Inspect(const std::string& service, const std::string& format) {
-  const CommandResult r =
-      Shell(Docker() + "service inspect --format " + Quote(format) + " " + service);
-  std::string out = r.exit_code == 0 ? r.output : "";
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
-std::string SpecImage(const std::string& service) {
-  return Inspect(service, "{{.Spec.TaskTemplate.ContainerSpec.Image}}");
-}
-
-// Never updated (no UpdateStatus), or its last rolling update completed.
-bool Settled(const std::string& update_state) {
-  return update_state.empty() || update_state == "completed";
-}
-
-// A service of `repository:tag`, removed at the end of the test.
-class UpgradedService {
- public:
-  // `flags`: more `docker service create` flags (labels, say).
-  UpgradedService(std::string name, const std::string& repository, const std::string& tag,
-                  const std::string& flags = "")
-      : name_(std::move(name)) {
-    created_ = Shell(Docker() + "service create -d -q --name " + name_ + " " + flags +
-                     " --network host --label maiev.test=1 --stop-grace-period 2s" +
-                     " --update-failure-action rollback --update-monitor 2s" +
-                     " --rollback-monitor 2s -e WORKER_QUEUE=" + name_ +
-                     " -e RABBITMQ_HOST=127.0.0.1 -e RABBITMQ_PORT=5672 --replicas 1 " + kRegistry +
-                     "/" + repository + ":" + tag);
-  }
-  ~UpgradedService() {
-    Shell(Docker() + "service rm " + name_);
-    Management("DELETE", "/api/queues/%2F/" + name_);
-  }
-  UpgradedService(const UpgradedService&) = delete;
-  UpgradedService& operator=(const UpgradedService&) = delete;
-
-  bool ok() const { return created_.exit_code == 0; }
-  const std::string& error() const { return created_.output; }
-  const std::string& name() const { return name_; }
-
-  bool Runs(const std::string& repository, const std::string& tag) const {
-    const std::string digest = RegistryDigest(repository, tag);
-    return !digest.empty() &&
-           SpecImage(name_) ==
-               std::string(kRegistry) + "/" + repository + ":" + tag + "@" + digest &&
-           Settled(Inspect(name_, "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}"));
-  }
-
- private:
-  std::string name_;
-  CommandResult created_;
-};
-
 class UpgradeE2e : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -290,24 +235,6 @@ TEST_F(UpgradeE2e, KilledMidPlanTheRestartedMaievCompletesThePlan) {
   EXPECT_TRUE(Eventually(seconds{10}, [&] {
     return maiev_->Log().find("plan 1 done") != std::string::npos;
   })) << maiev_->Log();
-}
-
-// The registry's notification of a tagged manifest push, as the stack's registry sends it.
-std::string PushNotification(const std::string& repository, const std::string& tag,
-                             const std::string& digest) {
-  const json event = {
-      {"id", Unique("event")},
-      {"timestamp", "2026-12-01T19:51:20.123456789Z"},
-      {"action", "push"},
-      {"target",
-       {{"mediaType", "application/vnd.docker.distribution.manifest.v2+json"},
-        {"digest", digest},
-        {"repository", repository},
-        {"url", std::string("http://") + kRegistry + "/v2/" + repository + "/manifests/" + digest},
-        {"tag", tag}}},
-      {"request", {{"id", "r1"}, {"host", kRegistry}, {"method", "PUT"}}},
-      {"source", {{"addr", "registry:5000"}}}};
-  return json{{"events", {event}}}.dump();
 }
 
 TEST_F(UpgradeE2e, WebhooksNeedTheirTokenAndAWellFormedBody) {
