@@ -12,6 +12,7 @@
 #include "control/autoscaler.hpp"
 #include "control/swarm_discovery.hpp"
 #include "daemon/registry_pool.hpp"
+#include "daemon/served_api.hpp"
 #include "orchestrator/docker_engine_orchestrator.hpp"
 #include "registry/docker_config.hpp"
 #include "store/sqlite_store.hpp"
@@ -55,43 +56,23 @@ void WatchServiceEvents(orchestrator::Orchestrator& orchestrator, control::Autos
   }
 }
 
-// What /readyz shows: Docker as discovery and the event stream last saw it, the broker as the
-// monitor did; no credential in any error.
-api::ReadinessSource ReadinessOf(const ServeOptions& options, const api::DockerReadiness& docker,
-                                 const monitor::RabbitMqMonitor& rabbitmq,
-                                 const store::StoreHealth& store,
-                                 const control::Autoscaler& autoscaler) {
-  const monitor::RabbitMqConfig& mq = options.rabbitmq;
-  const std::string amqp = mq.host + ":" + std::to_string(mq.port) + " vhost " + mq.vhost;
-  const std::vector<std::string> secrets = {mq.password, options.api.api_token,
-                                            options.api.webhook_token, options.api.read_token};
-  return [&docker, &rabbitmq, &store, &autoscaler, amqp, management = mq.management_url,
-          path = options.store_path, secrets] {
-    const monitor::BrokerHealth health = rabbitmq.Health();
-    api::Readiness readiness{
-        {docker.Get(), api::AmqpReadiness(health, amqp),
-         api::ManagementReadiness(health, management),
-         api::StoreReadiness(store.Get(), path, autoscaler.unrecorded_decisions().waiting)}};
-    return api::Redacted(std::move(readiness), secrets);
-  };
-}
+}  // namespace
 
-// The autoscaling cycles, until `stop`.
 void RunCycles(control::Autoscaler& autoscaler, const Clock& clock, Duration interval,
-               const std::stop_token& stop) {
+               const std::stop_token& stop, const CycleObserver& after_cycle) {
   TimePoint counts_read{};
   while (SleepFor(interval, stop)) {
-    if (SecondsBetween(counts_read, clock.Now()) >= kTaskCountRefresh.count()) {
-      counts_read = clock.Now();
+    const TimePoint started = clock.Now();
+    if (SecondsBetween(counts_read, started) >= kTaskCountRefresh.count()) {
+      counts_read = started;
       if (auto st = autoscaler.RefreshTaskCounts(); !st.ok()) {
         spdlog::debug("cannot read running task counts: {}", st.error().message);
       }
     }
     autoscaler.RunCycle();
+    if (after_cycle) after_cycle(started);
   }
 }
-
-}  // namespace
 
 Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   SystemClock clock;
@@ -135,19 +116,19 @@ Status Serve(const ServeOptions& options, const std::stop_token& stop) {
   autoscaler.SetLeadership(&elector);
   upgrades.SetLeadership(&elector);
   api::DockerReadiness docker_readiness(options.docker.Describe());
-  api::HttpApiOptions api_options = options.api;
-  api_options.events = &event_hub;
-  api_options.leadership = [&elector] { return elector.Snapshot(); };
-  api::HttpApi http_api(std::move(api_options), autoscaler,
-                        options.upgrades.enabled ? &upgrades : nullptr, store,
-                        ReadinessOf(options, docker_readiness, rabbitmq, store, autoscaler));
-  if (auto st = http_api.Bind(); !st.ok()) return st;
+  ServedApi http_api(options, {.autoscaler = autoscaler,
+                               .store = store,
+                               .rabbitmq = rabbitmq,
+                               .docker = docker_readiness,
+                               .events = event_hub,
+                               .upgrades = options.upgrades.enabled ? &upgrades : nullptr,
+                               .elector = &elector});
+  if (auto st = http_api.Start(); !st.ok()) return st;
   spdlog::info("maiev serving on {}://{} (store {}, docker {}, rabbitmq {}:{}, instance {})",
                options.api.tls_cert.empty() ? "http" : "https",
                api::ListenAddress{options.api.host, http_api.port()}.ToString(), options.store_path,
                options.docker.Describe(), options.rabbitmq.host, options.rabbitmq.port,
                options.lease.identity);
-  std::jthread http([&http_api] { http_api.Serve(); });
   std::jthread electing([&elector](const std::stop_token& s) { elector.Run(s); });
 
   rabbitmq.Start();

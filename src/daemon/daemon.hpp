@@ -2,6 +2,7 @@
 // runs the loops until asked to stop. The only place besides src/cli that names them.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -10,6 +11,7 @@
 #include "api/notifier.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "control/autoscaler.hpp"
 #include "control/leader_election.hpp"
 #include "control/upgrade_controller.hpp"
 #include "monitor/rabbitmq_monitor.hpp"
@@ -40,5 +42,14 @@ struct ServeOptions {
 // configuration is unusable: the store cannot be opened, the API port cannot be bound. Broker or
 // Docker outages after start are retried, never fatal.
 Status Serve(const ServeOptions& options, const std::stop_token& stop);
+
+// Told, on the loop's thread, when each cycle ends, with the time it started.
+using CycleObserver = std::function<void(TimePoint started)>;
+
+// The autoscaling loop of Serve, until `stop`: waits `interval`, re-reads the running task counts
+// when they are 2 s old, runs one cycle, tells `after_cycle` (may be empty), and again. A cycle
+// thus starts `interval` after the previous one ended.
+void RunCycles(control::Autoscaler& autoscaler, const Clock& clock, Duration interval,
+               const std::stop_token& stop, const CycleObserver& after_cycle = {});
 
 }  // namespace maiev::daemon
