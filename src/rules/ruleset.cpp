@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace maiev::rules {
@@ -184,11 +188,78 @@ struct RuleSet::Impl {
   }
 };
 
+namespace {
+
+// What compiling reads, as one string (each part length-prefixed, so no two inputs meet).
+std::string CompileKey(const std::vector<ResourceDecl>& resources,
+                       const std::vector<RuleDecl>& rules, std::string_view scale_up,
+                       std::string_view scale_down) {
+  std::string key;
+  const auto add = [&key](std::string_view part) {
+    key += std::to_string(part.size());
+    key += ':';
+    key += part;
+  };
+  add(std::to_string(resources.size()));
+  for (const ResourceDecl& r : resources) {
+    add(r.name);
+    add(r.monitorer);
+  }
+  add(std::to_string(rules.size()));
+  for (const RuleDecl& r : rules) {
+    add(r.name);
+    add(r.expression);
+  }
+  add(scale_up);
+  add(scale_down);
+  return key;
+}
+
+}  // namespace
+
+// The compiled rule sets alive, by CompileKey: at 10,000 services of a few configs, one compiled
+// copy per config instead of one per service (docs/RELIABILITY.md, "Load").
+class RuleSetCache {
+ public:
+  static RuleSetCache& Instance() {
+    static RuleSetCache cache;  // never destroyed before a RuleSet: it holds weak pointers only
+    return cache;
+  }
+
+  std::shared_ptr<const RuleSet::Impl> Find(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = compiled_.find(key);
+    return it == compiled_.end() ? nullptr : it->second.lock();
+  }
+
+  // Keeps `impl` for later compiles of `key`, and forgets those no rule set holds any more
+  // whenever the cache has doubled since it last did.
+  void Keep(const std::string& key, const std::shared_ptr<const RuleSet::Impl>& impl) {
+    std::lock_guard lock(mutex_);
+    compiled_.insert_or_assign(key, impl);
+    if (compiled_.size() < 2 * swept_size_) return;
+    std::erase_if(compiled_, [](const auto& entry) { return entry.second.expired(); });
+    swept_size_ = std::max<std::size_t>(compiled_.size(), kMinSweep);
+  }
+
+ private:
+  static constexpr std::size_t kMinSweep = 64;
+
+  std::mutex mutex_;
+  std::map<std::string, std::weak_ptr<const RuleSet::Impl>, std::less<>> compiled_;
+  std::size_t swept_size_ = kMinSweep;
+};
+
 Result<RuleSet, RuleSetError> RuleSet::Compile(std::vector<ResourceDecl> resources,
                                                std::vector<RuleDecl> rules, std::string scale_up,
                                                std::string scale_down) {
-  auto impl = std::make_unique<Impl>();
-  impl->resources = std::move(resources);
+  const std::string key = CompileKey(resources, rules, scale_up, scale_down);
+  if (auto shared = RuleSetCache::Instance().Find(key)) {
+    return RuleSet(std::move(shared), std::move(resources));
+  }
+  auto impl = std::make_shared<Impl>();
+  impl->resources = resources;
+  for (ResourceDecl& r : impl->resources) r.identifier.clear();  // not its own: see resources_
   impl->rules = std::move(rules);
   if (auto status = CheckNames(impl->resources, "resources", "resource"); !status.ok()) {
     return Unexpected<RuleSetError>{status.error()};
@@ -227,7 +298,9 @@ Result<RuleSet, RuleSetError> RuleSet::Compile(std::vector<ResourceDecl> resourc
     if (!expression.ok()) return Unexpected<RuleSetError>{std::move(expression).error()};
     impl->scale_down.emplace(std::move(expression).value());
   }
-  return RuleSet(std::move(impl));
+  std::shared_ptr<const Impl> compiled = std::move(impl);
+  RuleSetCache::Instance().Keep(key, compiled);
+  return RuleSet(std::move(compiled), std::move(resources));
 }
 
 std::vector<RuleSetError> RuleSet::CheckExpressions(const std::vector<ResourceDecl>& resources,
@@ -250,7 +323,8 @@ std::vector<RuleSetError> RuleSet::CheckExpressions(const std::vector<ResourceDe
   return errors;
 }
 
-RuleSet::RuleSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RuleSet::RuleSet(std::shared_ptr<const Impl> impl, std::vector<ResourceDecl> resources)
+    : impl_(std::move(impl)), resources_(std::move(resources)) {}
 RuleSet::RuleSet(RuleSet&&) noexcept = default;
 RuleSet& RuleSet::operator=(RuleSet&&) noexcept = default;
 RuleSet::~RuleSet() = default;
@@ -359,7 +433,7 @@ Evaluation RuleSet::Evaluate(const MetricsSnapshot& metrics, const RuleHistory& 
   return evaluation;
 }
 
-const std::vector<ResourceDecl>& RuleSet::resources() const { return impl_->resources; }
+const std::vector<ResourceDecl>& RuleSet::resources() const { return resources_; }
 const std::vector<RuleDecl>& RuleSet::rules() const { return impl_->rules; }
 const std::string& RuleSet::scale_up() const { return impl_->scale_up_text; }
 const std::string& RuleSet::scale_down() const { return impl_->scale_down_text; }

@@ -65,7 +65,9 @@ struct Evaluation {
   bool scale_down = false;
 };
 
-// Immutable after Compile; Evaluate is const and thread-safe.
+// Immutable after Compile; Evaluate is const and thread-safe. Rule sets compiled from the same
+// text (resource names and monitorers, rules, triggers) share their compiled expressions; only the
+// resources' identifiers are their own.
 class RuleSet {
  public:
   // Checks names (resources unique, rule names unique identifiers, not reserved), compiles every
@@ -128,15 +130,21 @@ class RuleSet {
   const std::vector<RuleDecl>& rules() const;
   const std::string& scale_up() const;  // as given to Compile; empty: never
   const std::string& scale_down() const;
+  // True when this and `other` share one compilation (what the memory figures count on).
+  bool SharesCompilationWith(const RuleSet& other) const { return impl_ == other.impl_; }
 
  private:
   struct Impl;
-  explicit RuleSet(std::unique_ptr<Impl> impl);
+  friend class RuleSetCache;
+  RuleSet(std::shared_ptr<const Impl> impl, std::vector<ResourceDecl> resources);
   // The slots and states of a pass from maps (Evaluate, Explain). REQUIRES: sized as for
   // EvaluateSlots; slots null on entry.
   void FillSlots(const MetricsSnapshot& metrics, std::span<Value> slots) const;
   void FillStates(const RuleHistory& history, TimePoint now, std::span<RuleState> states) const;
-  std::unique_ptr<Impl> impl_;
+  // What was compiled, shared by every rule set compiled from the same names, monitorers, rules
+  // and triggers: the services of one config that differ only in their queues.
+  std::shared_ptr<const Impl> impl_;
+  std::vector<ResourceDecl> resources_;  // this rule set's own, with its identifiers
 };
 
 }  // namespace maiev::rules

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <optional>
+#include <thread>
+#include <vector>
 
 namespace maiev::rules {
 namespace {
@@ -118,9 +122,80 @@ TEST(RuleSetCompile, KeepsDeclarations) {
 }
 
 const TimePoint kStart = TimePoint{seconds{1'700'000'000}};
-
 MetricsSnapshot Latency(double latency) {
   return {{"rmq", {{"exists", Value::Bool(true)}, {"latency", Value::Number(latency)}}}};
+}
+
+// Services of one config differ only in their queues: they share one compilation.
+TEST(RuleSetCompile, TheSameTextIsCompiledOnceAndEachKeepsItsOwnIdentifiers) {
+  auto a = RuleSet::Compile({{"rmq", "monitorer_rabbitmq", "queue-a"}},
+                            {{"slow", "rmq:latency > 5"}}, "rules:slow", "");
+  auto b = RuleSet::Compile({{"rmq", "monitorer_rabbitmq", "queue-b"}},
+                            {{"slow", "rmq:latency > 5"}}, "rules:slow", "");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_TRUE(a->SharesCompilationWith(*b));
+  EXPECT_EQ(a->resources()[0].identifier, "queue-a");
+  EXPECT_EQ(b->resources()[0].identifier, "queue-b");
+  EXPECT_EQ(b->rules()[0].expression, "rmq:latency > 5");
+  EXPECT_TRUE(b->Evaluate(Latency(6), {}, kStart).scale_up);
+  EXPECT_FALSE(a->Evaluate(Latency(1), {}, kStart).scale_up);
+}
+
+TEST(RuleSetCompile, AnyOtherTextIsCompiledApart) {
+  const std::vector<RuleDecl> rules = {{"slow", "rmq:latency > 5"}};
+  auto base = RuleSet::Compile(kRmq, rules, "rules:slow", "");
+  ASSERT_TRUE(base.ok());
+  std::vector<Result<RuleSet, RuleSetError>> others;
+  others.push_back(
+      RuleSet::Compile({{"rmq", "monitorer_other", "rpc-producer"}}, rules, "rules:slow", ""));
+  others.push_back(RuleSet::Compile(kRmq, {{"slow", "rmq:latency > 6"}}, "rules:slow", ""));
+  others.push_back(RuleSet::Compile(kRmq, {{"slow2", "rmq:latency > 5"}}, "rules:slow2", ""));
+  others.push_back(RuleSet::Compile(kRmq, rules, "rules:slow", "not rules:slow"));
+  others.push_back(RuleSet::Compile(kRmq, rules, "", "rules:slow"));
+  // A part's text running into the next is no match either.
+  others.push_back(RuleSet::Compile(kRmq, rules, "rules:slow ", ""));
+  for (const auto& other : others) {
+    ASSERT_TRUE(other.ok()) << other.error().ToString();
+    EXPECT_FALSE(base->SharesCompilationWith(*other)) << other->scale_up();
+  }
+}
+
+TEST(RuleSetCompile, ACompilationNoRuleSetHoldsIsMadeAgain) {
+  std::optional<RuleSet> kept;
+  for (int i = 0; i < 500; ++i) {  // enough distinct texts for the cache to forget the dead
+    auto set = RuleSet::Compile(kRmq, {{"a", "rmq:waiting > " + std::to_string(i)}}, "rules:a", "");
+    ASSERT_TRUE(set.ok());
+    if (i == 0) kept.emplace(std::move(set).value());
+  }
+  auto again = RuleSet::Compile(kRmq, {{"a", "rmq:waiting > 0"}}, "rules:a", "");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(kept->SharesCompilationWith(*again));
+  auto fresh = RuleSet::Compile(kRmq, {{"a", "rmq:waiting > 1"}}, "rules:a", "");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE(fresh->Evaluate({{"rmq", {{"waiting", Value::Number(2)}}}}, {}, kStart).scale_up);
+}
+
+TEST(RuleSetCompile, CompilesFromSeveralThreadsAtOnce) {
+  std::vector<std::thread> threads;
+  std::atomic<int> shared{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&shared, t] {
+      std::optional<RuleSet> first;
+      for (int i = 0; i < 200; ++i) {
+        auto set =
+            RuleSet::Compile({{"rmq", "monitorer_rabbitmq", "q" + std::to_string(t)}},
+                             {{"a", "rmq:waiting > " + std::to_string(i % 20)}}, "rules:a", "");
+        if (!set.ok()) return;
+        if (!first) {
+          first.emplace(std::move(set).value());
+        } else if (first->SharesCompilationWith(*set)) {
+          ++shared;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_GE(shared.load(), 4 * 9);  // i = 20, 40, … 180 share the first's text
 }
 
 TEST(RuleSetEvaluate, EmptyTriggersNeverFire) {

@@ -526,7 +526,6 @@ Result<ImageRef> ParseImageRef(std::string_view ref) {
     out.registry = std::string(kDockerHub);
   }
   if (name.empty()) return bad("has no repository");
-  if (name.size() > kMaxRepositoryLength) return bad("repository is longer than 255 characters");
   for (std::string_view component : Split(name, '/')) {
     if (!IsValidPathComponent(component)) {
       return bad("repository component \"" + EscapeInvalidUtf8(component) +
@@ -536,6 +535,10 @@ Result<ImageRef> ParseImageRef(std::string_view ref) {
   out.repository = std::string(name);
   if (out.registry == kDockerHub && out.repository.find('/') == std::string::npos) {
     out.repository = "library/" + out.repository;
+  }
+  // On the repository as written back (with `library/`), so that what ToString writes parses.
+  if (out.repository.size() > kMaxRepositoryLength) {
+    return bad("repository is longer than 255 characters");
   }
   return out;
 }

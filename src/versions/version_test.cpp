@@ -539,6 +539,22 @@ TEST(ParseImageRef, DigestWithoutTagKeepsTagEmpty) {
   EXPECT_EQ(r.ToString(), "docker.io/library/nginx@" + digest);
 }
 
+// Found by fuzzing: a 250-character Docker Hub name was accepted, and what ToString wrote back
+// (with `library/`, 258 characters) was refused. The limit is on the repository as written back.
+TEST(ParseImageRef, TheLengthLimitIsOnTheRepositoryWithItsLibraryPrefix) {
+  auto longest = ParseImageRef(std::string(247, 'a'));
+  ASSERT_TRUE(longest.ok()) << longest.error().message;
+  EXPECT_EQ(longest->repository.size(), 255U);
+  auto again = ParseImageRef(longest->ToString());
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, *longest);
+  auto too_long = ParseImageRef(std::string(250, 'a'));
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_NE(too_long.error().message.find("longer than 255"), std::string::npos);
+  EXPECT_TRUE(ParseImageRef("127.0.0.1:5000/" + std::string(255, 'a')).ok());
+  EXPECT_FALSE(ParseImageRef("127.0.0.1:5000/" + std::string(256, 'a')).ok());
+}
+
 TEST(ParseImageRef, LibraryAndUserImagesOnDockerHub) {
   EXPECT_EQ(Ref("library/x:1"), Ref("x:1"));
   EXPECT_EQ(Ref("docker.io/library/x:1"), Ref("x:1"));
