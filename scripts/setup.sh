@@ -20,6 +20,8 @@ packages=(
   curl procps python3 iproute2 tmux openssl
   # the relays of the multi-node swarm (scripts/stack.sh start --nodes N)
   socat
+  # the API's load in bench/daemon_load_bench --api-load (docs/RELIABILITY.md, "Load")
+  wrk
 )
 
 missing=()
