@@ -222,7 +222,7 @@ std::string CompileKey(const std::vector<ResourceDecl>& resources,
 class RuleSetCache {
  public:
   static RuleSetCache& Instance() {
-    static RuleSetCache cache;  // never destroyed before a RuleSet: it holds weak pointers only
+    static RuleSetCache cache;  // a RuleSet destroyed never reaches into it (weak pointers only)
     return cache;
   }
 
