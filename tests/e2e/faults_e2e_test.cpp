@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -228,91 +229,127 @@ TEST(ComponentFaults, DockerStoppedAndKilledMaievAnswersThroughoutAndScalesAfter
   ExpectOnlyDecidedChangesWithMetrics(maiev, name, values, 1);
 }
 
-// The registry stopped (SIGSTOP, 10 s), then killed and started again, while a plan of two steps
-// runs: a provider's rolling update (two tasks, 12 s apart), then the service that needs its new
-// capability. A push announced while the registry is stopped asks for a re-check when the step
-// ends, and the registry is still dead then. Every image is on the one node already (pushed from
-// it), so the rolling updates do not need the registry; maiev's checks do. The plan goes on and
-// completes, each step started once and done once, and maiev answers throughout.
-TEST(ComponentFaults, RegistryStoppedAndKilledMidPlanEachStepIsIssuedOnceAndThePlanCompletes) {
-  const std::string repo_a = Unique("maiev-faults-reg-a");
-  const std::string repo_b = Unique("maiev-faults-reg-b");
-  ASSERT_EQ(PushImage(repo_a, "1.0.0", VersionLabel({{"a:rpc", 1}}, {}, 2)), "");
-  ASSERT_EQ(PushImage(repo_b, "1.0.0", VersionLabel(json::object(), {"a:rpc >= 1"})), "");
-  UpgradedService a(Unique("faults-reg-a"), repo_a, "1.0.0",
-                    "--replicas 2 --update-parallelism 1 --update-delay 12s");
-  UpgradedService b(Unique("faults-reg-b"), repo_b, "1.0.0");
-  ASSERT_TRUE(a.ok() && b.ok()) << a.error() << b.error();
-  ASSERT_TRUE(
-      Eventually(seconds{90}, [&] { return a.Runs(repo_a, "1.0.0") && b.Runs(repo_b, "1.0.0"); }));
-  TempDir dir;
-  constexpr const char* kWebhookToken = "faults-webhook-token";
-  MaievServer maiev(dir.path(),
-                    {"--registry-poll-interval", "1", "--webhook-token", kWebhookToken});
-  ASSERT_TRUE(maiev.Start());
-  ASSERT_EQ(PushImage(repo_b, "2.0.0", VersionLabel(json::object(), {"a:rpc >= 2"})), "");
-  ASSERT_EQ(PushImage(repo_a, "2.0.0", VersionLabel({{"a:rpc", 2}}, {}, 2)), "");
-  ASSERT_TRUE(Eventually(seconds{60}, [&] {
-    return SpecImage(a.name()).find(":2.0.0@") != std::string::npos;
-  })) << maiev.Log();
+// A plan of two steps under a fault: a provider's rolling update (two tasks, 12 s apart), then
+// the service that needs its new capability. SetUp deploys both at 1.0.0, starts maiev, pushes
+// 2.0.0 of both and returns once the first step has been requested. Every image is on the one
+// node already (pushed from it), so the rolling updates do not need the registry.
+class PlanUnderFault : public ::testing::Test {
+ protected:
+  static constexpr const char* kWebhookToken = "faults-webhook-token";
 
-  StackRestarted restart_on_exit;
+  void SetUp() override {
+    ASSERT_EQ(PushImage(repo_a_, "1.0.0", VersionLabel({{"a:rpc", 1}}, {}, 2)), "");
+    ASSERT_EQ(PushImage(repo_b_, "1.0.0", VersionLabel(json::object(), {"a:rpc >= 1"})), "");
+    a_.emplace(Unique("faults-plan-a"), repo_a_, "1.0.0",
+               "--replicas 2 --update-parallelism 1 --update-delay 12s");
+    b_.emplace(Unique("faults-plan-b"), repo_b_, "1.0.0");
+    ASSERT_TRUE(a_->ok() && b_->ok()) << a_->error() << b_->error();
+    ASSERT_TRUE(Eventually(
+        seconds{90}, [&] { return a_->Runs(repo_a_, "1.0.0") && b_->Runs(repo_b_, "1.0.0"); }));
+    ASSERT_TRUE(maiev_.Start());
+    ASSERT_EQ(PushImage(repo_b_, "2.0.0", VersionLabel(json::object(), {"a:rpc >= 2"})), "");
+    ASSERT_EQ(PushImage(repo_a_, "2.0.0", VersionLabel({{"a:rpc", 2}}, {}, 2)), "");
+    ASSERT_TRUE(Eventually(seconds{60}, [&] {
+      return SpecImage(a_->name()).find(":2.0.0@") != std::string::npos;
+    })) << maiev_.Log();
+  }
+
+  std::string PlanState() {
+    const auto plans = maiev_.Get("/api/v1/plans");
+    return plans && (*plans)["plans"].size() == 1 ? (*plans)["plans"][0].value("state", "") : "";
+  }
+
+  // Maiev answered every 0.5 s for kStopFor.
+  bool AnsweredThroughout() {
+    const auto stopped = SteadyClock::now();
+    bool answered = true;
+    while (SecondsSince(stopped) < kStopFor.count()) {
+      answered = answered && maiev_.Healthy();
+      std::this_thread::sleep_for(std::chrono::milliseconds{500});
+    }
+    return answered;
+  }
+
+  // The plan completes; `what` names the fault for the printed time since `from`.
+  void ExpectThePlanCompletesEachStepOnce(const std::string& what, SteadyClock::time_point from) {
+    EXPECT_TRUE(Eventually(seconds{120},
+                           [&] {
+                             return a_->Runs(repo_a_, "2.0.0") && b_->Runs(repo_b_, "2.0.0") &&
+                                    PlanState() == "done";
+                           }))
+        << maiev_.Get("/api/v1/plans").value_or(json()).dump() << "\n"
+        << maiev_.Log();
+    Report(what, SecondsSince(from));
+    // a's rolling update completed before b's began, and no step was issued twice.
+    EXPECT_LT(Inspect(a_->name(), "{{.UpdateStatus.CompletedAt}}"),
+              Inspect(b_->name(), "{{.UpdateStatus.StartedAt}}"));
+    const std::string metrics =
+        Shell("curl -fsS http://127.0.0.1:" + std::to_string(maiev_.port()) + "/metrics").output;
+    for (const char* line : {R"(maiev_upgrade_steps_total{result="started"} 2)",
+                             R"(maiev_upgrade_steps_total{result="done"} 2)",
+                             R"(maiev_upgrade_steps_total{result="failed"} 0)"}) {
+      EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+    }
+    EXPECT_TRUE(maiev_.Running());
+  }
+
+  const std::string repo_a_ = Unique("maiev-faults-plan-a");
+  const std::string repo_b_ = Unique("maiev-faults-plan-b");
+  std::optional<UpgradedService> a_;  // created once their images are pushed
+  std::optional<UpgradedService> b_;
+  TempDir dir_;
+  MaievServer maiev_{dir_.path(),
+                     {"--registry-poll-interval", "1", "--webhook-token", kWebhookToken}};
+  StackRestarted restart_on_exit_;
+};
+
+// The registry stopped (SIGSTOP, 10 s) right after the first step was requested, then killed and
+// left dead until the second step has been requested, then started again. A push announced while
+// it is stopped asks for a re-check when the first step ends, and the registry is dead then: the
+// plan goes on and completes, each step started once and done once, and maiev answers throughout.
+TEST_F(PlanUnderFault, RegistryStoppedAndKilledEachStepIsIssuedOnceAndThePlanCompletes) {
   {
     Signalled stop("registry", "STOP");
     ASSERT_EQ(stop.result().exit_code, 0) << stop.result().output;
-    const auto stopped = SteadyClock::now();
     // The registry's notification of b's push (again): a hint, so a re-check at the step's end.
-    EXPECT_EQ(
-        maiev
-            .Post("/api/v1/webhooks/registry",
-                  PushNotification(repo_b, "2.0.0", RegistryDigest(repo_b, "2.0.0")), kWebhookToken)
-            .first,
-        202);
-    bool answered = true;
-    while (SecondsSince(stopped) < kStopFor.count()) {
-      answered = answered && maiev.Healthy();
-      std::this_thread::sleep_for(std::chrono::milliseconds{500});
-    }
-    EXPECT_TRUE(answered) << "maiev stopped answering while the registry was stopped";
+    EXPECT_EQ(maiev_
+                  .Post("/api/v1/webhooks/registry",
+                        PushNotification(repo_b_, "2.0.0", RegistryDigest(repo_b_, "2.0.0")),
+                        kWebhookToken)
+                  .first,
+              202);
+    EXPECT_TRUE(AnsweredThroughout()) << "maiev stopped answering while the registry was stopped";
   }
   Signalled kill("registry", "KILL");
   ASSERT_EQ(kill.result().exit_code, 0) << kill.result().output;
-  // Dead until a's rolling update has ended and maiev has moved on to b.
   EXPECT_TRUE(Eventually(seconds{90}, [&] {
-    return SpecImage(b.name()).find(":2.0.0@") != std::string::npos;
-  })) << maiev.Log();
-  EXPECT_TRUE(maiev.Healthy()) << "maiev answers while the registry is dead";
+    return SpecImage(b_->name()).find(":2.0.0@") != std::string::npos;
+  })) << maiev_.Log();
+  EXPECT_TRUE(maiev_.Healthy()) << "maiev answers while the registry is dead";
   const auto restarting = SteadyClock::now();
   const CommandResult started = Shell(StackScript() + "start");
   ASSERT_EQ(started.exit_code, 0) << started.output;
   Report("registry SIGKILL mid-plan: registry started again", SecondsSince(restarting));
-  const auto back = SteadyClock::now();
-  const auto plan_state = [&] {
-    const auto plans = maiev.Get("/api/v1/plans");
-    return plans && (*plans)["plans"].size() == 1 ? (*plans)["plans"][0].value("state", "") : "";
-  };
-  EXPECT_TRUE(Eventually(
-      seconds{120},
-      [&] { return a.Runs(repo_a, "2.0.0") && b.Runs(repo_b, "2.0.0") && plan_state() == "done"; }))
-      << maiev.Get("/api/v1/plans").value_or(json()).dump() << "\n"
-      << maiev.Log();
-  Report("registry STOP 10 s then SIGKILL mid-plan: plan done after the registry is back",
-         SecondsSince(back));
-  // a's rolling update completed before b's began, and no step was issued twice.
-  EXPECT_LT(Inspect(a.name(), "{{.UpdateStatus.CompletedAt}}"),
-            Inspect(b.name(), "{{.UpdateStatus.StartedAt}}"));
-  const std::string metrics =
-      Shell("curl -fsS http://127.0.0.1:" + std::to_string(maiev.port()) + "/metrics").output;
-  for (const char* line : {R"(maiev_upgrade_steps_total{result="started"} 2)",
-                           R"(maiev_upgrade_steps_total{result="done"} 2)",
-                           R"(maiev_upgrade_steps_total{result="failed"} 0)"}) {
-    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
-  }
+  ExpectThePlanCompletesEachStepOnce(
+      "registry STOP 10 s then SIGKILL mid-plan: plan done after the registry is back",
+      SteadyClock::now());
   // The fault was seen: the re-check at a's end could not read the registry.
-  EXPECT_NE(maiev.Log().find("the re-check could not read everything; the plan goes on"),
+  EXPECT_NE(maiev_.Log().find("the re-check could not read everything; the plan goes on"),
             std::string::npos)
-      << maiev.Log();
-  EXPECT_TRUE(maiev.Running());
+      << maiev_.Log();
+}
+
+// dockerd stopped (SIGSTOP, 10 s) during the first step: maiev cannot read the service it
+// follows, keeps answering, and follows the step again once the Engine answers; the plan
+// completes, each step started once and done once.
+TEST_F(PlanUnderFault, DockerStoppedTheStepIsFollowedOnceAndThePlanCompletes) {
+  {
+    Signalled stop("docker", "STOP");
+    ASSERT_EQ(stop.result().exit_code, 0) << stop.result().output;
+    EXPECT_TRUE(AnsweredThroughout()) << "maiev stopped answering while dockerd was stopped";
+  }
+  ExpectThePlanCompletesEachStepOnce("dockerd STOP 10 s mid-plan: plan done after SIGCONT",
+                                     SteadyClock::now());
 }
 
 }  // namespace
