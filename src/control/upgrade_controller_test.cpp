@@ -60,6 +60,18 @@ class UpgradeControllerTest : public ::testing::Test {
     upgrade_testing::PushImage(registry_, name, tag, digest, label);
   }
 
+  // a 1.0.0 provides a:rpc 1 and b 1.0.0 needs it; b 2.0.0 needs a:rpc 2, which only a 2.0.0
+  // provides: the plan is a, then b. The running versions' dependencies come from the registry
+  // (no local image in the fake).
+  void ProviderAndConsumerWithNewVersions() {
+    RunService("a", "1.0.0", '1');
+    RunService("b", "1.0.0", '3');
+    Push("a", "1.0.0", '1', Label(R"("a:rpc": 1)", ""));
+    Push("b", "1.0.0", '3', Label("", R"("a:rpc >= 1")"));
+    Push("a", "2.0.0", '2', Label(R"("a:rpc": 2)", ""));
+    Push("b", "2.0.0", '4', Label("", R"("a:rpc >= 2")"));
+  }
+
   // Swarm finishes the rolling update the service was asked for.
   void CompleteRollout(const std::string& name) {
     swarm_.EditService("id-" + name, [&](ServiceInfo& s) {
@@ -101,13 +113,7 @@ TEST_F(UpgradeControllerTest, NothingNewerMakesNoPlan) {
 }
 
 TEST_F(UpgradeControllerTest, UpgradesTheProviderFirstAndStepsOneAtATime) {
-  RunService("a", "1.0.0", '1');
-  RunService("b", "1.0.0", '3');
-  Push("a", "1.0.0", '1', Label(R"("a:rpc": 1)", ""));
-  Push("b", "1.0.0", '3', Label("", R"("a:rpc >= 1")"));
-  Push("a", "2.0.0", '2', Label(R"("a:rpc": 2)", ""));
-  Push("b", "2.0.0", '4', Label("", R"("a:rpc >= 2")"));
-  // The running versions' dependencies come from the registry (no local image in the fake).
+  ProviderAndConsumerWithNewVersions();
 
   Controller().Pass();  // check → plan → step 1 requested
   store::UpgradePlan plan = OnlyPlan();
@@ -273,12 +279,7 @@ TEST_F(UpgradeControllerTest, AfterARestartTheRunningStepIsFollowedNotRequestedA
 }
 
 TEST_F(UpgradeControllerTest, AMaievWithAnEmptyStoreFollowsTheStepInFlightThenPlansTheRest) {
-  RunService("a", "1.0.0", '1');
-  RunService("b", "1.0.0", '3');
-  Push("a", "1.0.0", '1', Label(R"("a:rpc": 1)", ""));
-  Push("b", "1.0.0", '3', Label("", R"("a:rpc >= 1")"));
-  Push("a", "2.0.0", '2', Label(R"("a:rpc": 2)", ""));
-  Push("b", "2.0.0", '4', Label("", R"("a:rpc >= 2")"));
+  ProviderAndConsumerWithNewVersions();
   Controller().Pass();
   Controller().Pass();  // step 1 (a) requested, recorded on the service
   ASSERT_EQ(swarm_.image_calls().size(), 1U);
@@ -382,12 +383,7 @@ TEST_F(UpgradeControllerTest, ANewVersionDuringAStepIsPlannedWhenTheStepFinishes
 // A hint during a step asks for a re-check at the step's end; a registry that cannot be read
 // then is no new fact, so the plan goes on as planned rather than being abandoned.
 TEST_F(UpgradeControllerTest, ARegistryDownWhenAStepEndsIsNoReasonToAbandonThePlan) {
-  RunService("a", "1.0.0", '1');
-  RunService("b", "1.0.0", '3');
-  Push("a", "1.0.0", '1', Label(R"("a:rpc": 1)", ""));
-  Push("b", "1.0.0", '3', Label("", R"("a:rpc >= 1")"));
-  Push("a", "2.0.0", '2', Label(R"("a:rpc": 2)", ""));
-  Push("b", "2.0.0", '4', Label("", R"("a:rpc >= 2")"));
+  ProviderAndConsumerWithNewVersions();
   Controller().Pass();
   Controller().Pass();  // a → 2.0.0 requested
   const std::int64_t plan = OnlyPlan().id;
