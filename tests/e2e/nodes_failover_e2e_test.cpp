@@ -31,8 +31,11 @@ constexpr int kLeaseSeconds = 8;
 constexpr seconds kNodeDeadline{120};
 constexpr seconds kPlanDeadline{180};
 
+// The docker CLI of node `node`, bounded: a manager without a Raft leader (just after the leader's
+// node was lost) may keep a request waiting, and the polls must go on.
 std::string NodeDocker(int node) {
-  return "docker -H unix://" + StackDir() + "/nodes/n" + std::to_string(node) + "/docker.sock ";
+  return "timeout 10 docker -H unix://" + StackDir() + "/nodes/n" + std::to_string(node) +
+         "/docker.sock ";
 }
 
 // `command` run inside node `node`'s network namespace, where maiev's API listens.
