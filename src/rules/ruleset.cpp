@@ -232,14 +232,22 @@ class RuleSetCache {
     return it == compiled_.end() ? nullptr : it->second.lock();
   }
 
-  // Keeps `impl` for later compiles of `key`, and forgets those no rule set holds any more
-  // whenever the cache has doubled since it last did.
-  void Keep(const std::string& key, const std::shared_ptr<const RuleSet::Impl>& impl) {
+  // Keeps `impl` for later compiles of `key` and returns it, unless another thread kept one for
+  // the same key while this one compiled: then that one is returned, so all share it. Forgets
+  // those no rule set holds any more whenever the cache has doubled since it last did.
+  std::shared_ptr<const RuleSet::Impl> Keep(const std::string& key,
+                                            std::shared_ptr<const RuleSet::Impl> impl) {
     std::lock_guard lock(mutex_);
-    compiled_.insert_or_assign(key, impl);
-    if (compiled_.size() < 2 * swept_size_) return;
-    std::erase_if(compiled_, [](const auto& entry) { return entry.second.expired(); });
-    swept_size_ = std::max<std::size_t>(compiled_.size(), kMinSweep);
+    auto [it, inserted] = compiled_.try_emplace(key, impl);
+    if (!inserted) {
+      if (auto kept = it->second.lock()) return kept;
+      it->second = impl;
+    }
+    if (compiled_.size() >= 2 * swept_size_) {
+      std::erase_if(compiled_, [](const auto& entry) { return entry.second.expired(); });
+      swept_size_ = std::max<std::size_t>(compiled_.size(), kMinSweep);
+    }
+    return impl;
   }
 
  private:
@@ -298,9 +306,7 @@ Result<RuleSet, RuleSetError> RuleSet::Compile(std::vector<ResourceDecl> resourc
     if (!expression.ok()) return Unexpected<RuleSetError>{std::move(expression).error()};
     impl->scale_down.emplace(std::move(expression).value());
   }
-  std::shared_ptr<const Impl> compiled = std::move(impl);
-  RuleSetCache::Instance().Keep(key, compiled);
-  return RuleSet(std::move(compiled), std::move(resources));
+  return RuleSet(RuleSetCache::Instance().Keep(key, std::move(impl)), std::move(resources));
 }
 
 std::vector<RuleSetError> RuleSet::CheckExpressions(const std::vector<ResourceDecl>& resources,
