@@ -339,17 +339,31 @@ TEST_F(PlanUnderFault, RegistryStoppedAndKilledEachStepIsIssuedOnceAndThePlanCom
       << maiev_.Log();
 }
 
-// dockerd stopped (SIGSTOP, 10 s) during the first step: maiev cannot read the service it
-// follows, keeps answering, and follows the step again once the Engine answers; the plan
+// During the first step: RabbitMQ killed (a plan needs no broker), dockerd stopped (SIGSTOP,
+// 10 s), then dockerd killed and, with the broker, started again. maiev cannot read the service
+// it follows, keeps answering, and follows the step again once the Engine answers — after the
+// SIGKILL a new Engine, whose swarm carries on the rolling update it had begun; the plan
 // completes, each step started once and done once.
-TEST_F(PlanUnderFault, DockerStoppedTheStepIsFollowedOnceAndThePlanCompletes) {
+TEST_F(PlanUnderFault,
+       RabbitMqKilledDockerStoppedThenKilledEachStepIsFollowedOnceAndThePlanCompletes) {
+  Signalled kill_broker("rabbitmq", "KILL");
+  ASSERT_EQ(kill_broker.result().exit_code, 0) << kill_broker.result().output;
   {
     Signalled stop("docker", "STOP");
     ASSERT_EQ(stop.result().exit_code, 0) << stop.result().output;
     EXPECT_TRUE(AnsweredThroughout()) << "maiev stopped answering while dockerd was stopped";
   }
-  ExpectThePlanCompletesEachStepOnce("dockerd STOP 10 s mid-plan: plan done after SIGCONT",
-                                     SteadyClock::now());
+  EXPECT_NE(PlanState(), "done") << "the first step ended before dockerd could be killed in it";
+  Signalled kill_docker("docker", "KILL");
+  ASSERT_EQ(kill_docker.result().exit_code, 0) << kill_docker.result().output;
+  EXPECT_TRUE(maiev_.Healthy()) << "maiev answers while dockerd and RabbitMQ are dead";
+  const auto restarting = SteadyClock::now();
+  const CommandResult started = Shell(StackScript() + "start");
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  Report("dockerd and RabbitMQ SIGKILL mid-plan: both started again", SecondsSince(restarting));
+  ExpectThePlanCompletesEachStepOnce(
+      "dockerd STOP 10 s then SIGKILL, RabbitMQ SIGKILL, mid-plan: plan done after both are back",
+      SteadyClock::now());
 }
 
 }  // namespace
