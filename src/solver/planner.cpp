@@ -78,6 +78,7 @@ class Planner {
     input.phase = phase_;
     input.group = group;
     input.max_states = limits_.max_states;
+    input.max_conflicts = limits_.max_conflicts;
     for (const int s : group) {
       std::vector<int> values = candidates_[s];  // ascending rank: the target first
       values.push_back(phase_[s]);
@@ -117,6 +118,7 @@ class Planner {
     to.patterns += add.patterns;
     to.by_routes += add.by_routes;
     to.by_phases += add.by_phases;
+    to.by_sat += add.by_sat;
     to.deepenings += add.deepenings;
     to.checks += add.checks;
     to.backjumps += add.backjumps;

@@ -26,6 +26,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <queue>
 #include <string>
 #include <tuple>
@@ -33,6 +34,7 @@
 #include <utility>
 
 #include "solver/phase_search.hpp"
+#include "solver/step_sat.hpp"
 
 namespace maiev::solver {
 namespace {
@@ -512,7 +514,13 @@ class RouteSearch {
     }
   }
 
-  enum class Projected { kSolved, kNoPlan, kLimit };
+  enum class Projected {
+    kSolved,
+    kNoPlan,
+    kLimit,
+    kRefuted,  // by ProjectBySat: no plan of proved_ moves (proved_ raised); never returned by
+               // Project
+  };
 
   enum class Order {
     kLinked,       // first the member with the most links inside the pattern, then each next
@@ -532,21 +540,53 @@ class RouteSearch {
     for (int t = 0; t < static_cast<int>(members.size()); ++t) slot_[members[t]] = t;
     for (const int a : members) prior_[a] = route_[a];
     proved_ = ResetTree(Root());
+    step_sat_.reset();
     int length = 0;
     std::uint64_t spent = 0;  // by each method
     for (std::uint64_t budget = std::max<std::uint64_t>(in_.first_budget, 1);; budget *= 4) {
       budget = std::min(budget, in_.max_states - spent);
       spent += budget;
-      for (const Order order : {Order::kLinked, Order::kForcedFirst}) {
-        const Projected projected = ProjectByRoutes(members, order, budget, length);
-        if (projected == Projected::kSolved) ++stats_.by_routes;
-        if (projected != Projected::kLimit) return Adopted(projected, length);
-      }
-      const Projected projected = ProjectByPhases(members, budget, length);
+      Projected projected = AllMethods() ? ByRoutes(members, budget, length) : Projected::kLimit;
+      if (projected != Projected::kLimit) return Adopted(projected, length);
+      projected = AllMethods() ? ProjectByPhases(members, budget, length) : Projected::kLimit;
       if (projected == Projected::kSolved) ++stats_.by_phases;
+      if (projected != Projected::kLimit) return Adopted(projected, length);
+      projected = SatTurn(members, budget, length);
       if (projected != Projected::kLimit) return Adopted(projected, length);
       if (spent >= in_.max_states) return Projected::kLimit;
     }
+  }
+
+  bool AllMethods() const { return in_.projection == RouteInput::Projection::kAllMethods; }
+
+  // A turn of the SAT search with `budget` conflicts (fewer when the group's run out). After
+  // each length it refutes, the route search tries the next with its first budget: at a new
+  // lower bound it often finds a plan at once, where the SAT search is slower.
+  Projected SatTurn(const std::vector<int>& members, std::uint64_t budget, int& length) {
+    const std::uint64_t before = step_sat_ ? step_sat_->conflicts() : 0;
+    sat_end_ =
+        before + std::min(budget, in_.max_conflicts - std::min(sat_spent_, in_.max_conflicts));
+    Projected projected = Projected::kRefuted;
+    while (projected == Projected::kRefuted) {
+      projected = ProjectBySat(members, length);
+      if (projected == Projected::kSolved) ++stats_.by_sat;
+      if (projected == Projected::kRefuted && AllMethods()) {
+        const Projected found = ByRoutes(members, in_.first_budget, length);
+        if (found != Projected::kLimit) projected = found;
+      }
+    }
+    if (step_sat_) sat_spent_ += step_sat_->conflicts() - before;
+    return projected;
+  }
+
+  // The route search in both member orders, each with `budget` checks.
+  Projected ByRoutes(const std::vector<int>& members, std::uint64_t budget, int& length) {
+    for (const Order order : {Order::kLinked, Order::kForcedFirst}) {
+      const Projected projected = ProjectByRoutes(members, order, budget, length);
+      if (projected == Projected::kSolved) ++stats_.by_routes;
+      if (projected != Projected::kLimit) return projected;
+    }
+    return Projected::kLimit;
   }
 
   Projected Adopted(Projected projected, int length) {
@@ -839,6 +879,114 @@ class RouteSearch {
 
   Projected ProjectByPhases(const std::vector<int>& members, std::uint64_t budget, int& length);
 
+  // ---- The projection as bounded-length planning on a SAT solver (step_sat.hpp) -------------
+
+  // Whether value index i of member a may run in a plan: usable and on a path to the target.
+  bool Live(int a, int i) const {
+    return i == Start(a) || (usable_[a][i] != 0 && dist_[a][i] < kNone);
+  }
+
+  // The pattern's members (by slot), the value combinations that break a requirement of the
+  // projection, and the pattern tree with each node's least.
+  StepProblem StepProblemOf(const std::vector<int>& members) {
+    StepProblem out;
+    for (const int a : members) {
+      StepProblem::Member member{Size(a), std::vector<char>(Size(a)), in_.may_step[a]};
+      for (int i = 0; i < Size(a); ++i) member.live[i] = Live(a, i) ? 1 : 0;
+      out.members.push_back(std::move(member));
+    }
+    StepProblem::Combination combination;
+    for (const int a : members) {
+      for (int i = 0; i < Size(a); ++i) {
+        if (!Live(a, i)) continue;
+        const int s = in_.group[a];
+        x_[s] = in_.values[a][i];
+        for (const Occurrence& occ : by_value_[a][i]) {
+          if (!Inside(occ)) continue;
+          combination.assign(1, {slot_[a], i});
+          Forbid(occ, 0, combination, out.forbidden);
+        }
+        x_[s] = in_.phase[s];
+      }
+    }
+    for (const Occurrence& occ : fixed_) {
+      if (!Inside(occ)) continue;
+      combination.clear();
+      Forbid(occ, 0, combination, out.forbidden);
+    }
+    out.tree.resize(members.size());
+    StepTree(Root(), out.tree);
+    return out;
+  }
+
+  // The combinations of the partners' live values with which `occ` breaks (x_ holds the others).
+  void Forbid(const Occurrence& occ, std::size_t next, StepProblem::Combination& combination,
+              std::vector<StepProblem::Combination>& out) {
+    if (next == occ.partners.size()) {
+      if (!p_.Satisfied(occ.constraint, x_)) out.push_back(combination);
+      return;
+    }
+    const int b = occ.partners[next];
+    const int s = in_.group[b];
+    for (int j = 0; j < Size(b); ++j) {
+      if (!Live(b, j)) continue;
+      x_[s] = in_.values[b][j];
+      combination.emplace_back(slot_[b], j);
+      Forbid(occ, next + 1, combination, out);
+      combination.pop_back();
+    }
+    x_[s] = in_.phase[s];
+  }
+
+  // Appends tree node `node` (after its children) to `tree`, whose first entries are the
+  // members by slot; returns its index there.
+  int StepTree(int node, std::vector<StepProblem::Node>& tree) {
+    if (node < k_) {
+      tree[slot_[node]].least = dist_[node][Start(node)];
+      return slot_[node];
+    }
+    StepProblem::Node out;
+    int sum = 0;
+    for (const int child : tree_[node].children) {
+      const int index = StepTree(child, tree);
+      out.children.push_back(index);
+      sum += tree[index].least;
+    }
+    out.least = std::max(sum, tree_[node].bound);
+    tree.push_back(std::move(out));
+    return static_cast<int>(tree.size()) - 1;
+  }
+
+  // Whether the projection has a plan of proved_ moves, within the conflicts left to this turn
+  // (sat_end_). A plan found is the projection's shortest, and its routes replace the members'.
+  // No plan has more moves than the members' longest routes together, so refuting that length
+  // proves there is none.
+  Projected ProjectBySat(const std::vector<int>& members, int& length) {
+    if (!step_sat_) step_sat_ = std::make_unique<StepSat>(StepProblemOf(members));
+    int most = 0;
+    for (const int a : members) most += longest_[a][Start(a)];
+    if (proved_ > most) return Projected::kNoPlan;
+    if (step_sat_->conflicts() >= sat_end_) return Projected::kLimit;
+    std::vector<std::vector<int>> routes;
+    const auto answer = step_sat_->Solve(proved_, sat_end_ - step_sat_->conflicts(), routes);
+    switch (answer) {
+      case StepSat::Answer::kPlan:
+        break;
+      case StepSat::Answer::kNone:
+        ++proved_;
+        ++stats_.deepenings;
+        return Projected::kRefuted;
+      case StepSat::Answer::kLimit:
+        return Projected::kLimit;
+    }
+    length = 0;
+    for (std::size_t t = 0; t < members.size(); ++t) {
+      route_[members[t]] = routes[t];
+      length += Length(routes[t]);
+    }
+    return Projected::kSolved;
+  }
+
   // ---- Ordering the moves of fixed routes ----------------------------------------------------
 
   // Whether the current routes can be ordered; on success steps_ holds the plan.
@@ -956,11 +1104,14 @@ class RouteSearch {
   std::map<std::pair<int, int>, std::vector<Route>> routes_;  // (member, length) → routes
   std::vector<Clause> clauses_;
   int events_ = 0;
-  int budget_ = 0;                  // the length being tried
-  int proved_ = 0;                  // no shorter plan of the projection exists
-  bool pruned_ = false;             // the length budget cut the search at this length
-  std::uint64_t checks_ = 0;        // by this turn of the route search
-  std::uint64_t check_budget_ = 0;  // … at most
+  int budget_ = 0;                     // the length being tried
+  std::unique_ptr<StepSat> step_sat_;  // the projection's SAT encoding, kept across its turns
+  std::uint64_t sat_end_ = 0;          // its conflicts when this turn's budget is spent
+  std::uint64_t sat_spent_ = 0;        // conflicts, over every projection
+  int proved_ = 0;                     // no shorter plan of the projection exists
+  bool pruned_ = false;                // the length budget cut the search at this length
+  std::uint64_t checks_ = 0;           // by this turn of the route search
+  std::uint64_t check_budget_ = 0;     // … at most
 };
 
 // The projection's phases for PartialExpansionAStar: value indices by slot.

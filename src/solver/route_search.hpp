@@ -39,9 +39,15 @@ struct RouteInput {
   // Work allowed before giving up: route assignments checked (whole), and for each projection,
   // partial assignments checked by each order of the route search and phases kept by A*.
   std::uint64_t max_states = 0;
+  // Conflicts allowed to the SAT search, over every projection.
+  std::uint64_t max_conflicts = 0;
   // The first budget of each method planning a projection; they take turns, the budget growing
   // fourfold (a small value makes them alternate sooner: tests).
   std::uint64_t first_budget = 1'000;
+  // Which methods plan a projection: all of them, taking turns, or (tests: each must be exact on
+  // its own) only the SAT search, whose budget is then conflicts.
+  enum class Projection { kAllMethods, kSatOnly };
+  Projection projection = Projection::kAllMethods;
 };
 
 // Counters, for tests and benchmarks.
@@ -49,6 +55,7 @@ struct RouteStats {
   int patterns = 0;   // projections planned
   int by_routes = 0;  // … of which by the route search (Assign), the rest by A* over phases
   int by_phases = 0;
+  int by_sat = 0;               // … by bounded-length planning on a SAT solver (step_sat.hpp)
   int deepenings = 0;           // lengths a projection's route search exhausted past its bound
   std::uint64_t checks = 0;     // partial route assignments checked by the route searches
   std::uint64_t backjumps = 0;  // conflict-directed backjumps of the route searches

@@ -58,6 +58,9 @@ struct PlanLimits {
   // route planner, and for each pattern it plans, partial route assignments checked by each
   // member order of its route search and phases kept by its A* (docs/SOLVER.md).
   std::uint64_t max_states = 20'000;
+  // Conflicts of the SAT solver allowed per group, over every projection it plans by
+  // bounded-length planning (docs/SOLVER.md, "Planning a projection").
+  std::uint64_t max_conflicts = 2'000;
 };
 
 Result<Solution, Failure> Solve(const Problem& problem, const SolveLimits& limits = {});

@@ -893,15 +893,16 @@ TEST(SolveProperty, PlansMatchBruteForceWhenDominatedVersionsAreDropped) {
   EXPECT_GT(stats.dominated, kAlikeCases);
 }
 
-// PlanByRoutes alone, from consistent running phases, with its two projection methods taking
-// turns from a budget of one: each must give shortest plans and prove the absence of one.
+// PlanByRoutes alone, from consistent running phases, on small layered catalogs, its projections
+// planned by `projection` from a budget of one (the methods taking turns sooner): every plan must
+// be shortest and every "no plan" right. Adds the outcomes to `stats`, `planned`, `unplannable`.
 constexpr int kRouteCaseServices = 6;  // the brute force stays fast
 
-TEST(SolveProperty, RoutePlannerMatchesBruteForceWhenItsProjectionMethodsTakeTurns) {
-  std::mt19937 rng(kPropertySeed + 2);
-  int planned = 0, unplannable = 0;
-  RouteStats stats;
-  for (int i = 0; i < kLayeredCases; ++i) {
+void ExpectRoutePlannerMatchesBruteForce(unsigned seed, int cases,
+                                         RouteInput::Projection projection, RouteStats& stats,
+                                         int& planned, int& unplannable) {
+  std::mt19937 rng(seed);
+  for (int i = 0; i < cases; ++i) {
     std::map<std::string, std::string> running;
     const std::string json = RandomLayeredCatalog(rng, running, kRouteCaseServices);
     SCOPED_TRACE("case " + std::to_string(i) + ": " + json);
@@ -912,7 +913,9 @@ TEST(SolveProperty, RoutePlannerMatchesBruteForceWhenItsProjectionMethodsTakeTur
     const auto solution = Solve(p);
     if (!solution.ok() || !p.Consistent(input.phase, false)) continue;
     input.max_states = 1'000'000;
+    input.max_conflicts = 1'000'000;
     input.first_budget = 1;
+    input.projection = projection;
     for (int s = 0; s < p.service_count(); ++s) {
       const int from = input.phase[s], to = solution->ranks[s];
       if (from == to) continue;
@@ -938,17 +941,42 @@ TEST(SolveProperty, RoutePlannerMatchesBruteForceWhenItsProjectionMethodsTakeTur
     stats.patterns += outcome.stats.patterns;
     stats.by_routes += outcome.stats.by_routes;
     stats.by_phases += outcome.stats.by_phases;
+    stats.by_sat += outcome.stats.by_sat;
     stats.deepenings += outcome.stats.deepenings;
     stats.backjumps += outcome.stats.backjumps;
   }
-  // Both methods plan patterns; the route search also needs more moves than the bounds of a
-  // pattern's parts, and jumps back over members a failure does not involve.
+}
+
+// Every method plans patterns; the route search also needs more moves than the bounds of a
+// pattern's parts, and jumps back over members a failure does not involve.
+TEST(SolveProperty, RoutePlannerMatchesBruteForceWhenItsProjectionMethodsTakeTurns) {
+  RouteStats stats;
+  int planned = 0, unplannable = 0;
+  ExpectRoutePlannerMatchesBruteForce(kPropertySeed + 2, kLayeredCases,
+                                      RouteInput::Projection::kAllMethods, stats, planned,
+                                      unplannable);
   EXPECT_GT(planned, kLayeredCases / 2);
   EXPECT_GT(unplannable, kLayeredCases / 100);
   EXPECT_GT(stats.by_routes, 10);
   EXPECT_GT(stats.by_phases, 0);
   EXPECT_GT(stats.deepenings, 10);
   EXPECT_GT(stats.backjumps, 0U);
+}
+
+// The SAT search alone plans every projection (step_sat.hpp): its plans are shortest, its
+// refutations of a length sound, and its proofs that no plan exists right, also for patterns
+// that need more moves than their parts' bounds.
+TEST(SolveProperty, RoutePlannerMatchesBruteForceWhenTheSatSearchAlonePlansProjections) {
+  RouteStats stats;
+  int planned = 0, unplannable = 0;
+  constexpr int kCases = 3 * kLayeredCases;
+  ExpectRoutePlannerMatchesBruteForce(kPropertySeed + 5, kCases, RouteInput::Projection::kSatOnly,
+                                      stats, planned, unplannable);
+  EXPECT_GT(planned, kCases / 2);
+  EXPECT_GT(unplannable, kCases / 100);
+  EXPECT_EQ(stats.by_routes + stats.by_phases, 0);
+  EXPECT_GT(stats.by_sat, kCases / 30);
+  EXPECT_GT(stats.deepenings, kCases / 30);
 }
 
 }  // namespace
