@@ -119,6 +119,7 @@ class Planner {
     to.by_routes += add.by_routes;
     to.by_phases += add.by_phases;
     to.by_sat += add.by_sat;
+    to.sat_refutations += add.sat_refutations;
     to.deepenings += add.deepenings;
     to.checks += add.checks;
     to.backjumps += add.backjumps;

@@ -166,7 +166,7 @@ TEST(PlanUpgrade, ProvesThereIsNoPlanWhenACycleCannotBeBroken) {
 
 TEST(PlanUpgrade, GivesUpAtTheStateLimitAndSaysSo) {
   const Problem p = BuildOk(CycleWithABridge(), {{"a", "1"}, {"b", "1"}, {"c", "1"}});
-  auto plan = PlanUpgrade(p, TargetOf(p), PlanLimits{1});
+  auto plan = PlanUpgrade(p, TargetOf(p), PlanLimits{.max_states = 1, .max_conflicts = 0});
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.error().code, "limit");
   EXPECT_THAT(plan.error().message, HasSubstr("3 linked services (a, b, c)"));

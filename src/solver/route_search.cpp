@@ -546,18 +546,21 @@ class RouteSearch {
     for (std::uint64_t budget = std::max<std::uint64_t>(in_.first_budget, 1);; budget *= 4) {
       budget = std::min(budget, in_.max_states - spent);
       spent += budget;
-      Projected projected = AllMethods() ? ByRoutes(members, budget, length) : Projected::kLimit;
+      const bool sat_first = in_.projection == RouteInput::Projection::kSatFirst;
+      Projected projected = sat_first ? SatTurn(members, budget, length) : Projected::kLimit;
+      if (projected != Projected::kLimit) return Adopted(projected, length);
+      projected = AllMethods() ? ByRoutes(members, budget, length) : Projected::kLimit;
       if (projected != Projected::kLimit) return Adopted(projected, length);
       projected = AllMethods() ? ProjectByPhases(members, budget, length) : Projected::kLimit;
       if (projected == Projected::kSolved) ++stats_.by_phases;
       if (projected != Projected::kLimit) return Adopted(projected, length);
-      projected = SatTurn(members, budget, length);
+      projected = sat_first ? Projected::kLimit : SatTurn(members, budget, length);
       if (projected != Projected::kLimit) return Adopted(projected, length);
       if (spent >= in_.max_states) return Projected::kLimit;
     }
   }
 
-  bool AllMethods() const { return in_.projection == RouteInput::Projection::kAllMethods; }
+  bool AllMethods() const { return in_.projection != RouteInput::Projection::kSatOnly; }
 
   // A turn of the SAT search with `budget` conflicts (fewer when the group's run out). After
   // each length it refutes, the route search tries the next with its first budget: at a new
@@ -974,7 +977,7 @@ class RouteSearch {
         break;
       case StepSat::Answer::kNone:
         ++proved_;
-        ++stats_.deepenings;
+        ++stats_.sat_refutations;
         return Projected::kRefuted;
       case StepSat::Answer::kLimit:
         return Projected::kLimit;

@@ -44,9 +44,9 @@ struct RouteInput {
   // The first budget of each method planning a projection; they take turns, the budget growing
   // fourfold (a small value makes them alternate sooner: tests).
   std::uint64_t first_budget = 1'000;
-  // Which methods plan a projection: all of them, taking turns, or (tests: each must be exact on
-  // its own) only the SAT search, whose budget is then conflicts.
-  enum class Projection { kAllMethods, kSatOnly };
+  // Which methods plan a projection: all of them, taking turns (the SAT search last, or for
+  // tests first), or (tests: each must be exact on its own) only the SAT search.
+  enum class Projection { kAllMethods, kSatFirst, kSatOnly };
   Projection projection = Projection::kAllMethods;
 };
 
@@ -57,6 +57,7 @@ struct RouteStats {
   int by_phases = 0;
   int by_sat = 0;               // … by bounded-length planning on a SAT solver (step_sat.hpp)
   int deepenings = 0;           // lengths a projection's route search exhausted past its bound
+  int sat_refutations = 0;      // lengths past a projection's bound the SAT search refuted
   std::uint64_t checks = 0;     // partial route assignments checked by the route searches
   std::uint64_t backjumps = 0;  // conflict-directed backjumps of the route searches
 };

@@ -899,7 +899,8 @@ TEST(SolveProperty, PlansMatchBruteForceWhenDominatedVersionsAreDropped) {
 constexpr int kRouteCaseServices = 6;  // the brute force stays fast
 
 void ExpectRoutePlannerMatchesBruteForce(unsigned seed, int cases,
-                                         RouteInput::Projection projection, RouteStats& stats,
+                                         RouteInput::Projection projection,
+                                         std::uint64_t max_conflicts, RouteStats& stats,
                                          int& planned, int& unplannable) {
   std::mt19937 rng(seed);
   for (int i = 0; i < cases; ++i) {
@@ -913,7 +914,7 @@ void ExpectRoutePlannerMatchesBruteForce(unsigned seed, int cases,
     const auto solution = Solve(p);
     if (!solution.ok() || !p.Consistent(input.phase, false)) continue;
     input.max_states = 1'000'000;
-    input.max_conflicts = 1'000'000;
+    input.max_conflicts = max_conflicts;
     input.first_budget = 1;
     input.projection = projection;
     for (int s = 0; s < p.service_count(); ++s) {
@@ -943,17 +944,18 @@ void ExpectRoutePlannerMatchesBruteForce(unsigned seed, int cases,
     stats.by_phases += outcome.stats.by_phases;
     stats.by_sat += outcome.stats.by_sat;
     stats.deepenings += outcome.stats.deepenings;
+    stats.sat_refutations += outcome.stats.sat_refutations;
     stats.backjumps += outcome.stats.backjumps;
   }
 }
 
-// Every method plans patterns; the route search also needs more moves than the bounds of a
-// pattern's parts, and jumps back over members a failure does not involve.
+// The route search and A* plan patterns; the route search also needs more moves than the bounds
+// of a pattern's parts, and jumps back over members a failure does not involve.
 TEST(SolveProperty, RoutePlannerMatchesBruteForceWhenItsProjectionMethodsTakeTurns) {
   RouteStats stats;
   int planned = 0, unplannable = 0;
   ExpectRoutePlannerMatchesBruteForce(kPropertySeed + 2, kLayeredCases,
-                                      RouteInput::Projection::kAllMethods, stats, planned,
+                                      RouteInput::Projection::kAllMethods, 0, stats, planned,
                                       unplannable);
   EXPECT_GT(planned, kLayeredCases / 2);
   EXPECT_GT(unplannable, kLayeredCases / 100);
@@ -961,6 +963,20 @@ TEST(SolveProperty, RoutePlannerMatchesBruteForceWhenItsProjectionMethodsTakeTur
   EXPECT_GT(stats.by_phases, 0);
   EXPECT_GT(stats.deepenings, 10);
   EXPECT_GT(stats.backjumps, 0U);
+}
+
+// With the SAT search taking the first turn (and the route search trying each length it
+// refutes).
+TEST(SolveProperty, RoutePlannerMatchesBruteForceWhenTheSatSearchTakesTurnsFirst) {
+  RouteStats stats;
+  int planned = 0, unplannable = 0;
+  ExpectRoutePlannerMatchesBruteForce(kPropertySeed + 6, kLayeredCases,
+                                      RouteInput::Projection::kSatFirst, 1'000'000, stats, planned,
+                                      unplannable);
+  EXPECT_GT(planned, kLayeredCases / 2);
+  EXPECT_GT(unplannable, kLayeredCases / 100);
+  EXPECT_GT(stats.sat_refutations, 0);
+  EXPECT_GT(stats.by_routes, 0);
 }
 
 // The SAT search alone plans every projection (step_sat.hpp): its plans are shortest, its
@@ -971,12 +987,12 @@ TEST(SolveProperty, RoutePlannerMatchesBruteForceWhenTheSatSearchAlonePlansProje
   int planned = 0, unplannable = 0;
   constexpr int kCases = 3 * kLayeredCases;
   ExpectRoutePlannerMatchesBruteForce(kPropertySeed + 5, kCases, RouteInput::Projection::kSatOnly,
-                                      stats, planned, unplannable);
+                                      1'000'000, stats, planned, unplannable);
   EXPECT_GT(planned, kCases / 2);
   EXPECT_GT(unplannable, kCases / 100);
   EXPECT_EQ(stats.by_routes + stats.by_phases, 0);
   EXPECT_GT(stats.by_sat, kCases / 30);
-  EXPECT_GT(stats.deepenings, kCases / 30);
+  EXPECT_GT(stats.sat_refutations, kCases / 30);
 }
 
 }  // namespace
