@@ -13,7 +13,7 @@ namespace maiev::solver {
 namespace {
 
 // Layers encoded beyond the length asked, so that the next few lengths reuse the solver.
-constexpr int kSpareLayers = 1;
+constexpr int kSpareLayers = 0;
 
 }  // namespace
 
