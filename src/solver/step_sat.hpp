@@ -46,8 +46,7 @@ struct StepProblem {
   std::vector<Node> tree;
 };
 
-// Not thread-safe. Keeps one incremental solver across calls, so later lengths reuse what
-// earlier ones learnt.
+// Not thread-safe. Keeps one incremental solver while the lengths asked fit its horizon.
 class StepSat {
  public:
   enum class Answer { kPlan, kNone, kLimit };
