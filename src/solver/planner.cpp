@@ -805,7 +805,8 @@ class Planner {
         message += ", then planning the " + std::to_string(route_pattern_.size()) +
                    " services whose moves conflict (" + names(route_pattern_) + ") over " +
                    std::to_string(limits_.max_states) +
-                   " route checks per member order and phases kept by A*";
+                   " route checks per member order and phases kept by A* (and at most " +
+                   std::to_string(limits_.max_conflicts) + " SAT conflicts for the group)";
       }
       message += ", at least " + std::to_string(route_bound_) + " steps needed";
     }
