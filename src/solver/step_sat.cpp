@@ -10,6 +10,14 @@
 #include <tuple>
 
 namespace maiev::solver {
+namespace {
+
+// (member, layer boundary) pairs an encoding may have. Clauses grow with them (about 65 per pair
+// on the bench's catalogs), and so does the cost of a conflict: 0.15 ms at 1 700 pairs, 0.4–0.7 ms
+// at 4 000; the largest the bench's breaking rows need is 3 300.
+constexpr std::size_t kMaxCells = 20'000;
+
+}  // namespace
 
 // The clauses for one horizon (layer boundaries 0 … horizon_), on one solver.
 class StepSat::Encoding {
@@ -377,9 +385,11 @@ StepSat::~StepSat() = default;
 StepSat::Answer StepSat::Solve(int length, std::uint64_t max_conflicts,
                                std::vector<std::vector<int>>& routes) {
   // A horizon of exactly `length` layers: a longer one would let the next lengths reuse the
-  // solver, but every layer costs propagation on every call (one spare layer: 10–25% slower on
+  // solver, but every layer costs propagation on every call (one spare layer: 12–21% slower on
   // the bench's breaking rows), and most projections need one refutation only.
   if (!encoding_ || encoding_->horizon() < length) {
+    const auto cells = problem_.members.size() * static_cast<std::size_t>(length + 1);
+    if (cells > kMaxCells) return Answer::kLimit;
     encoding_ = std::make_unique<Encoding>(problem_, length);
   }
   std::uint64_t spent = 0;

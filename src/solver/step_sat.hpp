@@ -59,7 +59,8 @@ class StepSat {
 
   // Whether a plan of at most `length` moves exists. kPlan: `routes` receives, by member, the
   // value indices it runs, from its start to 0, and the plan's moves are their lengths summed.
-  // kNone: no plan of at most `length` moves. kLimit: `max_conflicts` conflicts were not enough.
+  // kNone: no plan of at most `length` moves. kLimit: `max_conflicts` conflicts were not enough,
+  // or the encoding would be too large (the members times `length` beyond a fixed bound).
   Answer Solve(int length, std::uint64_t max_conflicts, std::vector<std::vector<int>>& routes);
 
   std::uint64_t conflicts() const { return conflicts_; }
