@@ -32,6 +32,7 @@
 
 #include "api/event_hub.hpp"
 #include "api/readiness.hpp"
+#include "common/memory.hpp"
 #include "control/autoscaler.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/served_api.hpp"
@@ -240,6 +241,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: daemon_load_bench [--queues N>0] [--seconds S>=1] [--api-load RATE]\n";
     return 2;
   }
+  TuneAllocator();  // as `maiev serve` does
   auto config = monitor::RabbitMqConfig::FromEnvironment();
   if (!config.ok()) {
     std::cerr << config.error().message << "\n";

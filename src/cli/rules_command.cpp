@@ -95,10 +95,10 @@ Result<rules::MetricsSnapshot, config::ConfigError> ToMetrics(const json& doc,
   rules::MetricsSnapshot snapshot;
   for (const auto& [resource, metrics] : doc.items()) {
     bool declared = false;
-    for (const auto& r : scale.resources) declared = declared || r.name == resource;
+    for (const auto& r : scale.resources()) declared = declared || r.name == resource;
     if (!declared) {
       return Unexpected{config::ConfigError{
-          resource, "unknown resource (declared: " + Names(scale.resources) + ")"}};
+          resource, "unknown resource (declared: " + Names(scale.resources()) + ")"}};
     }
     if (!metrics.is_object()) {
       return Unexpected{config::ConfigError{
@@ -147,10 +147,10 @@ Result<rules::RuleHistory, config::ConfigError> ToHistory(const json& doc,
   rules::RuleHistory history;
   for (const auto& [rule, state] : doc.items()) {
     bool declared = false;
-    for (const auto& r : scale.rules) declared = declared || r.name == rule;
+    for (const auto& r : scale.rules()) declared = declared || r.name == rule;
     if (!declared) {
       return Unexpected{
-          config::ConfigError{rule, "unknown rule (declared: " + Names(scale.rules) + ")"}};
+          config::ConfigError{rule, "unknown rule (declared: " + Names(scale.rules()) + ")"}};
     }
     if (!state.is_object()) {
       return Unexpected{config::ConfigError{

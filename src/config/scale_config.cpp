@@ -262,7 +262,8 @@ std::optional<ScaleRules> Parser::ParseScale(const json& j, const std::string& f
   }
   if (errors_.size() != errors_before) return std::nullopt;
 
-  auto compiled = rules::RuleSet::Compile(resources, rule_decls, triggers[0], triggers[1]);
+  auto compiled = rules::RuleSet::Compile(std::move(resources), std::move(rule_decls),
+                                          std::move(triggers[0]), std::move(triggers[1]));
   if (!compiled.ok()) {
     const auto& e = compiled.error();
     const auto& d = e.diagnostic;
@@ -270,8 +271,7 @@ std::optional<ScaleRules> Parser::ParseScale(const json& j, const std::string& f
           d.column > 0 ? "col " + std::to_string(d.column) + ": " + d.message : d.message);
     return std::nullopt;
   }
-  return ScaleRules{std::move(resources), std::move(rule_decls), std::move(triggers[0]),
-                    std::move(triggers[1]), std::move(compiled).value()};
+  return ScaleRules{std::move(compiled).value()};
 }
 
 std::vector<rules::ResourceDecl> Parser::ParseResources(const json& j, const std::string& field,
@@ -515,14 +515,14 @@ std::optional<ProportionalPolicy> Parser::ParseProportional(const json& j, const
     if (!scale_declared) Error(field, "needs a `scale` section with at least one resource");
     return std::nullopt;
   }
-  if (scale->resources.empty()) {
+  if (scale->resources().empty()) {
     Error(field, "needs at least one resource in `scale.resources`");
     return std::nullopt;
   }
-  if (out.resource.empty()) out.resource = scale->resources.front().name;
+  if (out.resource.empty()) out.resource = scale->resources().front().name;
   bool declared = false;
   std::string names;
-  for (const auto& res : scale->resources) {
+  for (const auto& res : scale->resources()) {
     declared = declared || res.name == out.resource;
     names += (names.empty() ? "" : ", ") + Quoted(res.name);
   }
@@ -558,18 +558,18 @@ nlohmann::json ScaleConfig::ToJson() const {
   out["max"] = max;
   if (scale) {
     json resources = json::array();
-    for (const auto& r : scale->resources) {
+    for (const auto& r : scale->resources()) {
       resources.push_back(
           {{"name", r.name}, {"monitorer", r.monitorer}, {"identifier", r.identifier}});
     }
     json rule_list = json::array();
-    for (const auto& r : scale->rules) {
+    for (const auto& r : scale->rules()) {
       rule_list.push_back({{"name", r.name}, {"expression", r.expression}});
     }
     out["scale"] = {{"resources", std::move(resources)},
                     {"rules", std::move(rule_list)},
-                    {"scale_up", scale->scale_up},
-                    {"scale_down", scale->scale_down}};
+                    {"scale_up", scale->scale_up()},
+                    {"scale_down", scale->scale_down()}};
   }
   json provide = json::object();
   for (const auto& [capability, value] : dependencies.provide) provide[capability] = value.ToJson();

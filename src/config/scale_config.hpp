@@ -58,13 +58,16 @@ struct ScalingPolicy {
   friend bool operator==(const ScalingPolicy&, const ScalingPolicy&) = default;
 };
 
-// The "scale" object, compiled. Move-only (owns a compiled RuleSet).
+// The "scale" object, compiled: its declarations are those the rule set keeps, so that a
+// service's config holds them once (the rules and triggers shared with every service of the
+// same text, docs/RELIABILITY.md, "Load").
 struct ScaleRules {
-  std::vector<rules::ResourceDecl> resources;
-  std::vector<rules::RuleDecl> rules;
-  std::string scale_up;    // empty: never
-  std::string scale_down;  // empty: never
-  rules::RuleSet ruleset;  // compiled from the four fields above
+  rules::RuleSet ruleset;
+
+  const std::vector<rules::ResourceDecl>& resources() const { return ruleset.resources(); }
+  const std::vector<rules::RuleDecl>& rules() const { return ruleset.rules(); }
+  const std::string& scale_up() const { return ruleset.scale_up(); }      // empty: never
+  const std::string& scale_down() const { return ruleset.scale_down(); }  // empty: never
 };
 
 // A validated scale config. A config without "scale" is valid: the service is sized by min/max

@@ -63,13 +63,13 @@ TEST(ScaleConfig, LoadsProducerFixture) {
   EXPECT_EQ(config->max, 9);
   ASSERT_TRUE(config->scale.has_value());
   const ScaleRules& scale = *config->scale;
-  ASSERT_EQ(scale.resources.size(), 1u);
-  EXPECT_EQ(scale.resources[0].name, "rmq");
-  EXPECT_EQ(scale.resources[0].monitorer, "monitorer_rabbitmq");
-  EXPECT_EQ(scale.resources[0].identifier, "rpc-producer");
-  ASSERT_EQ(scale.rules.size(), 4u);
-  EXPECT_EQ(scale.rules[3].name, "stable_latency");
-  EXPECT_EQ(scale.scale_down, "rules:stable_latency and rmq:consumers > 0");
+  ASSERT_EQ(scale.resources().size(), 1u);
+  EXPECT_EQ(scale.resources()[0].name, "rmq");
+  EXPECT_EQ(scale.resources()[0].monitorer, "monitorer_rabbitmq");
+  EXPECT_EQ(scale.resources()[0].identifier, "rpc-producer");
+  ASSERT_EQ(scale.rules().size(), 4u);
+  EXPECT_EQ(scale.rules()[3].name, "stable_latency");
+  EXPECT_EQ(scale.scale_down(), "rules:stable_latency and rmq:consumers > 0");
   EXPECT_EQ(scale.ruleset.rules().size(), 4u);
   EXPECT_EQ(config->dependencies.provide.size(), 9u);
   EXPECT_EQ(config->dependencies.provide.at("producer:rpc:echo"), rules::Value::Number(1));
@@ -138,7 +138,7 @@ TEST(ScaleConfig, ToJsonRoundTrips) {
   EXPECT_EQ(second->ToJson(), first->ToJson());
   EXPECT_EQ(second->policy, first->policy);
   EXPECT_EQ(second->dependencies.provide, first->dependencies.provide);
-  EXPECT_EQ(second->scale->rules.size(), 4u);
+  EXPECT_EQ(second->scale->rules().size(), 4u);
 }
 
 TEST(ScaleConfig, TypoInRuleReportsPathAndColumn) {

@@ -57,7 +57,7 @@ scaling::MissingMetrics MissingOf(const std::string& resource, const monitor::Qu
 std::vector<std::string> Autoscaler::ResourceNames(const Entry& entry) {
   std::vector<std::string> names;
   if (!entry.config || !entry.config->scale) return names;
-  for (const auto& resource : entry.config->scale->resources) names.push_back(resource.name);
+  for (const auto& resource : entry.config->scale->resources()) names.push_back(resource.name);
   return names;
 }
 
@@ -121,7 +121,7 @@ Autoscaler::Entry Autoscaler::Load(const ServiceInfo& info) {
   if (entry.config && entry.config->scale) {
     entry.slots.assign(entry.config->scale->ruleset.slot_count(), rules::Value{});
     entry.rule_states.assign(entry.config->scale->ruleset.rules().size(), std::nullopt);
-    entry.latest.metrics.assign(entry.config->scale->resources.size(), std::nullopt);
+    entry.latest.metrics.assign(entry.config->scale->resources().size(), std::nullopt);
   }
   if (auto history = store_.LoadRuleHistory(info.name); history.ok()) {
     SetHistory(entry, FromStored(*history));
@@ -228,12 +228,12 @@ void Autoscaler::Remove(const std::string& id_or_name) {
 }
 
 Status Autoscaler::RefreshTaskCounts() {
-  auto listed = orchestrator_.ListServices();
-  if (!listed.ok()) return Unexpected{listed.error()};
+  auto counts = orchestrator_.RunningTaskCounts();
+  if (!counts.ok()) return Unexpected{counts.error()};
   const ChangeLock lock(*this);
-  for (const auto& info : *listed) {
-    auto it = services_.find(info.id);
-    if (it != services_.end()) it->second.info.running_tasks = info.running_tasks;
+  for (auto& [id, entry] : services_) {
+    auto it = counts->find(id);
+    entry.info.running_tasks = it == counts->end() ? 0 : it->second;
   }
   return {};
 }
@@ -242,7 +242,8 @@ void Autoscaler::Track() {
   std::set<std::string> queues;
   for (const auto& [id, entry] : services_) {
     if (!entry.config || !entry.config->scale) continue;
-    for (const auto& resource : entry.config->scale->resources) queues.insert(resource.identifier);
+    for (const auto& resource : entry.config->scale->resources())
+      queues.insert(resource.identifier);
   }
   metrics_.Track(std::move(queues));
 }
@@ -325,7 +326,7 @@ std::vector<RuleStatus> Autoscaler::RulesOf(const Entry& entry) {
 std::vector<ResourceStatus> Autoscaler::ResourcesOf(const Entry& entry) {
   std::vector<ResourceStatus> out;
   if (!entry.config || !entry.config->scale) return out;
-  const auto& resources = entry.config->scale->resources;
+  const auto& resources = entry.config->scale->resources();
   for (std::size_t r = 0; r < resources.size(); ++r) {
     ResourceStatus resource{resources[r].name, resources[r].identifier, std::nullopt};
     if (entry.latest.at && r < entry.latest.metrics.size()) {
@@ -353,7 +354,7 @@ void Autoscaler::RecordSample(Entry& entry, TimePoint now) {
                                                  metrics->consumers, metrics->call_rate,
                                                  metrics->exec_rate});
   }
-  entry.history.Push(sample);
+  entry.history.Push(sample, sample_times_);
 }
 
 void Autoscaler::EvaluateRules(Entry& entry, TimePoint now, scaling::DecisionInput& input) {
@@ -405,8 +406,8 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
   if (config.scale) {
     const rules::RuleSet& ruleset = config.scale->ruleset;
     entry.latest.at = now;
-    for (std::size_t r = 0; r < config.scale->resources.size(); ++r) {
-      const auto& resource = config.scale->resources[r];
+    for (std::size_t r = 0; r < config.scale->resources().size(); ++r) {
+      const auto& resource = config.scale->resources()[r];
       auto it = queues.find(resource.identifier);
       if (it == queues.end() || !it->second.HasAnyMetric()) {
         input.missing_metrics.push_back(
@@ -822,7 +823,7 @@ Result<RuleTest> Autoscaler::TestRule(const std::string& name,
   }
   RuleTest test{entry->info.name, expression, clock_.Now(), {}};
   rules::MetricsSnapshot metrics;
-  const auto& resources = entry->config->scale->resources;
+  const auto& resources = entry->config->scale->resources();
   for (std::size_t r = 0; r < resources.size(); ++r) {
     if (entry->latest.at && r < entry->latest.metrics.size() && entry->latest.metrics[r]) {
       metrics.emplace(resources[r].name, monitor::ToResourceMetrics(*entry->latest.metrics[r]));
@@ -840,7 +841,7 @@ std::optional<ServiceHistory> Autoscaler::History(const std::string& name, Durat
   ServiceHistory history;
   history.service = entry->info.name;
   history.resources = ResourceNames(*entry);
-  history.samples = entry->history.Since(since);
+  history.samples = entry->history.Since(since, sample_times_);
   return history;
 }
 

@@ -35,7 +35,7 @@
 namespace maiev::control {
 
 // How many cycles of each service the autoscaler keeps in memory (Autoscaler::History): 15 minutes
-// at the default 1 s interval. A sample is about 50 bytes plus 40 per resource.
+// at the default 1 s interval (SampleHistory says what a sample costs).
 inline constexpr std::size_t kHistoryCapacity = 900;
 
 // What an operator's scale asked for, and what it did (Autoscaler::Scale).
@@ -214,7 +214,7 @@ class Autoscaler {
   std::optional<ServiceStatus> Reload(const std::string& name);
   // Keeps the store's record of a service, with `change` applied, under mutex_ (REQUIRES held).
   Status UpdateRecord(const Entry& entry, const std::function<void(store::ServiceRecord&)>& change);
-  static void RecordSample(Entry& entry, TimePoint now);
+  void RecordSample(Entry& entry, TimePoint now);  // REQUIRES: mutex_ held
   static std::vector<std::string> ResourceNames(const Entry& entry);
   static ServiceStatus StatusOf(const std::string& id, const Entry& entry, bool with_explanation);
   // The latest cycle's decision explained (keeps the text). REQUIRES: latest.decision.
@@ -252,7 +252,10 @@ class Autoscaler {
   mutable std::mutex mutex_;
   std::atomic<std::uint64_t> generation_{0};  // written under mutex_ (ChangeLock)
   std::map<std::string, Entry> services_;     // by service ID; guarded by mutex_
-  CycleStats stats_;                          // guarded by mutex_
+  // The times of the entries' history samples, a cycle's once (two histories' worth, so that one
+  // pushed at every cycle never outlives its times); guarded by mutex_.
+  SampleTimes sample_times_{2 * kHistoryCapacity};
+  CycleStats stats_;  // guarded by mutex_
 };
 
 }  // namespace maiev::control

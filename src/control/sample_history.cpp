@@ -10,8 +10,6 @@
 namespace maiev::control {
 namespace {
 
-using Millis = std::chrono::milliseconds;
-
 constexpr float kAbsent = std::numeric_limits<float>::quiet_NaN();
 
 // Beyond the float's range a value becomes an infinity (a conversion out of range is undefined).
@@ -44,35 +42,26 @@ bool SameBits(float a, float b) {
 
 }  // namespace
 
+SampleTimes::SampleTimes(std::size_t capacity)
+    : capacity_(std::max<std::size_t>(capacity, 1)), times_(capacity_ + 1) {}
+
+std::uint64_t SampleTimes::Number(TimePoint time) {
+  if (!times_.empty() && times_.back() == time) return front_ + times_.size() - 1;
+  times_.push_back(time);
+  if (times_.size() > capacity_) {
+    times_.pop_front();
+    ++front_;
+  }
+  return front_ + times_.size() - 1;
+}
+
+std::optional<TimePoint> SampleTimes::TimeOf(std::uint64_t number) const {
+  if (number < front_ || number - front_ >= times_.size()) return std::nullopt;
+  return times_[number - front_];
+}
+
 SampleHistory::SampleHistory(std::size_t capacity)
-    : capacity_(std::max<std::size_t>(capacity, 1)) {}
-
-TimePoint SampleHistory::TimeOf(std::size_t i) const {
-  return base_ + std::chrono::duration_cast<TimePoint::duration>(Millis{offsets_[i]});
-}
-
-void SampleHistory::Rebase(TimePoint time) {
-  TimePoint earliest = std::chrono::floor<Millis>(time);
-  TimePoint latest = earliest;
-  for (std::size_t i = 0; i < offsets_.size(); ++i) {
-    earliest = std::min(earliest, TimeOf(i));
-    latest = std::max(latest, TimeOf(i));
-  }
-  if (std::chrono::duration_cast<Millis>(latest - earliest).count() >= kNoValue) {
-    // More than 49 days apart (a clock set far back or forth): the history starts again.
-    front_ += offsets_.size();
-    offsets_.clear();
-    runs_.clear();
-    resources_.clear();
-    base_ = std::chrono::floor<Millis>(time);
-    return;
-  }
-  for (std::size_t i = 0; i < offsets_.size(); ++i) {
-    offsets_[i] = static_cast<std::uint32_t>(
-        std::chrono::duration_cast<Millis>(TimeOf(i) - earliest).count());
-  }
-  base_ = earliest;
-}
+    : capacity_(std::max<std::size_t>(capacity, 1)), runs_(capacity_ + 1) {}
 
 bool SampleHistory::SameAsLast(const Run& run, const std::vector<PackedResource>& resources) const {
   if (runs_.empty()) return false;
@@ -95,15 +84,14 @@ bool SampleHistory::SameAsLast(const Run& run, const std::vector<PackedResource>
   return true;
 }
 
-void SampleHistory::Push(const HistorySample& sample) {
-  if (offsets_.empty()) base_ = std::chrono::floor<Millis>(sample.time);
-  auto offset = std::chrono::duration_cast<Millis>(sample.time - base_).count();
-  if (offset < 0 || offset >= kNoValue) {
-    Rebase(sample.time);
-    offset = std::chrono::duration_cast<Millis>(sample.time - base_).count();
+void SampleHistory::Push(const HistorySample& sample, SampleTimes& times) {
+  const std::uint64_t number = front_ + count_;
+  const std::uint64_t time = times.Number(sample.time);
+  if (time_runs_.empty() || time_runs_.back().time + (number - time_runs_.back().first) != time) {
+    time_runs_.push_back({number, time});
   }
 
-  Run run{front_ + offsets_.size(),
+  Run run{number,
           Saturated(sample.replicas, kNoValue),
           sample.running_tasks ? Saturated(*sample.running_tasks, kNoValue) : kNoValue,
           sample.scale_up,
@@ -121,48 +109,53 @@ void SampleHistory::Push(const HistorySample& sample) {
   }
   if (!SameAsLast(run, resources)) {
     runs_.push_back(run);
-    resources_.insert(resources_.end(), resources.begin(), resources.end());
+    for (const PackedResource& r : resources) resources_.push_back(r);
   }
-  offsets_.push_back(static_cast<std::uint32_t>(offset));
-  if (offsets_.size() > capacity_) PopFront();
+  ++count_;
+  if (count_ > capacity_) PopFront();
 }
 
 void SampleHistory::PopFront() {
-  offsets_.pop_front();
   ++front_;
+  --count_;
+  if (time_runs_.size() >= 2 && time_runs_[1].first <= front_) time_runs_.pop_front();
   if (runs_.size() >= 2 && runs_[1].first <= front_) {
-    const std::uint32_t n = runs_.front().resources;
-    resources_.erase(resources_.begin(), resources_.begin() + n);
+    resources_.pop_front(runs_[0].resources);
     runs_.pop_front();
   }
 }
 
 void SampleHistory::ForgetResources() {
-  for (Run& run : runs_) run.resources = 0;
+  for (std::size_t i = 0; i < runs_.size(); ++i) runs_[i].resources = 0;
   resources_.clear();
 }
 
-std::vector<HistorySample> SampleHistory::Since(TimePoint since) const {
+std::vector<HistorySample> SampleHistory::Since(TimePoint since, const SampleTimes& times) const {
   std::vector<HistorySample> out;
-  // The first sample at or after `since` (the samples are in order as pushed by the autoscaler).
-  std::size_t start = 0;
-  while (start < offsets_.size() && TimeOf(start) < since) ++start;
-  if (start == offsets_.size()) return out;
-  out.reserve(offsets_.size() - start);
-  // The run of sample `start`, and where its resources begin.
+  // Each sample's run and time run, and where the run's resources begin, walking forward.
   std::size_t run = 0;
   std::size_t resources_at = 0;
-  const auto advance = [&](std::uint64_t number) {
+  std::size_t time_run = 0;
+  const auto time_of = [&](std::uint64_t number) {
+    while (time_run + 1 < time_runs_.size() && time_runs_[time_run + 1].first <= number) {
+      ++time_run;
+    }
+    const TimeRun& t = time_runs_[time_run];
+    return times.TimeOf(t.time + (number - t.first));
+  };
+  bool started = false;  // at the first sample at or after `since` (they are in order as pushed)
+  for (std::size_t i = 0; i < count_; ++i) {
+    const std::uint64_t number = front_ + i;
+    const std::optional<TimePoint> time = time_of(number);
+    started = started || (time && *time >= since);
+    if (!started || !time) continue;
     while (run + 1 < runs_.size() && runs_[run + 1].first <= number) {
       resources_at += runs_[run].resources;
       ++run;
     }
-  };
-  for (std::size_t i = start; i < offsets_.size(); ++i) {
-    advance(front_ + i);
     const Run& r = runs_[run];
     HistorySample sample;
-    sample.time = TimeOf(i);
+    sample.time = *time;
     sample.replicas = r.replicas;
     if (r.running != kNoValue) sample.running_tasks = r.running;
     sample.scale_up = r.scale_up;

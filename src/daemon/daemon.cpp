@@ -8,6 +8,7 @@
 
 #include "api/listen_address.hpp"
 #include "api/readiness.hpp"
+#include "common/memory.hpp"
 #include "common/sleep.hpp"
 #include "control/autoscaler.hpp"
 #include "control/swarm_discovery.hpp"
@@ -75,6 +76,7 @@ void RunCycles(control::Autoscaler& autoscaler, const Clock& clock, Duration int
 }
 
 Status Serve(const ServeOptions& options, const std::stop_token& stop) {
+  TuneAllocator();
   SystemClock clock;
   auto opened = store::SqliteStore::Open(options.store_path);
   if (!opened.ok()) {

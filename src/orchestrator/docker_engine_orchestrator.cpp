@@ -133,6 +133,16 @@ Result<std::vector<ServiceInfo>> DockerEngineOrchestrator::ListServices() {
   return services;
 }
 
+Result<std::map<std::string, std::uint64_t>> DockerEngineOrchestrator::RunningTaskCounts() {
+  auto tasks_response = GetOk("/tasks" + TasksQuery(std::nullopt), "GET /tasks");
+  if (!tasks_response) return Unexpected<Error>{tasks_response.error()};
+  auto counts = CountRunningTasks(tasks_response->body);
+  if (!counts) return Unexpected<Error>{counts.error()};
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [id, running] : *counts) out.emplace(id, running.count);
+  return out;
+}
+
 Result<ServiceInfo> DockerEngineOrchestrator::InspectService(std::string_view id_or_name) {
   auto body = InspectBody(id_or_name);
   if (!body) return Unexpected<Error>{body.error()};

@@ -55,6 +55,7 @@ class DockerEngineOrchestrator final : public Orchestrator, public LeaseStore {
                            DockerEngineOptions options = {});
 
   Result<std::vector<ServiceInfo>> ListServices() override;
+  Result<std::map<std::string, std::uint64_t>> RunningTaskCounts() override;
   Result<ServiceInfo> InspectService(std::string_view id_or_name) override;
   Status SetReplicas(std::string_view id_or_name, std::uint64_t replicas) override;
   Status UpdateImage(std::string_view id_or_name, std::string_view image,

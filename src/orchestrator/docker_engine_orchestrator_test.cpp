@@ -93,6 +93,31 @@ TEST(DockerEngineOrchestrator, NegotiatesTheApiVersionOnceAndUsesItAsPathPrefix)
   EXPECT_EQ(requests[3].target, "/v1.40/services");
 }
 
+// The autoscaler re-reads the counts every 2 s: one GET /tasks, no service spec.
+TEST(DockerEngineOrchestrator, RunningTaskCountsReadTheTasksAlone) {
+  FakeEngineServer server(Engine("1.41", [](const Request& request, Reply& reply) {
+    if (StartsWith(request.target, "/v1.41/tasks")) {
+      auto task = [](const char* service, const char* state) {
+        return json{
+            {"ServiceID", service}, {"DesiredState", "running"}, {"Status", {{"State", state}}}};
+      };
+      reply.Json(200, json::array({task("svc1", "running"), task("svc1", "running"),
+                                   task("svc2", "running"), task("svc3", "starting")})
+                          .dump());
+    } else {
+      reply.Json(404, R"({"message":"unexpected"})");
+    }
+  }));
+  SystemClock clock;
+  DockerEngineOrchestrator engine(SocketEndpoint(server.socket_path()), clock, FastOptions());
+  auto counts = engine.RunningTaskCounts();
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ(*counts, (std::map<std::string, std::uint64_t>{{"svc1", 2}, {"svc2", 1}}));
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].target, "/v1.41/tasks" + TasksQuery(std::nullopt));
+}
+
 TEST(DockerEngineOrchestrator, SetReplicasRereadsAndRetriesWhenTheServiceChangedMeanwhile) {
   std::mutex mutex;
   std::uint64_t version = 19;  // guarded by mutex

@@ -110,6 +110,14 @@ class FakeOrchestrator final : public Orchestrator {
     return list;
   }
 
+  Result<std::map<std::string, std::uint64_t>> RunningTaskCounts() override {
+    std::lock_guard lock(mutex_);
+    if (auto failure = TakeFailure()) return Unexpected<Error>{*failure};
+    std::map<std::string, std::uint64_t> counts;
+    for (const auto& [id, service] : services_) counts[id] = service.running_tasks.value_or(0);
+    return counts;
+  }
+
   Result<ServiceInfo> InspectService(std::string_view id_or_name) override {
     std::lock_guard lock(mutex_);
     if (auto failure = TakeFailure()) return Unexpected<Error>{*failure};

@@ -129,6 +129,9 @@ class Orchestrator {
 
   // Every Swarm service, with running task counts.
   virtual Result<std::vector<ServiceInfo>> ListServices() = 0;
+  // How many tasks of each service run (desired and observed state "running"), by service ID; a
+  // service absent runs none. Cheaper than ListServices: no service spec is read.
+  virtual Result<std::map<std::string, std::uint64_t>> RunningTaskCounts() = 0;
   // One service by ID or name, with its running task count. Error code "not_found" if absent.
   virtual Result<ServiceInfo> InspectService(std::string_view id_or_name) = 0;
 
