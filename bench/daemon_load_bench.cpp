@@ -1,9 +1,9 @@
 // maiev's own cost while monitoring many queues: the real RabbitMQ monitor (AMQP counts every
 // second, one paginated management listing every 5 s) and the autoscaler evaluating one service
 // per queue every second in `maiev serve`'s loop, against the stack's RabbitMQ, with the REST
-// API served on a loopback port as `maiev serve` wires it. The orchestrator is the in-memory
-// fake: a 2-core machine cannot host 1,000 Swarm services, and the Engine is only called on a
-// change.
+// API served on a loopback port as `maiev serve` wires it. The orchestrator is a swarm made up
+// in memory (GeneratedSwarm): a 2-core machine cannot host 1,000 Swarm services, and the Engine
+// is only called on a change.
 //
 //   daemon_load_bench [--queues N] [--seconds S] [--api-load RATE]
 // Prints resident memory (now and peak), CPU use (share of one core) over the measured window,
@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +26,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -37,7 +39,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/served_api.hpp"
 #include "monitor/rabbitmq_monitor.hpp"
-#include "orchestrator/fake_orchestrator.hpp"
+#include "orchestrator/orchestrator.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store_health.hpp"
 
@@ -219,6 +221,91 @@ std::string ScaleConfig(const std::string& queue) {
     "scale_down": "rules:stable_latency and rmq:consumers > 0"}})json";
 }
 
+// The swarm of the bench: `count` replicated services, "svc<i>" named "bench-<i>", each with the
+// scale config of queue i in its label. Made on each call, as the Engine would send them, so
+// that the memory measured is maiev's alone (a stored copy of 10,000 services and their labels
+// is about 11 MB). Runs no upgrades and streams no events.
+class GeneratedSwarm final : public orchestrator::Orchestrator {
+ public:
+  explicit GeneratedSwarm(int count) : replicas_(static_cast<std::size_t>(count), 1) {}
+
+  Result<std::vector<orchestrator::ServiceInfo>> ListServices() override {
+    std::vector<orchestrator::ServiceInfo> services;
+    services.reserve(replicas_.size());
+    for (std::size_t i = 0; i < replicas_.size(); ++i) services.push_back(Service(i));
+    return services;
+  }
+  // As the in-memory fake orchestrator says of services without tasks: none run.
+  Result<std::map<std::string, std::uint64_t>> RunningTaskCounts() override {
+    return std::map<std::string, std::uint64_t>{};
+  }
+  Result<orchestrator::ServiceInfo> InspectService(std::string_view id_or_name) override {
+    const auto i = IndexOf(id_or_name);
+    if (!i) return NotFound(id_or_name);
+    return Service(*i);
+  }
+  Status SetReplicas(std::string_view id_or_name, std::uint64_t replicas) override {
+    const auto i = IndexOf(id_or_name);
+    if (!i) return NotFound(id_or_name);
+    std::lock_guard lock(mutex_);
+    replicas_[*i] = replicas;
+    return {};
+  }
+  Status UpdateImage(std::string_view, std::string_view,
+                     const std::map<std::string, std::string>&) override {
+    return Fail("invalid", "the bench's swarm runs no upgrades");
+  }
+  Result<orchestrator::UpdateStatus> GetUpdateStatus(std::string_view id_or_name) override {
+    if (!IndexOf(id_or_name)) return NotFound(id_or_name);
+    return orchestrator::UpdateStatus{};
+  }
+  Result<std::optional<orchestrator::ScaleConfigSource>> ReadScaleConfigSource(
+      const orchestrator::ServiceInfo& service) override {
+    auto label = service.labels.find(std::string(orchestrator::kScaleConfigLabel));
+    if (label == service.labels.end()) return std::optional<orchestrator::ScaleConfigSource>();
+    return std::optional<orchestrator::ScaleConfigSource>(orchestrator::ScaleConfigSource{
+        label->second, orchestrator::ScaleConfigOrigin::kServiceLabel, {}});
+  }
+  Status WatchEvents(const orchestrator::WatchOptions&, const orchestrator::ServiceEventHandler&,
+                     std::stop_token) override {
+    return Fail("invalid", "the bench's swarm streams no events");
+  }
+
+ private:
+  static Unexpected<Error> NotFound(std::string_view id_or_name) {
+    return Fail("not_found", "no service " + std::string(id_or_name));
+  }
+  // The index of "svc<i>" or "bench-<i>"; nullopt for any other name.
+  std::optional<std::size_t> IndexOf(std::string_view id_or_name) const {
+    for (std::string_view prefix : {"svc", "bench-"}) {
+      if (!id_or_name.starts_with(prefix)) continue;
+      const std::string_view digits = id_or_name.substr(prefix.size());
+      std::size_t i = 0;
+      const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), i);
+      if (error == std::errc() && end == digits.data() + digits.size() && !digits.empty() &&
+          i < replicas_.size()) {
+        return i;
+      }
+    }
+    return std::nullopt;
+  }
+  orchestrator::ServiceInfo Service(std::size_t i) const {
+    orchestrator::ServiceInfo s;
+    s.id = "svc" + std::to_string(i);
+    s.name = "bench-" + std::to_string(i);
+    {
+      std::lock_guard lock(mutex_);
+      s.replicas = replicas_[i];
+    }
+    s.labels[std::string(orchestrator::kScaleConfigLabel)] =
+        ScaleConfig(QueueName(static_cast<int>(i)));
+    return s;
+  }
+
+  mutable std::mutex mutex_;
+  std::vector<std::uint64_t> replicas_;  // by index; guarded by mutex_
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -250,15 +337,7 @@ int main(int argc, char** argv) {
   if (!ForEachQueue(*config, queues, false)) return 1;
 
   SystemClock clock;
-  orchestrator::FakeOrchestrator docker;
-  for (int i = 0; i < queues; ++i) {
-    orchestrator::ServiceInfo s;
-    s.id = "svc" + std::to_string(i);
-    s.name = "bench-" + std::to_string(i);
-    s.replicas = 1;
-    s.labels[std::string(orchestrator::kScaleConfigLabel)] = ScaleConfig(QueueName(i));
-    docker.PutService(s);
-  }
+  GeneratedSwarm docker(queues);
   daemon::ServeOptions options;
   options.store_path = (std::filesystem::temp_directory_path() / "maiev-load-bench.db").string();
   options.rabbitmq = *config;
