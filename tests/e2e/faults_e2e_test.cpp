@@ -270,6 +270,14 @@ class PlanUnderFault : public ::testing::Test {
     return answered;
   }
 
+  // Starts what a KILL ended; `what` names it for the printed time it took.
+  static void StartAgain(const std::string& what) {
+    const auto restarting = SteadyClock::now();
+    const CommandResult started = Shell(StackScript() + "start");
+    ASSERT_EQ(started.exit_code, 0) << started.output;
+    Report(what, SecondsSince(restarting));
+  }
+
   // The plan completes; `what` names the fault for the printed time since `from`.
   void ExpectThePlanCompletesEachStepOnce(const std::string& what, SteadyClock::time_point from) {
     EXPECT_TRUE(Eventually(seconds{120},
@@ -326,10 +334,7 @@ TEST_F(PlanUnderFault, RegistryStoppedAndKilledEachStepIsIssuedOnceAndThePlanCom
     return SpecImage(b_->name()).find(":2.0.0@") != std::string::npos;
   })) << maiev_.Log();
   EXPECT_TRUE(maiev_.Healthy()) << "maiev answers while the registry is dead";
-  const auto restarting = SteadyClock::now();
-  const CommandResult started = Shell(StackScript() + "start");
-  ASSERT_EQ(started.exit_code, 0) << started.output;
-  Report("registry SIGKILL mid-plan: registry started again", SecondsSince(restarting));
+  ASSERT_NO_FATAL_FAILURE(StartAgain("registry SIGKILL mid-plan: registry started again"));
   ExpectThePlanCompletesEachStepOnce(
       "registry STOP 10 s then SIGKILL mid-plan: plan done after the registry is back",
       SteadyClock::now());
@@ -357,10 +362,7 @@ TEST_F(PlanUnderFault,
   Signalled kill_docker("docker", "KILL");
   ASSERT_EQ(kill_docker.result().exit_code, 0) << kill_docker.result().output;
   EXPECT_TRUE(maiev_.Healthy()) << "maiev answers while dockerd and RabbitMQ are dead";
-  const auto restarting = SteadyClock::now();
-  const CommandResult started = Shell(StackScript() + "start");
-  ASSERT_EQ(started.exit_code, 0) << started.output;
-  Report("dockerd and RabbitMQ SIGKILL mid-plan: both started again", SecondsSince(restarting));
+  ASSERT_NO_FATAL_FAILURE(StartAgain("dockerd and RabbitMQ SIGKILL mid-plan: both started again"));
   ExpectThePlanCompletesEachStepOnce(
       "dockerd STOP 10 s then SIGKILL, RabbitMQ SIGKILL, mid-plan: plan done after both are back",
       SteadyClock::now());
