@@ -14,8 +14,8 @@ namespace maiev::control {
 template <typename T>
 class RingBuffer {
  public:
-  // The buffer grows (doubling) up to `limit` elements at once before it grows past it;
-  // 0: no limit.
+  // The buffer doubles as it fills, but stops at `limit` elements before doubling past it (so a
+  // history full at its capacity holds exactly that); 0: no limit.
   explicit RingBuffer(std::size_t limit = 0) : limit_(limit) {}
   RingBuffer(const RingBuffer&) = default;
   RingBuffer& operator=(const RingBuffer&) = default;
