@@ -48,8 +48,8 @@ class FailingStore final : public store::Store {
   Result<store::RuleHistory> LoadRuleHistory(std::string_view service) override {
     return inner_->LoadRuleHistory(service);
   }
-  Status SaveRuleHistory(std::string_view service, const store::RuleHistory& states) override {
-    return inner_->SaveRuleHistory(service, states);
+  Status SaveRuleHistories(const store::RuleHistories& by_service) override {
+    return inner_->SaveRuleHistories(by_service);
   }
   Result<std::int64_t> AppendDecision(const store::DecisionRecord& decision) override {
     return inner_->AppendDecision(decision);

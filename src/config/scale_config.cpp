@@ -255,22 +255,25 @@ std::optional<ScaleRules> Parser::ParseScale(const json& j, const std::string& f
     CheckSyntax(rule_decls, triggers, field);
     return std::nullopt;
   }
-  for (const rules::RuleSetError& e :
-       rules::RuleSet::CheckExpressions(resources, rule_decls, triggers[0], triggers[1])) {
-    Error(Join(field, e.field),
-          "col " + std::to_string(e.diagnostic.column) + ": " + e.diagnostic.message);
-  }
-  if (errors_.size() != errors_before) return std::nullopt;
-
-  auto compiled = rules::RuleSet::Compile(std::move(resources), std::move(rule_decls),
-                                          std::move(triggers[0]), std::move(triggers[1]));
+  // Compiled first: a config like one already compiled (a swarm's services mostly differ only in
+  // their queues) costs a cache look-up (RuleSetCache). Only a config that does not compile has
+  // its expressions compiled one by one, so that every error is reported, not just the first.
+  auto compiled = rules::RuleSet::Compile(resources, rule_decls, triggers[0], triggers[1]);
   if (!compiled.ok()) {
-    const auto& e = compiled.error();
-    const auto& d = e.diagnostic;
-    Error(Join(field, e.field),
-          d.column > 0 ? "col " + std::to_string(d.column) + ": " + d.message : d.message);
+    for (const rules::RuleSetError& e :
+         rules::RuleSet::CheckExpressions(resources, rule_decls, triggers[0], triggers[1])) {
+      Error(Join(field, e.field),
+            "col " + std::to_string(e.diagnostic.column) + ": " + e.diagnostic.message);
+    }
+    if (errors_.size() == errors_before) {  // not an expression's error
+      const auto& e = compiled.error();
+      const auto& d = e.diagnostic;
+      Error(Join(field, e.field),
+            d.column > 0 ? "col " + std::to_string(d.column) + ": " + d.message : d.message);
+    }
     return std::nullopt;
   }
+  if (errors_.size() != errors_before) return std::nullopt;
   return ScaleRules{std::move(compiled).value()};
 }
 

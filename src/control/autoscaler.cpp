@@ -368,23 +368,10 @@ void Autoscaler::EvaluateRules(Entry& entry, TimePoint now, scaling::DecisionInp
   entry.latest.states.assign(states.begin(), states.end());
   entry.latest.rules_evaluated = true;
   const rules::RuleSet::Triggers triggers = ruleset.EvaluateSlots(entry.slots, states, now);
-  // Changes the store could not take wait in `unsaved_history` and go with the next ones, so
-  // the stored `since` of a rule catches up once the store is writable again.
-  const bool was_unsaved = !entry.unsaved_history.empty();
   for (std::size_t i = 0; i < states.size(); ++i) {
     if (entry.rule_states[i] == states[i]) continue;
     entry.unsaved_history[ruleset.rules()[i].name] = {states[i].value, states[i].since};
     entry.rule_states[i] = states[i];
-  }
-  if (!entry.unsaved_history.empty()) {
-    if (auto st = store_.SaveRuleHistory(entry.info.name, entry.unsaved_history); st.ok()) {
-      if (was_unsaved) spdlog::info("service {}: rule history stored again", entry.info.name);
-      entry.unsaved_history.clear();
-    } else if (!was_unsaved) {  // once per outage, not once per cycle
-      spdlog::error(
-          "service {}: cannot store rule history (kept in memory, retried each cycle): {}",
-          entry.info.name, st.error().message);
-    }
   }
   input.scale_up = triggers.scale_up;
   input.scale_down = triggers.scale_down;
@@ -442,6 +429,31 @@ std::optional<Autoscaler::PendingChange> Autoscaler::Evaluate(
                        ExplainLatest(entry), RulesOf(entry),  ResourcesOf(entry), now};
 }
 
+void Autoscaler::SaveRuleHistories() {
+  // One transaction for the whole cycle: when every service's rule flips at once (a load that
+  // ends everywhere), 10,000 commits would take the best part of a second. Changes the store
+  // could not take stay in `unsaved_history` and go with the next ones, so the stored `since`
+  // of a rule catches up once the store is writable again.
+  store::RuleHistories batch;
+  for (const auto& [id, entry] : services_) {
+    if (!entry.unsaved_history.empty()) batch.emplace(entry.info.name, entry.unsaved_history);
+  }
+  if (batch.empty()) return;
+  if (auto st = store_.SaveRuleHistories(batch); !st.ok()) {
+    if (!history_unsaved_) {  // once per outage, not once per cycle
+      spdlog::error(
+          "cannot store the rule history of {} service(s) (kept in memory, retried "
+          "each cycle): {}",
+          batch.size(), st.error().message);
+    }
+    history_unsaved_ = true;
+    return;
+  }
+  if (history_unsaved_) spdlog::info("rule history stored again ({} service(s))", batch.size());
+  history_unsaved_ = false;
+  for (auto& [id, entry] : services_) entry.unsaved_history.clear();
+}
+
 Autoscaler::CycleStats Autoscaler::cycle_stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
@@ -463,6 +475,7 @@ void Autoscaler::RunCycle() {
       if (auto change = Evaluate(entry, queues, now)) changes.push_back(std::move(*change));
       RecordSample(entry, now);
     }
+    SaveRuleHistories();
   }
   // Checked before each change: a leader that could not renew stops at once.
   std::size_t applied = 0;

@@ -156,7 +156,8 @@ class Autoscaler {
     std::optional<TimePoint> last_change;
     // Rule states in the rule set's declaration order; nullopt: never evaluated nor stored.
     std::vector<std::optional<rules::RuleState>> rule_states;
-    // Rule states changed since the store last took them (it failed); empty normally.
+    // Rule states changed since the store last took them: this cycle's changes until the cycle
+    // saves them all (SaveRuleHistories), and any the store could not take before.
     store::RuleHistory unsaved_history;
     // The rule set's slots, reused by every cycle (rules::RuleSet::EvaluateSlots).
     std::vector<rules::Value> slots;
@@ -224,9 +225,11 @@ class Autoscaler {
   std::optional<PendingChange> Evaluate(Entry& entry,
                                         const std::map<std::string, monitor::QueueMetrics>& queues,
                                         TimePoint now);
-  // Evaluates the rules on fresh metrics (entry.slots filled), records changed rule states,
-  // sets the triggers.
+  // Evaluates the rules on fresh metrics (entry.slots filled), notes changed rule states in
+  // entry.unsaved_history, sets the triggers.
   void EvaluateRules(Entry& entry, TimePoint now, scaling::DecisionInput& input);
+  // Stores every entry's unsaved rule states in one transaction; under mutex_.
+  void SaveRuleHistories();
   void Apply(const PendingChange& change, TimePoint now);
 
   orchestrator::Orchestrator& orchestrator_;
@@ -256,6 +259,8 @@ class Autoscaler {
   // pushed at every cycle never outlives its times); guarded by mutex_.
   SampleTimes sample_times_{2 * kHistoryCapacity};
   CycleStats stats_;  // guarded by mutex_
+  // The store refused the latest SaveRuleHistories (said once per outage); guarded by mutex_.
+  bool history_unsaved_ = false;
 };
 
 }  // namespace maiev::control

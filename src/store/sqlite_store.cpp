@@ -326,23 +326,30 @@ Result<RuleHistory> SqliteStore::LoadRuleHistory(std::string_view service) {
   return out;
 }
 
-Status SqliteStore::SaveRuleHistory(std::string_view service, const RuleHistory& states) {
+Status SqliteStore::SaveRuleHistories(const RuleHistories& by_service) {
   std::lock_guard lock(mutex_);
-  std::string what = "saving the rule history of service \"" + std::string(service) + "\"";
+  const std::string what =
+      by_service.size() == 1
+          ? "saving the rule history of service \"" + by_service.begin()->first + "\""
+          : "saving the rule history of " + std::to_string(by_service.size()) + " services";
   Transaction tx(db_, Transaction::Mode::kWrite);
   if (!tx.begun()) return Failure(what);
   Statement st(db_, R"sql(
     INSERT INTO rule_history (service, rule, value, since_us) VALUES (?1, ?2, ?3, ?4)
     ON CONFLICT (service, rule) DO UPDATE SET value = excluded.value,
                                               since_us = excluded.since_us)sql");
-  for (const auto& [rule, state] : states) {
-    st.Reset();
-    st.BindText(1, service)
-        .BindText(2, rule)
-        .BindInt(3, state.value ? 1 : 0)
-        .BindInt(4, ToMicros(state.since));
-    if (st.Step() != SQLITE_DONE)
-      return Failure(std::string(what).append(", rule \"").append(rule) + "\"");
+  for (const auto& [service, states] : by_service) {
+    for (const auto& [rule, state] : states) {
+      st.Reset();
+      st.BindText(1, service)
+          .BindText(2, rule)
+          .BindInt(3, state.value ? 1 : 0)
+          .BindInt(4, ToMicros(state.since));
+      if (st.Step() != SQLITE_DONE) {
+        return Failure("saving the rule history of service \"" + service + "\", rule \"" + rule +
+                       "\"");
+      }
+    }
   }
   if (!tx.Commit()) return Failure(what);
   return {};

@@ -43,7 +43,7 @@ class SqliteStore final : public Store {
   Status DeleteService(std::string_view name) override;
 
   Result<RuleHistory> LoadRuleHistory(std::string_view service) override;
-  Status SaveRuleHistory(std::string_view service, const RuleHistory& states) override;
+  Status SaveRuleHistories(const RuleHistories& by_service) override;
 
   Result<std::int64_t> AppendDecision(const DecisionRecord& decision) override;
   Result<std::vector<DecisionRecord>> RecentDecisions(

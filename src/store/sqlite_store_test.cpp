@@ -412,6 +412,13 @@ TEST(SqliteStore, TimesKeepMicrosecondsAndTruncateFinerParts) {
   EXPECT_EQ(store->LoadRuleHistory("p")->at("a").since, kT0 + microseconds{1'234});
 }
 
+// Fault injection: the database at `path` refuses to store a rule named "z".
+void RefuseRuleZ(const std::string& path) {
+  RawExec(path,
+          "CREATE TRIGGER refuse_z BEFORE INSERT ON rule_history WHEN NEW.rule = 'z' "
+          "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+}
+
 TEST(SqliteStore, RuleHistoryBatchIsAllOrNothing) {
   TempDir dir;
   std::string path = dir.File("atomic.db");
@@ -421,9 +428,7 @@ TEST(SqliteStore, RuleHistoryBatchIsAllOrNothing) {
     ASSERT_TRUE(store->SaveRuleHistory("p", {{"a", {false, kT0}}}).ok());
   }
   // Fault injection: the last row of the next batch is refused.
-  RawExec(path,
-          "CREATE TRIGGER refuse_z BEFORE INSERT ON rule_history WHEN NEW.rule = 'z' "
-          "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+  RefuseRuleZ(path);
   auto store = OpenOrDie(path);
   ASSERT_TRUE(store);
   Status s = store->SaveRuleHistory(
@@ -436,6 +441,31 @@ TEST(SqliteStore, RuleHistoryBatchIsAllOrNothing) {
   EXPECT_EQ(*loaded, (RuleHistory{{"a", {false, kT0}}}));
   // The connection is usable afterwards: no transaction left open.
   EXPECT_TRUE(store->SaveRuleHistory("p", {{"b", {true, kT0}}}).ok());
+}
+
+TEST(SqliteStore, SeveralServicesRuleHistoriesAreSavedAllOrNothing) {
+  TempDir dir;
+  std::string path = dir.File("services.db");
+  {
+    auto store = OpenOrDie(path);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store
+                    ->SaveRuleHistories({{"p", {{"a", {true, kT0}}}},
+                                         {"q", {{"a", {false, kT0}}, {"b", {true, kT0}}}}})
+                    .ok());
+    EXPECT_EQ(*store->LoadRuleHistory("p"), (RuleHistory{{"a", {true, kT0}}}));
+    EXPECT_EQ(*store->LoadRuleHistory("q"), (RuleHistory{{"a", {false, kT0}}, {"b", {true, kT0}}}));
+  }
+  RefuseRuleZ(path);
+  auto store = OpenOrDie(path);
+  ASSERT_TRUE(store);
+  // The second service's rows fail: the first service's are not kept either.
+  Status s = store->SaveRuleHistories(
+      {{"p", {{"a", {false, kT0 + seconds{1}}}}}, {"q", {{"z", {true, kT0}}}}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("service \"q\", rule \"z\""), std::string::npos)
+      << s.error().message;
+  EXPECT_EQ(*store->LoadRuleHistory("p"), (RuleHistory{{"a", {true, kT0}}}));
 }
 
 TEST(SqliteStore, EmptyRuleNameIsInvalid) {

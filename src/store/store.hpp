@@ -43,6 +43,7 @@ struct StoredRuleState {
   friend bool operator==(const StoredRuleState&, const StoredRuleState&) = default;
 };
 using RuleHistory = std::map<std::string, StoredRuleState, std::less<>>;  // rule name → state
+using RuleHistories = std::map<std::string, RuleHistory, std::less<>>;    // service → its rules
 
 // One scaling decision (SPEC §4: inputs, rule values, old → new replicas, why).
 struct DecisionRecord {
@@ -120,9 +121,14 @@ class Store {
 
   // --- rule history
   virtual Result<RuleHistory> LoadRuleHistory(std::string_view service) = 0;  // empty if none
-  // Inserts or replaces every entry of `states` for `service`, all or none; rules not in
-  // `states` keep their stored entry.
-  virtual Status SaveRuleHistory(std::string_view service, const RuleHistory& states) = 0;
+  // Inserts or replaces every entry of every service in `by_service`, all or none, in one
+  // transaction (a cycle's changes of every service cost one commit); rules not given keep their
+  // stored entry.
+  virtual Status SaveRuleHistories(const RuleHistories& by_service) = 0;
+  // SaveRuleHistories for one service.
+  Status SaveRuleHistory(std::string_view service, const RuleHistory& states) {
+    return SaveRuleHistories({{std::string(service), states}});
+  }
 
   // --- decision log
   // Stores `decision` (its id is ignored) and returns the id given to it. Older decisions of the

@@ -31,8 +31,8 @@ class StoreWrapper : public Store {
   Result<RuleHistory> LoadRuleHistory(std::string_view service) override {
     return Call(Access::kRead, [&] { return target_.LoadRuleHistory(service); });
   }
-  Status SaveRuleHistory(std::string_view service, const RuleHistory& states) override {
-    return Call(Access::kWrite, [&] { return target_.SaveRuleHistory(service, states); });
+  Status SaveRuleHistories(const RuleHistories& by_service) override {
+    return Call(Access::kWrite, [&] { return target_.SaveRuleHistories(by_service); });
   }
   Result<std::int64_t> AppendDecision(const DecisionRecord& decision) override {
     return Call(Access::kWrite, [&] { return target_.AppendDecision(decision); });
